@@ -1,0 +1,22 @@
+/** File kinds Kiln recognises by content. The extension is only a hint; the bytes decide. */
+export type InputKind = 'png' | 'jpeg' | 'webp' | 'glb' | 'gltf' | 'obj' | 'fbx';
+
+export const MIME_BY_KIND: Record<InputKind, string> = {
+  png: 'image/png',
+  jpeg: 'image/jpeg',
+  webp: 'image/webp',
+  glb: 'model/gltf-binary',
+  gltf: 'model/gltf+json',
+  obj: 'model/obj',
+  fbx: 'application/octet-stream',
+};
+
+export const EXTENSIONS_BY_KIND: Record<InputKind, readonly string[]> = {
+  png: ['.png'],
+  jpeg: ['.jpg', '.jpeg'],
+  webp: ['.webp'],
+  glb: ['.glb'],
+  gltf: ['.gltf'],
+  obj: ['.obj'],
+  fbx: ['.fbx'],
+};
