@@ -1,0 +1,76 @@
+import type { InputKind } from '../inputs/kinds';
+import type { ModelParams } from '../models/types';
+
+/**
+ * The life of one item:
+ * queued → uploading → submitted(jobId) → processing(progress) → downloading → done,
+ * or failed(reason), canceled, waiting-for-network (from any working state, returning to it).
+ */
+export type ItemState =
+  | 'queued'
+  | 'uploading'
+  | 'submitted'
+  | 'processing'
+  | 'downloading'
+  | 'done'
+  | 'failed'
+  | 'canceled'
+  | 'waiting-for-network';
+
+export const FINAL_STATES: readonly ItemState[] = ['done', 'failed', 'canceled'];
+export const ACTIVE_STATES: readonly ItemState[] = ['uploading', 'submitted', 'processing', 'downloading'];
+
+export type CollisionPolicy = 'keep-both' | 'overwrite' | 'skip';
+
+export interface OutputSettings {
+  /** Absolute folder the results go into; nothing is ever written outside it. */
+  dir: string;
+  /** Naming template, default `{name}.{ext}`; see output/naming.ts for the fields. */
+  template: string;
+  collision: CollisionPolicy;
+}
+
+export interface NewItem {
+  queueId: string;
+  inputPath: string;
+  inputKind: InputKind;
+  inputSize: number;
+  modelKey: string;
+  preset?: string;
+  params: ModelParams;
+  output: OutputSettings;
+  /** Same key ⇒ same work: enqueueing it again returns the existing item instead of a new one. */
+  dedupeKey?: string;
+}
+
+export interface QueueItem extends NewItem {
+  id: string;
+  /** Order within its queue (lower runs first). */
+  position: number;
+  state: ItemState;
+  /** The state to go back to when the network returns (set only in waiting-for-network). */
+  resumeState?: ItemState;
+  assetId?: string;
+  jobId?: string;
+  /** 0..1 */
+  progress: number;
+  error?: string;
+  /** Absolute paths of the results written, in the order of the job's assetIds. */
+  outputs: string[];
+  /** Output assetIds already written (so a restart downloads only what is missing). */
+  downloadedAssetIds: string[];
+  attempts: number;
+  createdAt: number;
+  updatedAt: number;
+  finishedAt?: number;
+}
+
+/** Fields that may change after an item is created. */
+export type ItemPatch = Partial<
+  Pick<QueueItem, 'state' | 'resumeState' | 'assetId' | 'jobId' | 'progress' | 'error' | 'outputs' | 'downloadedAssetIds' | 'attempts' | 'finishedAt' | 'position' | 'params' | 'preset' | 'output'>
+>;
+
+export interface QueueCounts {
+  total: number;
+  byState: Record<ItemState, number>;
+}

@@ -1,0 +1,99 @@
+import type { InputKind } from '../inputs/kinds';
+import type { ModelOutput, UploadRoute } from '../models/types';
+
+export const DEFAULT_API_URL = 'https://api.cloud.scenario.com/v1';
+
+export interface Credentials {
+  apiKey: string;
+  apiSecret: string;
+}
+
+export interface ScenarioClientOptions extends Credentials {
+  /** Base URL including the version, e.g. https://api.cloud.scenario.com/v1 (no trailing slash needed). */
+  baseUrl: string;
+  /** Per-request timeout (default 30 s); downloads use it as an idle timeout between chunks. */
+  requestTimeoutMs?: number;
+  /** Attempts after the first for retryable failures (network, 5xx, 408, 429) (default 6). */
+  retries?: number;
+  /** Backoff for retries: first delay and cap, with full jitter (defaults 500 ms, 20 s). */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** Polling backoff: first interval, cap and growth (defaults 1000 ms, 10000 ms, 1.5). */
+  pollInitialMs?: number;
+  pollMaxMs?: number;
+  pollFactor?: number;
+  /** Part size for multipart uploads (default 8 MiB). */
+  uploadPartBytes?: number;
+}
+
+export type JobStatus = 'queued' | 'warming-up' | 'in-progress' | 'success' | 'failure' | 'canceled' | (string & {});
+
+export interface JobSnapshot {
+  jobId: string;
+  status: JobStatus;
+  /** 0..1 when the server reports it. */
+  progress?: number;
+  assetIds: string[];
+  /** The failure or cancellation reason where the server gives one. */
+  reason?: string;
+}
+
+export interface GenerateResult {
+  jobId: string;
+  status: JobStatus;
+  creativeUnitsCost?: number;
+}
+
+export interface AssetInfo {
+  id: string;
+  url?: string;
+  mimeType?: string;
+  /** Byte size when the server states it. */
+  size?: number;
+  name?: string;
+}
+
+export interface UploadRequest {
+  path: string;
+  /** Name shown on Scenario (the file's base name). */
+  name: string;
+  kind: InputKind;
+  route: UploadRoute;
+  signal?: AbortSignal;
+}
+
+export interface DownloadRequest {
+  assetId: string;
+  /** Where to write; the caller owns naming, temp files and renaming into place. */
+  destPath: string;
+  expected: ModelOutput;
+  signal?: AbortSignal;
+  onProgress?: (receivedBytes: number, totalBytes: number | undefined) => void;
+}
+
+export interface DownloadResult {
+  bytes: number;
+  mimeType: string | undefined;
+}
+
+export interface WaitOptions {
+  signal?: AbortSignal;
+  /** Called after each poll, so the caller can persist progress. */
+  onUpdate?: (job: JobSnapshot) => void;
+}
+
+/** What the queue needs from Scenario. One implementation talks HTTP; nothing else is needed. */
+export interface ScenarioApi {
+  /** Local file → assetId, through the route the model's input needs. */
+  upload(req: UploadRequest): Promise<string>;
+  generate(modelId: string, body: Record<string, unknown>, signal?: AbortSignal): Promise<GenerateResult>;
+  getJob(jobId: string, signal?: AbortSignal): Promise<JobSnapshot>;
+  /** Polls with backoff until success (resolves) or failure/canceled (throws JobFailedError). */
+  waitForJob(jobId: string, options?: WaitOptions): Promise<JobSnapshot>;
+  cancelJob(jobId: string): Promise<void>;
+  getAsset(assetId: string, signal?: AbortSignal): Promise<AssetInfo>;
+  /** Streams an output asset to destPath, refreshing an expired URL, and checks what arrived. */
+  download(req: DownloadRequest): Promise<DownloadResult>;
+  /** Cheap authenticated round trip: resolves when the API answers and accepts the credentials. */
+  probe(signal?: AbortSignal): Promise<void>;
+}
