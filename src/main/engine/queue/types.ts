@@ -59,15 +59,26 @@ export interface QueueItem extends NewItem {
   outputs: string[];
   /** Output assetIds already written (so a restart downloads only what is missing). */
   downloadedAssetIds: string[];
+  /**
+   * A verified download about to be moved into place. Stored before the move so a crash between
+   * the move and the next write is recognised on restart (see output/writer.ts recoverCommit).
+   */
+  pendingCommit?: PendingCommit;
   attempts: number;
   createdAt: number;
   updatedAt: number;
   finishedAt?: number;
 }
 
+export interface PendingCommit {
+  assetId: string;
+  tempPath: string;
+  fileName: string;
+}
+
 /** Fields that may change after an item is created. */
 export type ItemPatch = Partial<
-  Pick<QueueItem, 'state' | 'resumeState' | 'assetId' | 'jobId' | 'progress' | 'error' | 'outputs' | 'downloadedAssetIds' | 'attempts' | 'finishedAt' | 'position' | 'params' | 'preset' | 'output'>
+  Pick<QueueItem, 'state' | 'resumeState' | 'assetId' | 'jobId' | 'progress' | 'error' | 'outputs' | 'downloadedAssetIds' | 'attempts' | 'pendingCommit' | 'finishedAt' | 'position' | 'params' | 'preset' | 'output'>
 >;
 
 export interface QueueCounts {

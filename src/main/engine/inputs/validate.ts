@@ -1,0 +1,160 @@
+import { stat, open } from 'node:fs/promises';
+import { basename } from 'node:path';
+import sharp from 'sharp';
+import type { ModelDescriptor } from '../models/types';
+import type { InputKind } from './kinds';
+import { readHead, sniffKind } from './sniff';
+
+/** An input that cannot be converted; the message is meant for the artist, naming the file. */
+export class InputError extends Error {
+  override name = 'InputError';
+}
+
+/** Images larger than this are refused before upload: no cloud model takes them and decoding them would exhaust memory. */
+export const MAX_IMAGE_PIXELS = 100_000_000;
+
+const KIND_LABEL: Record<InputKind, string> = {
+  png: 'PNG image',
+  jpeg: 'JPEG image',
+  webp: 'WebP image',
+  glb: 'GLB model',
+  gltf: 'glTF model',
+  obj: 'OBJ model',
+  fbx: 'FBX model',
+};
+
+export function describeKinds(kinds: readonly InputKind[]): string {
+  return kinds.map((k) => KIND_LABEL[k]).join(', ');
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${bytes} bytes`;
+}
+
+function describeContent(head: Buffer): string {
+  if (head.length === 0) return 'empty';
+  const sample = head.subarray(0, 512);
+  if (!sample.includes(0)) {
+    const text = sample.toString('utf8').trimStart().toLowerCase();
+    if (text.startsWith('<!doctype html') || text.startsWith('<html')) return 'an HTML page';
+    if (text.startsWith('<svg') || text.startsWith('<?xml')) return 'an XML/SVG document';
+    return 'text';
+  }
+  return 'an unrecognised binary format';
+}
+
+async function checkImage(path: string): Promise<void> {
+  let meta: sharp.Metadata;
+  try {
+    meta = await sharp(path, { limitInputPixels: false }).metadata();
+  } catch (error) {
+    throw new InputError(`cannot read the image: ${(error as Error).message}`);
+  }
+  const pixels = (meta.width ?? 0) * (meta.height ?? 0);
+  if (!meta.width || !meta.height) throw new InputError('the image has no dimensions');
+  if (pixels > MAX_IMAGE_PIXELS) {
+    throw new InputError(`the image is ${meta.width}×${meta.height} pixels; at most ${MAX_IMAGE_PIXELS / 1e6} megapixels are accepted`);
+  }
+  try {
+    // A full decode at a small size catches truncated and corrupt data that the header hides.
+    await sharp(path, { failOn: 'truncated', limitInputPixels: MAX_IMAGE_PIXELS }).resize(32, 32, { fit: 'inside' }).raw().toBuffer();
+  } catch (error) {
+    throw new InputError(`the image data is damaged or truncated (${(error as Error).message})`);
+  }
+}
+
+async function checkGlb(path: string, size: number): Promise<void> {
+  const head = await readHead(path, 20);
+  if (head.length < 20) throw new InputError('the GLB file is truncated (shorter than its header)');
+  const version = head.readUInt32LE(4);
+  const declared = head.readUInt32LE(8);
+  if (version !== 2) throw new InputError(`the GLB file is version ${version}; only glTF 2.0 is supported`);
+  if (declared !== size) {
+    throw new InputError(`the GLB file is damaged: its header says ${declared} bytes but the file has ${size}`);
+  }
+  if (head.toString('latin1', 16, 20) !== 'JSON') throw new InputError('the GLB file is damaged: its first chunk is not JSON');
+  const jsonLength = head.readUInt32LE(12);
+  const handle = await open(path, 'r');
+  try {
+    const json = Buffer.alloc(Math.min(jsonLength, 64 * 1024 * 1024));
+    await handle.read(json, 0, json.length, 20);
+    const doc = JSON.parse(json.toString('utf8')) as { meshes?: unknown[] };
+    if (!Array.isArray(doc.meshes) || doc.meshes.length === 0) throw new InputError('the GLB file contains no meshes');
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError('the GLB file is damaged: its JSON chunk does not parse');
+  } finally {
+    await handle.close();
+  }
+}
+
+async function checkObj(path: string): Promise<void> {
+  const { createReadStream } = await import('node:fs');
+  const { createInterface } = await import('node:readline');
+  let faces = 0;
+  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (/^\s*f\s/.test(line)) {
+      faces++;
+      break;
+    }
+  }
+  if (faces === 0) throw new InputError('the OBJ file has vertices but no faces, so there is no surface to retopologise');
+}
+
+export interface CheckedInput {
+  kind: InputKind;
+  size: number;
+}
+
+/**
+ * Everything Kiln can check about an input before spending a network call on it:
+ * it exists and is readable, is not empty or too big, really is a kind the model accepts
+ * (by content, not by name), and is not damaged.
+ */
+export async function checkInput(path: string, model: ModelDescriptor, options: { deep?: boolean } = {}): Promise<CheckedInput> {
+  const name = basename(path);
+  let size: number;
+  try {
+    const info = await stat(path);
+    if (info.isDirectory()) throw new InputError(`${name} is a folder, not a file`);
+    if (!info.isFile()) throw new InputError(`${name} is not a regular file`);
+    size = info.size;
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new InputError(`the input file no longer exists: ${path}`);
+    if (code === 'EACCES' || code === 'EPERM') throw new InputError(`cannot read ${name}: permission denied`);
+    throw new InputError(`cannot read ${name}: ${(error as Error).message}`);
+  }
+  if (size === 0) throw new InputError(`${name} is empty (0 bytes)`);
+  if (size > model.input.maxBytes) {
+    throw new InputError(`${name} is ${formatBytes(size)}; ${model.displayName} accepts files up to ${formatBytes(model.input.maxBytes)}`);
+  }
+  let head: Buffer;
+  try {
+    head = await readHead(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') throw new InputError(`cannot read ${name}: permission denied`);
+    throw new InputError(`cannot read ${name}: ${(error as Error).message}`);
+  }
+  const kind = sniffKind(head);
+  if (!kind || !model.input.kinds.includes(kind)) {
+    const found = kind ? `a ${KIND_LABEL[kind]}` : describeContent(head);
+    throw new InputError(`${name} is ${found}; ${model.displayName} accepts ${describeKinds(model.input.kinds)}`);
+  }
+  if (options.deep !== false) {
+    try {
+      if (kind === 'png' || kind === 'jpeg' || kind === 'webp') await checkImage(path);
+      else if (kind === 'glb') await checkGlb(path, size);
+      else if (kind === 'obj') await checkObj(path);
+    } catch (error) {
+      if (error instanceof InputError) throw new InputError(`${name}: ${error.message}`);
+      throw error;
+    }
+  }
+  return { kind, size };
+}

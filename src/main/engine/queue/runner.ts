@@ -1,0 +1,429 @@
+import { EventEmitter } from 'node:events';
+import { InputError, checkInput } from '../inputs/validate';
+import { prepareUpload } from '../inputs/prepare';
+import { findModel, ParameterError } from '../models/registry';
+import type { ModelDescriptor } from '../models/types';
+import { commitOutput, recoverCommit, sweepTemps, tempPathFor } from '../output/writer';
+import { renderName } from '../output/naming';
+import { OutputError } from '../output/errors';
+import { JobFailedError, ScenarioError, isScenarioError } from '../scenario/errors';
+import type { ScenarioApi } from '../scenario/types';
+import { Connectivity } from './connectivity';
+import type { QueueStore } from './store';
+import type { ItemPatch, ItemState, QueueItem } from './types';
+
+export interface RunnerEvents {
+  /** Every persisted change of an item. */
+  item: [item: QueueItem];
+  /** Byte progress of a download, too frequent to persist. */
+  transfer: [progress: { itemId: string; receivedBytes: number; totalBytes: number | undefined }];
+  /** The API refused the credentials: the runner stops starting work until `setApi`. */
+  'auth-failed': [message: string];
+  connectivity: [state: { online: boolean; reason: string }];
+}
+
+export interface QueueRunnerOptions {
+  store: QueueStore;
+  api: ScenarioApi;
+  /** Items in flight at once (default 4). */
+  concurrency?: number;
+  /** Restrict the runner to some items (the CLI runs only its own batch). */
+  accept?: (item: QueueItem) => boolean;
+  /** Network probing after an outage: first delay and cap (defaults 1 s and 60 s). */
+  probeInitialMs?: number;
+  probeMaxMs?: number;
+  /** Model lookup, so tests and future models can supply their own descriptors. */
+  findModel?: (key: string) => ModelDescriptor | undefined;
+}
+
+type StopReason = 'cancel' | 'stop';
+
+interface Running {
+  controller: AbortController;
+  reason?: StopReason;
+  done: Promise<void>;
+}
+
+const IN_FLIGHT: readonly ItemState[] = ['uploading', 'submitted', 'processing', 'downloading'];
+
+/** Where an item picks up again after waiting for the network or a restart. */
+function resumePoint(state: ItemState): ItemState {
+  return state === 'uploading' ? 'queued' : state;
+}
+
+/**
+ * Runs queued items through Scenario: upload → generate → poll → download → done.
+ * Every transition is written to the store before the network call that depends on it, so a
+ * restart (or `kill -9`) resumes from the store: submitted jobs are polled again, never generated
+ * again, and downloads restart from scratch into a fresh temporary file.
+ */
+export class QueueRunner extends EventEmitter<RunnerEvents> {
+  private readonly store: QueueStore;
+  private api: ScenarioApi;
+  private concurrency: number;
+  private readonly accept: (item: QueueItem) => boolean;
+  private readonly lookupModel: (key: string) => ModelDescriptor | undefined;
+  private readonly running = new Map<string, Running>();
+  private readonly pausedQueues = new Set<string>();
+  private readonly connectivity: Connectivity;
+  private started = false;
+  private stopped = false;
+  private authBlocked = false;
+  private pumping = false;
+
+  constructor(options: QueueRunnerOptions) {
+    super();
+    this.store = options.store;
+    this.api = options.api;
+    this.concurrency = Math.max(1, options.concurrency ?? 4);
+    this.accept = options.accept ?? (() => true);
+    this.lookupModel = options.findModel ?? findModel;
+    this.connectivity = new Connectivity({
+      probe: (signal) => this.api.probe(signal),
+      initialDelayMs: options.probeInitialMs,
+      maxDelayMs: options.probeMaxMs,
+    });
+    this.connectivity.on('offline', (reason) => this.emit('connectivity', { online: false, reason }));
+    this.connectivity.on('online', () => this.onOnline());
+  }
+
+  get online(): boolean {
+    return this.connectivity.online;
+  }
+
+  get activeCount(): number {
+    return this.running.size;
+  }
+
+  /** Recovers what a previous run left in flight, then starts working. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    await this.recover();
+    this.pump();
+  }
+
+  /** Aborts in-flight work without changing what is stored: the next start resumes it. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.connectivity.stop();
+    const pending = [...this.running.values()];
+    for (const run of pending) {
+      run.reason ??= 'stop';
+      run.controller.abort();
+    }
+    await Promise.allSettled(pending.map((r) => r.done));
+  }
+
+  setConcurrency(n: number): void {
+    this.concurrency = Math.max(1, Math.floor(n));
+    this.pump();
+  }
+
+  /** New credentials or base URL: clears an authentication stop and carries on. */
+  setApi(api: ScenarioApi): void {
+    this.api = api;
+    this.authBlocked = false;
+    this.pump();
+  }
+
+  /** Pauses starting new items (of one queue, or all); work already in flight finishes. */
+  pause(queueId?: string): void {
+    if (queueId === undefined) for (const id of this.store.queueIds()) this.pausedQueues.add(id);
+    else this.pausedQueues.add(queueId);
+  }
+
+  resume(queueId?: string): void {
+    if (queueId === undefined) this.pausedQueues.clear();
+    else this.pausedQueues.delete(queueId);
+    this.pump();
+  }
+
+  isPaused(queueId: string): boolean {
+    return this.pausedQueues.has(queueId);
+  }
+
+  /** A hint that the network may be back (the OS said so, or the artist asked): probe now. */
+  checkNetworkNow(): void {
+    this.connectivity.probeNow();
+  }
+
+  /** Wakes the scheduler after items were added or changed in the store. */
+  poke(): void {
+    this.pump();
+  }
+
+  /** Cancels one item: stops local work at once and cancels its remote job where there is one. */
+  async cancel(itemId: string): Promise<void> {
+    const item = this.store.get(itemId);
+    if (!item || item.state === 'done' || item.state === 'failed' || item.state === 'canceled') return;
+    const run = this.running.get(itemId);
+    if (run) {
+      run.reason = 'cancel';
+      run.controller.abort();
+    }
+    this.save(itemId, 'canceled', { error: undefined, resumeState: undefined, finishedAt: Date.now() });
+    if (item.jobId && item.state !== 'downloading') await this.cancelRemote(item.jobId);
+    if (run) await run.done;
+    await sweepTemps(item.output.dir, item.id).catch(() => undefined);
+    this.pump();
+  }
+
+  async cancelAll(queueId?: string): Promise<void> {
+    const open = this.store
+      .list(queueId ? { queueId } : {})
+      .filter((i) => i.state !== 'done' && i.state !== 'failed' && i.state !== 'canceled' && this.accept(i));
+    await Promise.all(open.map((i) => this.cancel(i.id)));
+  }
+
+  /**
+   * Puts a failed or canceled item back in line. A job that succeeded on Scenario is not paid for
+   * again: the item picks up from its jobId and only downloads.
+   */
+  retry(itemId: string): void {
+    const item = this.store.get(itemId);
+    if (!item || (item.state !== 'failed' && item.state !== 'canceled')) return;
+    const to: ItemState = item.jobId ? 'submitted' : 'queued';
+    this.save(itemId, to, { error: undefined, finishedAt: undefined, attempts: item.attempts + 1 });
+    this.pump();
+  }
+
+  retryFailed(queueId?: string): void {
+    for (const item of this.store.list({ ...(queueId ? { queueId } : {}), states: ['failed'] })) {
+      if (this.accept(item)) this.retry(item.id);
+    }
+  }
+
+  private async cancelRemote(jobId: string): Promise<void> {
+    try {
+      await this.api.cancelJob(jobId);
+    } catch {
+      // Best effort: a job that already ended, or an offline moment, must not block the cancel.
+    }
+  }
+
+  private save(itemId: string, state: ItemState | undefined, patch: ItemPatch = {}): QueueItem {
+    const item = state === undefined ? this.store.update(itemId, patch) : this.store.transition(itemId, state, patch);
+    this.emit('item', item);
+    return item;
+  }
+
+  private async recover(): Promise<void> {
+    const leftovers = this.store.list({ states: [...IN_FLIGHT] }).filter((i) => this.accept(i));
+    for (const item of leftovers) {
+      if (item.state === 'uploading') {
+        // The upload is redone; an assetId already stored is reused, so nothing is paid twice.
+        this.save(item.id, 'queued');
+      } else if (item.state === 'downloading') {
+        await this.recoverDownload(item);
+      }
+    }
+    const waiting = this.store.list({ states: ['waiting-for-network'] }).filter((i) => this.accept(i));
+    if (waiting.length > 0) this.connectivity.reportOffline('resuming items that were waiting for the network');
+  }
+
+  /** Keeps outputs whose commit finished before the crash; discards partial downloads. */
+  private async recoverDownload(item: QueueItem): Promise<void> {
+    let current = item;
+    if (current.pendingCommit) {
+      const { assetId, tempPath, fileName } = current.pendingCommit;
+      const committed = await recoverCommit(tempPath, { dir: current.output.dir, fileName, collision: current.output.collision });
+      current = this.save(current.id, undefined, committed
+        ? {
+            outputs: [...current.outputs, committed.path],
+            downloadedAssetIds: [...current.downloadedAssetIds, assetId],
+            pendingCommit: undefined,
+          }
+        : { pendingCommit: undefined });
+    }
+    await sweepTemps(current.output.dir, current.id).catch(() => undefined);
+  }
+
+  private onOnline(): void {
+    this.emit('connectivity', { online: true, reason: '' });
+    for (const item of this.store.list({ states: ['waiting-for-network'] })) {
+      if (!this.accept(item)) continue;
+      this.save(item.id, resumePoint(item.resumeState ?? 'queued'), { resumeState: undefined });
+    }
+    this.pump();
+  }
+
+  private pump(): void {
+    if (!this.started || this.stopped || this.authBlocked || this.pumping) return;
+    if (!this.connectivity.online) return;
+    this.pumping = true;
+    try {
+      while (this.running.size < this.concurrency) {
+        const next = this.pickNext();
+        if (!next) break;
+        this.launch(next);
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private pickNext(): QueueItem | undefined {
+    const free = (i: QueueItem) => !this.running.has(i.id) && !this.pausedQueues.has(i.queueId) && this.accept(i);
+    // Work already paid for (submitted jobs, downloads) goes before new uploads.
+    const resumable = this.store.list({ states: ['submitted', 'processing', 'downloading'], limit: this.concurrency * 4 + this.running.size });
+    const inFlight = resumable.find(free);
+    if (inFlight) return inFlight;
+    const queued = this.store.nextRunnable(this.concurrency + this.running.size + 64);
+    return queued.find(free);
+  }
+
+  private launch(item: QueueItem): void {
+    const controller = new AbortController();
+    const run: Running = { controller, done: Promise.resolve() };
+    this.running.set(item.id, run);
+    run.done = this.process(item, run)
+      .catch((error: unknown) => this.onItemError(item.id, run, error))
+      .finally(() => {
+        this.running.delete(item.id);
+        setImmediate(() => this.pump());
+      });
+  }
+
+  private checkRunning(run: Running): void {
+    if (run.controller.signal.aborted) throw new ScenarioError('canceled', 'stopped');
+  }
+
+  private async process(start: QueueItem, run: Running): Promise<void> {
+    const signal = run.controller.signal;
+    const model = this.lookupModel(start.modelKey);
+    if (!model) throw new ParameterError(`unknown model "${start.modelKey}"`);
+    let item = start;
+
+    if (item.state === 'queued') {
+      item = this.save(item.id, 'uploading', { error: undefined, progress: 0 });
+      const checked = await checkInput(item.inputPath, model);
+      this.checkRunning(run);
+      let assetId = item.assetId;
+      if (!assetId) {
+        const prepared = await prepareUpload(item.inputPath, checked.kind);
+        try {
+          assetId = await this.api.upload({ path: prepared.path, name: prepared.name, kind: prepared.kind, route: model.input.upload, signal });
+        } finally {
+          await prepared.cleanup();
+        }
+        this.checkRunning(run);
+        item = this.save(item.id, undefined, { assetId });
+      }
+      const result = await this.api.generate(model.modelId, model.buildRequest(item.params, assetId), signal);
+      if (signal.aborted && run.reason === 'cancel') {
+        // Canceled while the job was being created: record it and cancel it remotely too.
+        this.save(item.id, undefined, { jobId: result.jobId });
+        await this.cancelRemote(result.jobId);
+        return;
+      }
+      item = this.save(item.id, 'submitted', { jobId: result.jobId, progress: 0 });
+    }
+
+    let assetIds: string[] | undefined;
+    if (item.state === 'submitted' || item.state === 'processing') {
+      const jobId = item.jobId;
+      if (!jobId) throw new Error(`item ${item.id} is ${item.state} without a jobId`);
+      const job = await this.api.waitForJob(jobId, {
+        signal,
+        onUpdate: (snapshot) => {
+          if (signal.aborted) return;
+          const progress = snapshot.progress ?? item.progress;
+          if (item.state !== 'processing' || progress !== item.progress) {
+            item = this.save(item.id, 'processing', { progress });
+          }
+        },
+      });
+      this.checkRunning(run);
+      assetIds = job.assetIds;
+      item = this.save(item.id, 'downloading', { progress: 1 });
+    }
+
+    if (item.state === 'downloading') {
+      if (!assetIds) {
+        if (!item.jobId) throw new Error(`item ${item.id} is downloading without a jobId`);
+        assetIds = (await this.api.getJob(item.jobId, signal)).assetIds;
+      }
+      if (assetIds.length === 0) throw new OutputError(`job ${item.jobId} succeeded but returned no output`);
+      await this.downloadAll(item, model, assetIds, run);
+      item = this.store.get(item.id) ?? item;
+      this.save(item.id, 'done', { finishedAt: Date.now(), error: undefined });
+    }
+  }
+
+  private async downloadAll(start: QueueItem, model: ModelDescriptor, assetIds: string[], run: Running): Promise<void> {
+    let item = start;
+    const signal = run.controller.signal;
+    const date = new Date();
+    for (const [index, assetId] of assetIds.entries()) {
+      if (item.downloadedAssetIds.includes(assetId)) continue;
+      const tempPath = await tempPathFor(item.output.dir, item.id);
+      await this.api.download({
+        assetId,
+        destPath: tempPath,
+        expected: model.output,
+        signal,
+        onProgress: (receivedBytes, totalBytes) => this.emit('transfer', { itemId: item.id, receivedBytes, totalBytes }),
+      });
+      this.checkRunning(run);
+      const fileName = renderName(item.output.template, {
+        name: item.inputPath,
+        ext: model.output.extension,
+        model: model.key,
+        preset: item.preset ?? '',
+        index: assetIds.length > 1 ? index + 1 : undefined,
+        date,
+      });
+      // The intent is stored before the file moves into place, so a crash in between is
+      // recognised on restart instead of producing the same output twice.
+      item = this.save(item.id, undefined, { pendingCommit: { assetId, tempPath, fileName } });
+      const result = await commitOutput(tempPath, { dir: item.output.dir, fileName, collision: item.output.collision });
+      item = this.save(item.id, undefined, {
+        outputs: [...item.outputs, result.path],
+        downloadedAssetIds: [...item.downloadedAssetIds, assetId],
+        pendingCommit: undefined,
+      });
+    }
+  }
+
+  private onItemError(itemId: string, run: Running, error: unknown): void {
+    const item = this.store.get(itemId);
+    if (!item) return;
+    if (run.controller.signal.aborted) {
+      // Canceled items were already marked; stopped items stay as stored and resume next start.
+      return;
+    }
+    if (isScenarioError(error) && error.kind === 'network') {
+      if (item.state === 'done' || item.state === 'failed' || item.state === 'canceled') return;
+      this.save(itemId, 'waiting-for-network', { resumeState: resumePoint(item.state), error: error.message });
+      this.connectivity.reportOffline(error.message);
+      return;
+    }
+    if (isScenarioError(error) && error.kind === 'auth') {
+      if (item.state === 'uploading') this.save(itemId, 'queued', { error: error.message });
+      else this.save(itemId, undefined, { error: error.message });
+      if (!this.authBlocked) {
+        this.authBlocked = true;
+        this.emit('auth-failed', error.message);
+      }
+      return;
+    }
+    if (item.state === 'done' || item.state === 'failed' || item.state === 'canceled') return;
+    this.save(itemId, 'failed', {
+      error: describeFailure(error),
+      finishedAt: Date.now(),
+      // A job that failed on Scenario is finished: a retry must generate again, not re-poll it.
+      ...(error instanceof JobFailedError ? { jobId: undefined } : {}),
+    });
+  }
+}
+
+function describeFailure(error: unknown): string {
+  if (error instanceof JobFailedError) {
+    return `Scenario job ${error.jobId} ${error.status === 'failure' ? 'failed' : 'was canceled'}: ${error.reason}`;
+  }
+  if (error instanceof InputError || error instanceof ParameterError || error instanceof OutputError || isScenarioError(error)) {
+    return error.message;
+  }
+  return `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
+}
