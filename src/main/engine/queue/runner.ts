@@ -32,6 +32,8 @@ export interface QueueRunnerOptions {
   /** Network probing after an outage: first delay and cap (defaults 1 s and 60 s). */
   probeInitialMs?: number;
   probeMaxMs?: number;
+  /** A job still unfinished after this long fails its item and is canceled (default 30 min). */
+  jobTimeoutMs?: number;
   /** Model lookup, so tests and future models can supply their own descriptors. */
   findModel?: (key: string) => ModelDescriptor | undefined;
 }
@@ -63,6 +65,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
   private concurrency: number;
   private readonly accept: (item: QueueItem) => boolean;
   private readonly lookupModel: (key: string) => ModelDescriptor | undefined;
+  private readonly jobTimeoutMs: number;
   private readonly running = new Map<string, Running>();
   private readonly pausedQueues = new Set<string>();
   private readonly connectivity: Connectivity;
@@ -78,6 +81,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     this.concurrency = Math.max(1, options.concurrency ?? 4);
     this.accept = options.accept ?? (() => true);
     this.lookupModel = options.findModel ?? findModel;
+    this.jobTimeoutMs = options.jobTimeoutMs ?? 30 * 60_000;
     this.connectivity = new Connectivity({
       probe: (signal) => this.api.probe(signal),
       initialDelayMs: options.probeInitialMs,
@@ -324,16 +328,24 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     if (item.state === 'submitted' || item.state === 'processing') {
       const jobId = item.jobId;
       if (!jobId) throw new Error(`item ${item.id} is ${item.state} without a jobId`);
-      const job = await this.api.waitForJob(jobId, {
-        signal,
-        onUpdate: (snapshot) => {
-          if (signal.aborted) return;
-          const progress = snapshot.progress ?? item.progress;
-          if (item.state !== 'processing' || progress !== item.progress) {
-            item = this.save(item.id, 'processing', { progress });
-          }
-        },
-      });
+      const deadline = AbortSignal.timeout(this.jobTimeoutMs);
+      let job;
+      try {
+        job = await this.api.waitForJob(jobId, {
+          signal: AbortSignal.any([signal, deadline]),
+          onUpdate: (snapshot) => {
+            if (signal.aborted) return;
+            const progress = snapshot.progress ?? item.progress;
+            if (item.state !== 'processing' || progress !== item.progress) {
+              item = this.save(item.id, 'processing', { progress });
+            }
+          },
+        });
+      } catch (error) {
+        if (!deadline.aborted || signal.aborted) throw error;
+        await this.cancelRemote(jobId);
+        throw new JobFailedError(jobId, 'canceled', `no result after ${formatDuration(this.jobTimeoutMs)}, so Kiln canceled the job`);
+      }
       this.checkRunning(run);
       assetIds = job.assetIds;
       item = this.save(item.id, 'downloading', { progress: 1 });
@@ -416,6 +428,11 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
       ...(error instanceof JobFailedError ? { jobId: undefined } : {}),
     });
   }
+}
+
+function formatDuration(ms: number): string {
+  if (ms >= 60_000) return `${Math.round(ms / 60_000)} min`;
+  return `${Math.round(ms / 1000)} s`;
 }
 
 function describeFailure(error: unknown): string {

@@ -1,0 +1,112 @@
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { MODELS } from '../main/engine/models/registry';
+import { DEFAULT_API_URL } from '../main/engine/scenario/types';
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+const modelKeys = MODELS.map((m) => m.key);
+
+export const CONVERT_USAGE = `Usage: kiln convert <files or folders...> --model ${modelKeys.join('|')} --out DIR [options]
+
+Sends each file to a Scenario model and saves the results in DIR.
+
+Options:
+  --model NAME          ${modelKeys.join(' or ')} (required)
+  --out DIR             folder for the results (required; created if missing)
+  --preset NAME         a preset of the model (see \`kiln models\`)
+  --param key=value     a model parameter; repeat for several
+  --name TEMPLATE       output file name: {name} {ext} {model} {preset} {index} {date} (default "{name}.{ext}")
+  --on-conflict MODE    keep-both (default: "name (1).svg"), overwrite or skip
+  --concurrency N       items in flight at once (default 4)
+  --api-url URL         Scenario API base URL (default ${DEFAULT_API_URL})
+  --state DIR           where the durable queue lives (default: the app's data folder)
+  --job-timeout MIN     give up on a job after MIN minutes (default 30)
+  --json                one JSON line per finished item on stdout
+  -h, --help            show this help
+
+Credentials come from SCENARIO_SDK_API_KEY and SCENARIO_SDK_API_SECRET.
+Run the same command again after an interruption to finish the batch: finished items are kept,
+submitted jobs are resumed, and nothing is generated twice.
+Exit status: 0 every item done, 1 some item failed, 2 bad usage.`;
+
+const convertSchema = z.object({
+  inputs: z.array(z.string().min(1)).min(1, 'name at least one file or folder to convert'),
+  model: z.enum(modelKeys as [string, ...string[]], { error: `--model must be one of: ${modelKeys.join(', ')}` }),
+  out: z.string({ error: '--out DIR is required' }).min(1, '--out DIR is required').transform((p) => resolve(p)),
+  preset: z.string().min(1).optional(),
+  param: z.array(z.string()).default([]),
+  name: z.string().min(1, '--name must not be empty').default('{name}.{ext}'),
+  onConflict: z.enum(['keep-both', 'overwrite', 'skip'], { error: '--on-conflict must be keep-both, overwrite or skip' }).default('keep-both'),
+  concurrency: z.coerce.number({ error: '--concurrency must be a whole number from 1 to 64' }).int('--concurrency must be a whole number from 1 to 64').min(1, '--concurrency must be a whole number from 1 to 64').max(64, '--concurrency must be a whole number from 1 to 64').default(4),
+  apiUrl: z.url({ protocol: /^https?$/, error: '--api-url must be an http(s) URL' }).default(DEFAULT_API_URL),
+  state: z.string().min(1).transform((p) => resolve(p)).optional(),
+  jobTimeout: z.coerce.number({ error: '--job-timeout must be a number of minutes' }).positive('--job-timeout must be a positive number of minutes').default(30),
+  json: z.boolean().default(false),
+});
+
+export type ConvertArgs = z.infer<typeof convertSchema>;
+
+export function parseConvertArgs(argv: readonly string[]): ConvertArgs | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        model: { type: 'string', short: 'm' },
+        out: { type: 'string', short: 'o' },
+        preset: { type: 'string' },
+        param: { type: 'string', multiple: true, short: 'p' },
+        name: { type: 'string' },
+        'on-conflict': { type: 'string' },
+        concurrency: { type: 'string', short: 'c' },
+        'api-url': { type: 'string' },
+        state: { type: 'string' },
+        'job-timeout': { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const v = parsed.values;
+  if (v.help) return 'help';
+  const result = convertSchema.safeParse({
+    inputs: parsed.positionals,
+    model: v.model,
+    out: v.out,
+    preset: v.preset,
+    param: v.param,
+    name: v.name,
+    onConflict: v['on-conflict'],
+    concurrency: v.concurrency,
+    apiUrl: v['api-url'],
+    state: v.state,
+    jobTimeout: v['job-timeout'],
+    json: v.json,
+  });
+  if (!result.success) throw new UsageError(result.error.issues.map((i) => i.message).join('\n'));
+  return result.data;
+}
+
+const credentialsSchema = z.object({
+  SCENARIO_SDK_API_KEY: z.string().trim().min(1),
+  SCENARIO_SDK_API_SECRET: z.string().trim().min(1),
+});
+
+export function credentialsFromEnv(env: NodeJS.ProcessEnv): { apiKey: string; apiSecret: string } {
+  const result = credentialsSchema.safeParse(env);
+  if (!result.success) {
+    const missing = result.error.issues.map((i) => String(i.path[0])).join(' and ');
+    throw new UsageError(
+      `${missing} ${missing.includes(' and ') ? 'are' : 'is'} not set: export your Scenario API key and secret (Scenario → Project Settings → API Keys) as SCENARIO_SDK_API_KEY and SCENARIO_SDK_API_SECRET`,
+    );
+  }
+  return { apiKey: result.data.SCENARIO_SDK_API_KEY, apiSecret: result.data.SCENARIO_SDK_API_SECRET };
+}

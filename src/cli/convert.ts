@@ -1,0 +1,157 @@
+import { createHash } from 'node:crypto';
+import { basename } from 'node:path';
+import { expandInputs } from '../main/engine/inputs/expand';
+import { findModel, parseParamAssignments, resolveParams, ParameterError } from '../main/engine/models/registry';
+import { validateTemplate } from '../main/engine/output/naming';
+import { QueueRunner } from '../main/engine/queue/runner';
+import { QueueStore } from '../main/engine/queue/store';
+import type { NewItem, QueueItem } from '../main/engine/queue/types';
+import { ScenarioClient } from '../main/engine/scenario/client';
+import { credentialsFromEnv, UsageError, type ConvertArgs } from './args';
+import { defaultStateDir } from './paths';
+import { Reporter, type FinishedLine } from './report';
+
+export const CLI_QUEUE_ID = 'cli';
+
+function dedupeKey(parts: readonly unknown[]): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+}
+
+function lineFor(item: QueueItem): FinishedLine {
+  return {
+    input: item.inputPath,
+    status: item.state === 'done' ? 'done' : item.state === 'canceled' ? 'canceled' : 'failed',
+    outputs: item.outputs,
+    jobId: item.jobId ?? null,
+    error: item.state === 'done' ? null : (item.error ?? null),
+  };
+}
+
+/** `kiln convert`: resolves to the process exit code. */
+export async function runConvert(args: ConvertArgs, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const credentials = credentialsFromEnv(env);
+  const model = findModel(args.model);
+  if (!model) throw new UsageError(`unknown model ${args.model}`);
+  let params;
+  try {
+    params = resolveParams(model, args.preset, parseParamAssignments(model, args.param));
+  } catch (error) {
+    if (error instanceof ParameterError) throw new UsageError(error.message);
+    throw error;
+  }
+  try {
+    validateTemplate(args.name);
+  } catch (error) {
+    throw new UsageError(`--name: ${(error as Error).message}`);
+  }
+
+  const reporter = new Reporter(args.json);
+  const expanded = await expandInputs(args.inputs, model);
+  if (expanded.accepted.length === 0 && expanded.rejected.length === 0) {
+    for (const s of expanded.skipped) reporter.finished({ input: s.path, status: 'skipped', outputs: [], jobId: null, error: s.reason });
+    throw new UsageError(`nothing to convert: no file the ${model.displayName} model accepts was found`);
+  }
+
+  const store = QueueStore.open(args.state ?? defaultStateDir(env));
+  const output = { dir: args.out, template: args.name, collision: args.onConflict };
+  const newItems: NewItem[] = expanded.accepted.map((f) => ({
+    queueId: CLI_QUEUE_ID,
+    inputPath: f.path,
+    inputKind: f.kind,
+    inputSize: f.size,
+    modelKey: model.key,
+    preset: args.preset,
+    params,
+    output,
+    // The same file (unchanged) with the same settings is the same work: a rerun resumes it.
+    dedupeKey: dedupeKey([CLI_QUEUE_ID, f.path, f.size, f.mtimeMs, model.key, params, output]),
+  }));
+  const items = store.addItems(newItems);
+  const ours = new Set(items.map((i) => i.id));
+
+  const client = new ScenarioClient({ baseUrl: args.apiUrl, ...credentials });
+  const runner = new QueueRunner({
+    store,
+    api: client,
+    concurrency: args.concurrency,
+    accept: (item) => ours.has(item.id),
+    jobTimeoutMs: args.jobTimeout * 60_000,
+  });
+
+  for (const s of expanded.skipped) reporter.finished({ input: s.path, status: 'skipped', outputs: [], jobId: null, error: s.reason });
+  let failed = expanded.rejected.length;
+  for (const r of expanded.rejected) {
+    reporter.finished({ input: r.path, status: 'failed', outputs: [], jobId: null, error: `${basename(r.path)}: ${r.reason}` });
+  }
+
+  const reported = new Set<string>();
+  let done = 0;
+  const total = items.length + expanded.rejected.length;
+  const tally = () => {
+    let active = 0;
+    let waiting = 0;
+    for (const id of ours) {
+      const s = store.get(id)?.state;
+      if (s === 'waiting-for-network') waiting++;
+      else if (s && s !== 'queued' && s !== 'done' && s !== 'failed' && s !== 'canceled') active++;
+    }
+    return { total, done, failed, active, waiting };
+  };
+
+  let finish: (code: number) => void = () => {};
+  const finished = new Promise<number>((resolve) => (finish = resolve));
+  const checkComplete = () => {
+    if (reported.size === ours.size) finish(failed > 0 ? 1 : 0);
+  };
+  const onFinal = (item: QueueItem) => {
+    if (reported.has(item.id)) return;
+    reported.add(item.id);
+    if (item.state === 'done') done++;
+    else failed++;
+    reporter.finished(lineFor(item));
+    reporter.progress(tally());
+    checkComplete();
+  };
+
+  runner.on('item', (item) => {
+    if (!ours.has(item.id)) return;
+    if (item.state === 'done' || item.state === 'failed' || item.state === 'canceled') onFinal(item);
+    else reporter.progress(tally(), `${item.state} ${basename(item.inputPath)}`);
+  });
+  runner.on('connectivity', ({ online, reason }) => {
+    reporter.notice(online ? 'kiln: network is back, resuming' : `kiln: offline — waiting for the network (${reason})`);
+  });
+  runner.on('auth-failed', (message) => {
+    reporter.notice(`kiln: ${message}`);
+    finish(1);
+  });
+
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    reporter.notice('kiln: interrupted; run the same command again to finish the batch');
+    finish(130);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  // Items finished by an earlier run are reported, not redone; failed ones get another try.
+  for (const item of items) {
+    if (item.state === 'done') onFinal(item);
+    else if (item.state === 'failed' || item.state === 'canceled') runner.retry(item.id);
+  }
+  checkComplete();
+
+  try {
+    await runner.start();
+    const code = await finished;
+    await runner.stop();
+    return code;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    reporter.close();
+    store.close();
+  }
+}

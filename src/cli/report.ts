@@ -1,0 +1,89 @@
+import { basename, relative } from 'node:path';
+
+export type FinishedStatus = 'done' | 'failed' | 'skipped' | 'canceled';
+
+export interface FinishedLine {
+  input: string;
+  status: FinishedStatus;
+  outputs: string[];
+  jobId: string | null;
+  error: string | null;
+}
+
+interface Tally {
+  total: number;
+  done: number;
+  failed: number;
+  active: number;
+  waiting: number;
+}
+
+/**
+ * What the CLI prints: with --json exactly one JSON line per finished item on stdout and nothing
+ * else there; otherwise a readable line per item, plus a live progress bar when stderr is a terminal.
+ */
+export class Reporter {
+  private barVisible = false;
+  private status = '';
+
+  constructor(
+    private readonly json: boolean,
+    private readonly stdout: NodeJS.WriteStream = process.stdout,
+    private readonly stderr: NodeJS.WriteStream = process.stderr,
+  ) {}
+
+  private get live(): boolean {
+    return Boolean(this.stderr.isTTY);
+  }
+
+  finished(line: FinishedLine): void {
+    this.clearBar();
+    if (this.json) {
+      this.stdout.write(`${JSON.stringify(line)}\n`);
+      return;
+    }
+    const name = basename(line.input);
+    const cwd = process.cwd();
+    const where = line.outputs.map((o) => (o.startsWith(cwd) ? relative(cwd, o) : o)).join(', ');
+    const text =
+      line.status === 'done' ? `✔ ${name} → ${where}`
+      : line.status === 'skipped' ? `– ${name}: skipped (${line.error ?? ''})`
+      : line.status === 'canceled' ? `✖ ${name}: canceled`
+      : `✖ ${name}: ${line.error ?? 'failed'}`;
+    this.stdout.write(`${text}\n`);
+  }
+
+  /** Messages for a person (offline, auth, interruption): always on stderr. */
+  notice(message: string): void {
+    this.clearBar();
+    this.stderr.write(`${message}\n`);
+  }
+
+  progress(tally: Tally, status?: string): void {
+    if (status !== undefined) this.status = status;
+    if (!this.live) return;
+    const width = 24;
+    const finished = tally.done + tally.failed;
+    const filled = tally.total === 0 ? width : Math.round((finished / tally.total) * width);
+    const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
+    const parts = [`${finished}/${tally.total}`];
+    if (tally.failed) parts.push(`${tally.failed} failed`);
+    if (tally.active) parts.push(`${tally.active} active`);
+    if (tally.waiting) parts.push(`${tally.waiting} waiting for network`);
+    const line = `${bar} ${parts.join(' · ')}${this.status ? ` · ${this.status}` : ''}`;
+    const columns = this.stderr.columns || 100;
+    this.stderr.write(`\r\x1b[2K${line.slice(0, columns - 1)}`);
+    this.barVisible = true;
+  }
+
+  close(): void {
+    this.clearBar();
+  }
+
+  private clearBar(): void {
+    if (this.barVisible) {
+      this.stderr.write('\r\x1b[2K');
+      this.barVisible = false;
+    }
+  }
+}
