@@ -1,0 +1,72 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Schema migrations, applied in order; migration N brings `user_version` from N-1 to N.
+ * Never edit a shipped migration: users' databases already ran it. Add a new one instead.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: the item table. JSON columns hold values that are only ever read whole; everything the
+  // store filters or orders by is a real column so it can be indexed.
+  `
+  CREATE TABLE items (
+    id                   TEXT PRIMARY KEY,
+    queue_id             TEXT NOT NULL,
+    -- REAL so a reorder can pick a value between two neighbours and touch only the moved row.
+    position             REAL NOT NULL,
+    state                TEXT NOT NULL CHECK (state IN ('queued','uploading','submitted','processing',
+                           'downloading','done','failed','canceled','waiting-for-network')),
+    resume_state         TEXT,
+    dedupe_key           TEXT UNIQUE,
+    input_path           TEXT NOT NULL,
+    input_kind           TEXT NOT NULL,
+    input_size           INTEGER NOT NULL,
+    model_key            TEXT NOT NULL,
+    preset               TEXT,
+    params_json          TEXT NOT NULL,
+    output_json          TEXT NOT NULL,
+    asset_id             TEXT,
+    job_id               TEXT,
+    progress             REAL NOT NULL DEFAULT 0,
+    error                TEXT,
+    outputs_json         TEXT NOT NULL DEFAULT '[]',
+    downloaded_json      TEXT NOT NULL DEFAULT '[]',
+    pending_commit_json  TEXT,
+    attempts             INTEGER NOT NULL DEFAULT 0,
+    created_at           INTEGER NOT NULL,
+    updated_at           INTEGER NOT NULL,
+    finished_at          INTEGER
+  ) STRICT;
+  -- list(queueId, states) and per-queue counts.
+  CREATE INDEX items_queue_state_position ON items (queue_id, state, position);
+  -- list(queueId) in display order, and "append at the end of this queue".
+  CREATE INDEX items_queue_position ON items (queue_id, position);
+  -- nextRunnable across queues: state = 'queued' ORDER BY position, created_at.
+  CREATE INDEX items_state_position ON items (state, position, created_at);
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export class SchemaTooNewError extends Error {
+  override readonly name = 'SchemaTooNewError';
+  constructor(readonly found: number) {
+    super(
+      `The queue database was written by a newer version of Kiln (schema ${found}, this version knows ${SCHEMA_VERSION}). ` +
+        'Update Kiln to open it.',
+    );
+  }
+}
+
+/** Brings the database up to SCHEMA_VERSION, all in one transaction so a crash leaves the old schema. */
+export function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) throw new SchemaTooNewError(current);
+  if (current === SCHEMA_VERSION) return;
+  db.transaction(() => {
+    for (let v = current; v < SCHEMA_VERSION; v++) {
+      db.exec(MIGRATIONS[v] as string);
+      // pragma cannot take a bound parameter; v is our own integer.
+      db.pragma(`user_version = ${v + 1}`);
+    }
+  }).immediate();
+}

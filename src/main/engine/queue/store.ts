@@ -1,0 +1,614 @@
+import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { InputKind } from '../inputs/kinds';
+import { migrate } from './schema.sql';
+import { IllegalTransitionError, RESUMABLE_STATES, canTransition } from './state-machine';
+import { FINAL_STATES } from './types';
+import type { ItemPatch, ItemState, NewItem, QueueCounts, QueueItem } from './types';
+
+export { IllegalTransitionError } from './state-machine';
+
+export const DB_FILE_NAME = 'kiln-queue.db';
+
+// Records keyed by the union make the compiler tell us when types.ts gains a state or kind.
+const STATE_SET: Record<ItemState, true> = {
+  queued: true,
+  uploading: true,
+  submitted: true,
+  processing: true,
+  downloading: true,
+  done: true,
+  failed: true,
+  canceled: true,
+  'waiting-for-network': true,
+};
+const KIND_SET: Record<InputKind, true> = { png: true, jpeg: true, webp: true, glb: true, gltf: true, obj: true, fbx: true };
+export const ALL_STATES = Object.keys(STATE_SET) as ItemState[];
+
+const stateSchema = z.enum(ALL_STATES as [ItemState, ...ItemState[]]);
+const kindSchema = z.enum(Object.keys(KIND_SET) as [InputKind, ...InputKind[]]);
+const paramsSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
+const outputSettingsSchema = z.object({
+  dir: z.string().min(1),
+  template: z.string().min(1),
+  collision: z.enum(['keep-both', 'overwrite', 'skip']),
+});
+const stringListSchema = z.array(z.string());
+const pendingCommitSchema = z.object({ assetId: z.string(), tempPath: z.string(), fileName: z.string() });
+
+const newItemSchema = z.object({
+  queueId: z.string().min(1),
+  inputPath: z.string().min(1),
+  inputKind: kindSchema,
+  inputSize: z.number().int().nonnegative(),
+  modelKey: z.string().min(1),
+  preset: z.string().optional(),
+  params: paramsSchema,
+  output: outputSettingsSchema,
+  dedupeKey: z.string().min(1).optional(),
+});
+
+const patchSchema = z
+  .object({
+    state: stateSchema,
+    resumeState: stateSchema.optional(),
+    assetId: z.string().optional(),
+    jobId: z.string().optional(),
+    progress: z.number().min(0).max(1),
+    error: z.string().optional(),
+    outputs: stringListSchema,
+    downloadedAssetIds: stringListSchema,
+    pendingCommit: pendingCommitSchema.optional(),
+    attempts: z.number().int().nonnegative(),
+    finishedAt: z.number().int().optional(),
+    position: z.number().refine(Number.isFinite, 'position must be finite'),
+    params: paramsSchema,
+    preset: z.string().optional(),
+    output: outputSettingsSchema,
+  })
+  .partial()
+  .strict();
+
+/** The row as SQLite hands it back, before the JSON columns are opened. */
+const rawRowSchema = z.object({
+  id: z.string(),
+  queue_id: z.string(),
+  position: z.number(),
+  state: stateSchema,
+  resume_state: stateSchema.nullable(),
+  dedupe_key: z.string().nullable(),
+  input_path: z.string(),
+  input_kind: kindSchema,
+  input_size: z.number().int(),
+  model_key: z.string(),
+  preset: z.string().nullable(),
+  params_json: z.string(),
+  output_json: z.string(),
+  asset_id: z.string().nullable(),
+  job_id: z.string().nullable(),
+  progress: z.number(),
+  error: z.string().nullable(),
+  outputs_json: z.string(),
+  downloaded_json: z.string(),
+  pending_commit_json: z.string().nullable(),
+  attempts: z.number().int(),
+  created_at: z.number().int(),
+  updated_at: z.number().int(),
+  finished_at: z.number().int().nullable(),
+});
+type RawRow = z.infer<typeof rawRowSchema>;
+
+/** A row whose stored data cannot be read back; names the item so it can be shown or removed. */
+export class CorruptItemError extends Error {
+  override readonly name = 'CorruptItemError';
+  constructor(
+    readonly itemId: string,
+    readonly detail: string,
+  ) {
+    super(`Queue item ${itemId} is corrupt in the queue database: ${detail}`);
+  }
+}
+
+export class ItemNotFoundError extends Error {
+  override readonly name = 'ItemNotFoundError';
+  constructor(readonly itemId: string) {
+    super(`Queue item ${itemId} does not exist`);
+  }
+}
+
+export class InvalidItemError extends Error {
+  override readonly name = 'InvalidItemError';
+}
+
+function issuesText(error: z.ZodError): string {
+  return error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
+}
+
+function readJson<T>(id: string, column: string, text: string, schema: z.ZodType<T>): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new CorruptItemError(id, `${column} is not valid JSON`);
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new CorruptItemError(id, `${column}: ${issuesText(parsed.error)}`);
+  return parsed.data;
+}
+
+function rowToItem(raw: unknown): QueueItem {
+  const id = typeof raw === 'object' && raw !== null && 'id' in raw ? String(raw.id) : '(unknown id)';
+  const parsed = rawRowSchema.safeParse(raw);
+  if (!parsed.success) throw new CorruptItemError(id, issuesText(parsed.error));
+  const r = parsed.data;
+  const item: QueueItem = {
+    id: r.id,
+    queueId: r.queue_id,
+    inputPath: r.input_path,
+    inputKind: r.input_kind,
+    inputSize: r.input_size,
+    modelKey: r.model_key,
+    params: readJson(r.id, 'params', r.params_json, paramsSchema),
+    output: readJson(r.id, 'output settings', r.output_json, outputSettingsSchema),
+    position: r.position,
+    state: r.state,
+    progress: r.progress,
+    outputs: readJson(r.id, 'outputs', r.outputs_json, stringListSchema),
+    downloadedAssetIds: readJson(r.id, 'downloadedAssetIds', r.downloaded_json, stringListSchema),
+    attempts: r.attempts,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+  // Absent rather than undefined, so items compare and serialise the same as freshly built ones.
+  if (r.preset !== null) item.preset = r.preset;
+  if (r.dedupe_key !== null) item.dedupeKey = r.dedupe_key;
+  if (r.resume_state !== null) item.resumeState = r.resume_state;
+  if (r.asset_id !== null) item.assetId = r.asset_id;
+  if (r.job_id !== null) item.jobId = r.job_id;
+  if (r.error !== null) item.error = r.error;
+  if (r.finished_at !== null) item.finishedAt = r.finished_at;
+  if (r.pending_commit_json !== null) {
+    item.pendingCommit = readJson(r.id, 'pendingCommit', r.pending_commit_json, pendingCommitSchema);
+  }
+  return item;
+}
+
+type SqlValue = string | number | null;
+
+/** How each patchable field is stored; the order fixes the SET clause so statements can be cached. */
+const PATCH_COLUMNS: ReadonlyArray<[keyof ItemPatch, string, (v: unknown) => SqlValue, boolean]> = [
+  // [field, column, encode, nullable]
+  ['state', 'state', (v) => v as string, false],
+  ['resumeState', 'resume_state', (v) => (v as string | undefined) ?? null, true],
+  ['assetId', 'asset_id', (v) => (v as string | undefined) ?? null, true],
+  ['jobId', 'job_id', (v) => (v as string | undefined) ?? null, true],
+  ['progress', 'progress', (v) => v as number, false],
+  ['error', 'error', (v) => (v as string | undefined) ?? null, true],
+  ['outputs', 'outputs_json', (v) => JSON.stringify(v), false],
+  ['downloadedAssetIds', 'downloaded_json', (v) => JSON.stringify(v), false],
+  ['pendingCommit', 'pending_commit_json', (v) => (v === undefined ? null : JSON.stringify(v)), true],
+  ['attempts', 'attempts', (v) => v as number, false],
+  ['finishedAt', 'finished_at', (v) => (v as number | undefined) ?? null, true],
+  ['position', 'position', (v) => v as number, false],
+  ['params', 'params_json', (v) => JSON.stringify(v), false],
+  ['preset', 'preset', (v) => (v as string | undefined) ?? null, true],
+  ['output', 'output_json', (v) => JSON.stringify(v), false],
+];
+
+export interface QueueStoreOptions {
+  /** Called with every SQL statement executed (diagnostics, and tests that count statements). */
+  verbose?: (sql: string) => void;
+  /** How long a write waits for another connection's lock before failing. */
+  busyTimeoutMs?: number;
+  /** Told about rows skipped by list()/nextRunnable() because they cannot be read back. */
+  onCorrupt?: (error: CorruptItemError) => void;
+}
+
+export interface AddResult {
+  item: QueueItem;
+  /** True when the dedupeKey already existed and `item` is that existing row, unchanged. */
+  existed: boolean;
+}
+
+export interface ListFilter {
+  queueId?: string;
+  states?: ItemState[];
+  limit?: number;
+  offset?: number;
+}
+
+/**
+ * The durable queue: one SQLite database, one row per item.
+ *
+ * Every method is synchronous and each state change is committed before it returns, so "write the
+ * transition, then make the network call" is simply two lines in that order.
+ *
+ * Writes touch only the rows they change (no rewriting of the queue), so a transition costs the
+ * same with 10 items as with 10,000.
+ */
+export class QueueStore {
+  private readonly stmts = new Map<string, Database.Statement>();
+
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly onCorrupt: ((error: CorruptItemError) => void) | undefined,
+  ) {}
+
+  /** Opens (creating if needed) `<stateDir>/kiln-queue.db`; `':memory:'` gives a throwaway store. */
+  static open(stateDir: string, options: QueueStoreOptions = {}): QueueStore {
+    let file = ':memory:';
+    if (stateDir !== ':memory:') {
+      mkdirSync(stateDir, { recursive: true });
+      file = join(stateDir, DB_FILE_NAME);
+    }
+    const db = new Database(file, options.verbose ? { verbose: (sql) => options.verbose?.(String(sql)) } : {});
+    try {
+      // WAL: a commit is an append to the -wal file, and readers never block the writer.
+      db.pragma('journal_mode = WAL');
+      // The requirement is surviving the app being killed (kill -9, a crash) at any moment. In WAL
+      // mode a commit has been written into the -wal file with write() before it returns; those
+      // bytes sit in the OS page cache, which outlives our process, so a killed process never loses
+      // a committed transaction and never corrupts the file. NORMAL only skips the fsync per commit,
+      // which matters solely if the whole machine loses power — then the last few transitions may
+      // roll back (never corrupt), and resume-after-restart redoes them. FULL would cost an fsync
+      // per progress update for no gain against process crashes.
+      db.pragma('synchronous = NORMAL');
+      db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+      migrate(db);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    return new QueueStore(db, options.onCorrupt);
+  }
+
+  private stmt(sql: string): Database.Statement {
+    let s = this.stmts.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.stmts.set(sql, s);
+    }
+    return s;
+  }
+
+  /**
+   * Adds items in one transaction, appended at the end of their queues in the given order.
+   * An item whose dedupeKey is already stored (or appears earlier in the same call) is not added;
+   * the existing item is returned in its place. Use addItemsDetailed to tell which were existing.
+   */
+  addItems(items: NewItem[]): QueueItem[] {
+    return this.addItemsDetailed(items).map((r) => r.item);
+  }
+
+  /** As addItems, reporting for each input whether it was already stored (`existed`). */
+  addItemsDetailed(items: NewItem[]): AddResult[] {
+    const valid = items.map((item, i) => {
+      const parsed = newItemSchema.safeParse(item);
+      if (!parsed.success) throw new InvalidItemError(`Item ${i + 1} cannot be queued: ${issuesText(parsed.error)}`);
+      return parsed.data;
+    });
+    const insert = this.stmt(
+      `INSERT INTO items (id, queue_id, position, state, dedupe_key, input_path, input_kind, input_size, model_key,
+         preset, params_json, output_json, progress, outputs_json, downloaded_json, attempts, created_at, updated_at)
+       VALUES (@id, @queue_id, @position, 'queued', @dedupe_key, @input_path, @input_kind, @input_size, @model_key,
+         @preset, @params_json, @output_json, 0, '[]', '[]', 0, @now, @now)`,
+    );
+    const maxPos = this.stmt('SELECT MAX(position) AS p FROM items WHERE queue_id = ?');
+    const run = this.db.transaction((): AddResult[] => {
+      const now = Date.now();
+      const nextPos = new Map<string, number>();
+      const results: AddResult[] = [];
+      for (const n of valid) {
+        if (n.dedupeKey !== undefined) {
+          const existing = this.findByDedupeKey(n.dedupeKey);
+          if (existing) {
+            results.push({ item: existing, existed: true });
+            continue;
+          }
+        }
+        let pos = nextPos.get(n.queueId);
+        if (pos === undefined) {
+          const row = maxPos.get(n.queueId) as { p: number | null } | undefined;
+          pos = Math.floor(row?.p ?? 0) + 1;
+        }
+        nextPos.set(n.queueId, pos + 1);
+        const item: QueueItem = {
+          id: randomUUID(),
+          queueId: n.queueId,
+          inputPath: n.inputPath,
+          inputKind: n.inputKind,
+          inputSize: n.inputSize,
+          modelKey: n.modelKey,
+          params: n.params,
+          output: n.output,
+          position: pos,
+          state: 'queued',
+          progress: 0,
+          outputs: [],
+          downloadedAssetIds: [],
+          attempts: 0,
+          createdAt: now,
+          updatedAt: now,
+        };
+        if (n.preset !== undefined) item.preset = n.preset;
+        if (n.dedupeKey !== undefined) item.dedupeKey = n.dedupeKey;
+        insert.run({
+          id: item.id,
+          queue_id: item.queueId,
+          position: pos,
+          dedupe_key: n.dedupeKey ?? null,
+          input_path: item.inputPath,
+          input_kind: item.inputKind,
+          input_size: item.inputSize,
+          model_key: item.modelKey,
+          preset: n.preset ?? null,
+          params_json: JSON.stringify(item.params),
+          output_json: JSON.stringify(item.output),
+          now,
+        });
+        results.push({ item, existed: false });
+      }
+      return results;
+    });
+    // IMMEDIATE takes the write lock up front, so the dedupe check and the insert cannot interleave
+    // with another connection doing the same.
+    return run.immediate();
+  }
+
+  /** The item, or undefined if there is none; throws CorruptItemError if its row cannot be read. */
+  get(id: string): QueueItem | undefined {
+    const row = this.stmt('SELECT * FROM items WHERE id = ?').get(id);
+    return row === undefined ? undefined : rowToItem(row);
+  }
+
+  findByDedupeKey(key: string): QueueItem | undefined {
+    const row = this.stmt('SELECT * FROM items WHERE dedupe_key = ?').get(key);
+    return row === undefined ? undefined : rowToItem(row);
+  }
+
+  /**
+   * Items ordered by queue id then position. Rows that cannot be read back are left out (and
+   * reported to `onCorrupt`) so one damaged row never hides the rest; see findCorrupt().
+   */
+  list(filter: ListFilter = {}): QueueItem[] {
+    const where: string[] = [];
+    const params: Record<string, SqlValue> = {};
+    if (filter.queueId !== undefined) {
+      where.push('queue_id = @queueId');
+      params.queueId = filter.queueId;
+    }
+    if (filter.states !== undefined) {
+      where.push('state IN (SELECT value FROM json_each(@states))');
+      params.states = JSON.stringify(filter.states);
+    }
+    params.limit = filter.limit ?? -1;
+    params.offset = filter.offset ?? 0;
+    const sql =
+      `SELECT * FROM items ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ` +
+      'ORDER BY queue_id, position, created_at, rowid LIMIT @limit OFFSET @offset';
+    return this.readRows(this.stmt(sql).all(params));
+  }
+
+  /** Every row that cannot be read back, with the reason; for showing or removing them. */
+  findCorrupt(): CorruptItemError[] {
+    const found: CorruptItemError[] = [];
+    for (const row of this.stmt('SELECT * FROM items ORDER BY rowid').iterate()) {
+      try {
+        rowToItem(row);
+      } catch (err) {
+        if (err instanceof CorruptItemError) found.push(err);
+        else throw err;
+      }
+    }
+    return found;
+  }
+
+  private readRows(rows: unknown[]): QueueItem[] {
+    const items: QueueItem[] = [];
+    for (const row of rows) {
+      try {
+        items.push(rowToItem(row));
+      } catch (err) {
+        if (!(err instanceof CorruptItemError)) throw err;
+        this.onCorrupt?.(err);
+      }
+    }
+    return items;
+  }
+
+  counts(queueId?: string): QueueCounts {
+    const rows = (
+      queueId === undefined
+        ? this.stmt('SELECT state, COUNT(*) AS n FROM items GROUP BY state').all()
+        : this.stmt('SELECT state, COUNT(*) AS n FROM items WHERE queue_id = ? GROUP BY state').all(queueId)
+    ) as { state: ItemState; n: number }[];
+    const byState = Object.fromEntries(ALL_STATES.map((s) => [s, 0])) as Record<ItemState, number>;
+    let total = 0;
+    for (const r of rows) {
+      byState[r.state] = r.n;
+      total += r.n;
+    }
+    return { total, byState };
+  }
+
+  /**
+   * Changes fields other than state with a single UPDATE and bumps updatedAt. A patch containing
+   * `state` is a transition and goes through transition(). A key present with value undefined
+   * clears that optional field (e.g. `{ error: undefined }`).
+   */
+  update(id: string, patch: ItemPatch): QueueItem {
+    if (patch.state !== undefined) return this.transition(id, patch.state, patch);
+    const item = this.write(id, patch, undefined);
+    if (!item) throw new ItemNotFoundError(id);
+    return item;
+  }
+
+  /**
+   * Moves the item to `to` if the state machine allows it, applying `patch` in the same UPDATE.
+   * Also keeps the bookkeeping consistent: entering waiting-for-network records resumeState (the
+   * state it left) unless the patch names one, leaving it clears resumeState; entering
+   * done/failed/canceled stamps finishedAt; reopening a finished item (or requeueing any) clears
+   * finishedAt and error, and requeueing resets progress. Fields named in `patch` always win;
+   * jobId, assetId, outputs and pendingCommit are the caller's to keep or clear.
+   */
+  transition(id: string, to: ItemState, patch: ItemPatch = {}): QueueItem {
+    const cur = this.stmt('SELECT state, resume_state FROM items WHERE id = ?').get(id) as
+      | { state: ItemState; resume_state: ItemState | null }
+      | undefined;
+    if (!cur) throw new ItemNotFoundError(id);
+    const resume = cur.resume_state ?? undefined;
+    if (!canTransition(cur.state, to, resume)) {
+      const detail =
+        cur.state === 'waiting-for-network' && resume !== undefined ? `it was waiting to resume ${resume}` : undefined;
+      throw new IllegalTransitionError(id, cur.state, to, detail);
+    }
+    const full: ItemPatch = { ...patch, state: to };
+    if (to === 'waiting-for-network') {
+      const back = 'resumeState' in patch ? patch.resumeState : cur.state;
+      if (back === undefined || !RESUMABLE_STATES.includes(back)) {
+        throw new IllegalTransitionError(id, cur.state, to, `cannot resume to ${String(back)}`);
+      }
+      full.resumeState = back;
+    } else {
+      full.resumeState = undefined;
+    }
+    if (FINAL_STATES.includes(to) && !('finishedAt' in patch)) full.finishedAt = Date.now();
+    const reopening = FINAL_STATES.includes(cur.state) && !FINAL_STATES.includes(to);
+    if (reopening || to === 'queued') {
+      if (!('finishedAt' in patch)) full.finishedAt = undefined;
+      if (!('error' in patch)) full.error = undefined;
+    }
+    if (to === 'queued' && !('progress' in patch)) full.progress = 0;
+    // Guarded on the state we checked, so a change made meanwhile by another connection is not
+    // silently overwritten with a transition that was only legal from the old state.
+    const item = this.write(id, full, cur.state);
+    if (!item) {
+      const now = this.stmt('SELECT state FROM items WHERE id = ?').get(id) as { state: ItemState } | undefined;
+      if (!now) throw new ItemNotFoundError(id);
+      throw new IllegalTransitionError(id, now.state, to, `it changed from ${cur.state} meanwhile`);
+    }
+    return item;
+  }
+
+  /** One UPDATE … RETURNING; undefined when no row matched. */
+  private write(id: string, patch: ItemPatch, expectedState: ItemState | undefined): QueueItem | undefined {
+    const parsed = patchSchema.safeParse(patch);
+    if (!parsed.success) throw new InvalidItemError(`Invalid change to item ${id}: ${issuesText(parsed.error)}`);
+    const sets: string[] = [];
+    const params: Record<string, SqlValue> = { id, updated_at: Date.now() };
+    for (const [field, column, encode, nullable] of PATCH_COLUMNS) {
+      if (!(field in patch)) continue;
+      const value = patch[field];
+      // Required columns cannot be cleared; an undefined there means "not changing it".
+      if (value === undefined && !nullable) continue;
+      sets.push(`${column} = @${column}`);
+      params[column] = encode(value);
+    }
+    let sql = `UPDATE items SET ${[...sets, 'updated_at = @updated_at'].join(', ')} WHERE id = @id`;
+    if (expectedState !== undefined) {
+      sql += ' AND state = @expected_state';
+      params.expected_state = expectedState;
+    }
+    const row = this.stmt(`${sql} RETURNING *`).get(params);
+    return row === undefined ? undefined : rowToItem(row);
+  }
+
+  /**
+   * Up to `limit` queued items, lowest position first (ties by creation time), optionally only from
+   * some queues. Positions are per queue, so across queues this interleaves them fairly.
+   */
+  nextRunnable(limit: number, queueIds?: string[]): QueueItem[] {
+    if (limit <= 0) return [];
+    if (queueIds !== undefined) {
+      if (queueIds.length === 0) return [];
+      return this.readRows(
+        this.stmt(
+          `SELECT * FROM items WHERE state = 'queued' AND queue_id IN (SELECT value FROM json_each(?))
+           ORDER BY position, created_at, rowid LIMIT ?`,
+        ).all(JSON.stringify(queueIds), limit),
+      );
+    }
+    return this.readRows(
+      this.stmt(`SELECT * FROM items WHERE state = 'queued' ORDER BY position, created_at, rowid LIMIT ?`).all(limit),
+    );
+  }
+
+  /**
+   * Moves an item within its queue to just before `beforeId` (or to the end when null). The new
+   * position is the midpoint of its new neighbours, so normally only the moved row is written; in
+   * the rare case repeated moves to the same spot exhaust floating-point precision the queue is
+   * renumbered once and the move retried.
+   */
+  reorder(id: string, beforeId: string | null): void {
+    if (id === beforeId) return;
+    this.db
+      .transaction(() => {
+        const cur = this.stmt('SELECT queue_id FROM items WHERE id = ?').get(id) as { queue_id: string } | undefined;
+        if (!cur) throw new ItemNotFoundError(id);
+        let pos = this.positionFor(id, cur.queue_id, beforeId);
+        if (pos === undefined) {
+          this.renumber(cur.queue_id);
+          pos = this.positionFor(id, cur.queue_id, beforeId);
+          if (pos === undefined) throw new Error(`Could not find a position for item ${id}`);
+        }
+        this.stmt('UPDATE items SET position = ?, updated_at = ? WHERE id = ?').run(pos, Date.now(), id);
+      })
+      .immediate();
+  }
+
+  /** A position strictly between the new neighbours, or undefined if none is representable. */
+  private positionFor(id: string, queueId: string, beforeId: string | null): number | undefined {
+    if (beforeId === null) {
+      const row = this.stmt('SELECT MAX(position) AS p FROM items WHERE queue_id = ? AND id <> ?').get(queueId, id) as {
+        p: number | null;
+      };
+      return Math.floor(row.p ?? 0) + 1;
+    }
+    const before = this.stmt('SELECT queue_id, position FROM items WHERE id = ?').get(beforeId) as
+      | { queue_id: string; position: number }
+      | undefined;
+    if (!before) throw new ItemNotFoundError(beforeId);
+    if (before.queue_id !== queueId) {
+      throw new InvalidItemError(`Item ${id} cannot be moved next to ${beforeId}: they are in different queues`);
+    }
+    const prev = this.stmt(
+      'SELECT position AS p FROM items WHERE queue_id = ? AND position < ? AND id <> ? ORDER BY position DESC LIMIT 1',
+    ).get(queueId, before.position, id) as { p: number } | undefined;
+    if (!prev) return before.position - 1;
+    const mid = (prev.p + before.position) / 2;
+    return mid > prev.p && mid < before.position ? mid : undefined;
+  }
+
+  private renumber(queueId: string): void {
+    const ids = this.stmt('SELECT id FROM items WHERE queue_id = ? ORDER BY position, created_at, rowid')
+      .pluck()
+      .all(queueId) as string[];
+    const set = this.stmt('UPDATE items SET position = ? WHERE id = ?');
+    ids.forEach((itemId, i) => set.run(i + 1, itemId));
+  }
+
+  /** Deletes the items in one statement; unknown ids are ignored. */
+  remove(ids: string[]): void {
+    if (ids.length === 0) return;
+    this.stmt('DELETE FROM items WHERE id IN (SELECT value FROM json_each(?))').run(JSON.stringify(ids));
+  }
+
+  /** Queue ids that have at least one item, oldest queue first. */
+  queueIds(): string[] {
+    return this.stmt('SELECT queue_id FROM items GROUP BY queue_id ORDER BY MIN(created_at), MIN(rowid)')
+      .pluck()
+      .all() as string[];
+  }
+
+  /** Rows changed by this connection since it opened (SQLite's total_changes()); for diagnostics and tests. */
+  totalChanges(): number {
+    return this.stmt('SELECT total_changes()').pluck().get() as number;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
