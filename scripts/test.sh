@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The whole test suite: type-check, then every Vitest suite (unit, integration against the fake
+# Scenario server, keychain against a real Secret Service, UI in real Chromium).
+# Keychain tests need a D-Bus session with an unlocked gnome-keyring; each run gets a fresh HOME
+# because the keyring file persists and its unlock password must match.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p test-artifacts
+
+npx tsc -p tsconfig.json --noEmit
+
+run_vitest='npx vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest.json "$@"'
+status=0
+if command -v dbus-run-session >/dev/null 2>&1 && command -v gnome-keyring-daemon >/dev/null 2>&1; then
+  test_home=$(mktemp -d)
+  HOME="$test_home" KILN_REAL_HOME="$HOME" npm_config_cache="${npm_config_cache:-$HOME/.npm}" \
+    dbus-run-session -- bash -c 'echo -n kiln-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null; '"$run_vitest" bash "$@" || status=$?
+  rm -rf "$test_home"
+else
+  echo "test: no D-Bus/gnome-keyring here; keychain tests will report it" >&2
+  bash -c "$run_vitest" bash "$@" || status=$?
+fi
+
+node -e '
+const r = JSON.parse(require("fs").readFileSync("test-artifacts/vitest.json", "utf8"));
+console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+' || true
+exit $status
