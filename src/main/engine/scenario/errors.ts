@@ -20,7 +20,8 @@ export class ScenarioError extends Error {
   constructor(
     readonly kind: ScenarioErrorKind,
     message: string,
-    readonly status?: number,
+    /** The HTTP status; for JobFailedError, the job's final status instead (the queue reads it). */
+    readonly status?: number | 'failure' | 'canceled',
   ) {
     super(message);
   }
@@ -77,7 +78,7 @@ export class JobFailedError extends ScenarioError {
   override name = 'JobFailedError';
   constructor(
     readonly jobId: string,
-    readonly status: 'failure' | 'canceled',
+    override readonly status: 'failure' | 'canceled',
     readonly reason: string,
   ) {
     super(status === 'failure' ? 'job-failed' : 'job-canceled', reason);

@@ -1,0 +1,136 @@
+/** Streams an output asset to disk, refreshing expired URLs, and checks what arrived. */
+import { createWriteStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import { getAsset } from './assets';
+import { DownloadError, ScenarioError } from './errors';
+import { externalTarget, type HttpCore } from './http';
+import type { AssetInfo, DownloadRequest, DownloadResult } from './types';
+
+/** Fresh URLs asked for when one is expired or serves the wrong thing, before giving up. */
+const MAX_URL_REFRESHES = 3;
+/** Enough of the file's start for every looksValid() check (an SVG may open with a long comment). */
+const HEAD_BYTES = 64 * 1024;
+/** Statuses with which a temporary URL says "I have expired" (scenario-notes "Output assets"). */
+const STALE_STATUSES = [403, 404, 410] as const;
+
+/** The URL no longer serves the asset: ask Scenario for a new one. */
+class StaleUrl extends Error {}
+
+interface Fetched {
+  bytes: number;
+  mimeType: string | undefined;
+  head: Buffer;
+  /** The size the server promised, when it promised one we can hold it to. */
+  expectedBytes: number | undefined;
+}
+
+export async function download(http: HttpCore, req: DownloadRequest): Promise<DownloadResult> {
+  const { expected } = req;
+  let problem = '';
+  for (let refresh = 0; refresh <= MAX_URL_REFRESHES; refresh++) {
+    const asset = await getAsset(http, req.assetId, req.signal);
+    if (!asset.url) {
+      problem = 'Scenario gave no download URL for it';
+      continue;
+    }
+    let got: Fetched;
+    try {
+      got = await fetchTo(http, asset, req);
+    } catch (err) {
+      if (err instanceof StaleUrl) {
+        problem = err.message;
+        continue;
+      }
+      throw asWriteError(err, req.destPath);
+    }
+    verify(got, req);
+    return { bytes: got.bytes, mimeType: got.mimeType };
+  }
+  throw new DownloadError(
+    `Could not download asset ${req.assetId}: ${problem} (asked for a fresh URL ${MAX_URL_REFRESHES} times)`,
+  );
+
+  function verify(got: Fetched, r: DownloadRequest): void {
+    const what = expected.kind.toUpperCase();
+    if (got.bytes === 0) throw new DownloadError(`The downloaded ${what} for asset ${r.assetId} is empty`);
+    if (got.expectedBytes !== undefined && got.bytes !== got.expectedBytes) {
+      throw new DownloadError(
+        `The downloaded ${what} for asset ${r.assetId} is incomplete: ${got.bytes} of ${got.expectedBytes} bytes`,
+      );
+    }
+    if (!expected.looksValid(got.head)) {
+      throw new DownloadError(`The downloaded file is not a valid ${what} (asset ${r.assetId})`);
+    }
+  }
+}
+
+/**
+ * One URL, streamed to destPath. Transport failures mid-body are retried by HttpCore, which runs
+ * this handler again: the write stream opens with 'w', so the file restarts from empty.
+ */
+function fetchTo(http: HttpCore, asset: AssetInfo, req: DownloadRequest): Promise<Fetched> {
+  const target = externalTarget(asset.url as string, http.baseUrl);
+  const expectedTypes = req.expected.mimeTypes;
+  return http.send({
+    method: 'GET',
+    target,
+    route: `download of asset ${req.assetId}`,
+    signal: req.signal,
+    idleTimeout: true,
+    passStatuses: STALE_STATUSES,
+    handle: async (res, attempt) => {
+      if ((STALE_STATUSES as readonly number[]).includes(res.status)) {
+        await res.body?.cancel().catch(() => {});
+        throw new StaleUrl(`the download URL answered HTTP ${res.status}`);
+      }
+      const mimeType = res.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase() || undefined;
+      // A missing type is let through: the content check after writing still catches a wrong file.
+      if (mimeType && !expectedTypes.includes(mimeType)) {
+        await res.body?.cancel().catch(() => {});
+        throw new StaleUrl(`the download URL served ${mimeType} instead of ${expectedTypes.join(' or ')}`);
+      }
+      // With a content-encoding, Content-Length counts compressed bytes, not what fetch hands us.
+      const length = res.headers.get('content-encoding') ? null : res.headers.get('content-length');
+      const declared = length !== null && /^\d+$/.test(length) ? Number(length) : undefined;
+      const expectedBytes = declared ?? asset.size;
+      const total = expectedBytes;
+
+      let received = 0;
+      const headChunks: Buffer[] = [];
+      let headLength = 0;
+      req.onProgress?.(0, total);
+      const body = res.body ? Readable.fromWeb(res.body as unknown as NodeReadableStream<Uint8Array>) : Readable.from([]);
+      await pipeline(
+        body,
+        async function* count(source: AsyncIterable<Uint8Array>) {
+          for await (const chunk of source) {
+            attempt.touch();
+            received += chunk.byteLength;
+            if (headLength < HEAD_BYTES) {
+              headChunks.push(Buffer.from(chunk.subarray(0, HEAD_BYTES - headLength)));
+              headLength += Math.min(chunk.byteLength, HEAD_BYTES - headLength);
+            }
+            req.onProgress?.(received, total);
+            yield chunk;
+          }
+        },
+        createWriteStream(req.destPath, { flags: 'w' }),
+        { signal: attempt.signal },
+      );
+      return { bytes: received, mimeType: mimeType ?? asset.mimeType, head: Buffer.concat(headChunks), expectedBytes };
+    },
+  });
+}
+
+/** Disk trouble (full, no permission) is not the network's fault: say so plainly, never retry. */
+function asWriteError(err: unknown, destPath: string): unknown {
+  if (err instanceof ScenarioError) return err;
+  const e = err as { code?: unknown; syscall?: unknown; message?: unknown };
+  if (typeof e?.code === 'string' && typeof e.syscall === 'string') {
+    return new DownloadError(`Could not write ${destPath}: ${String(e.message ?? e.code)}`);
+  }
+  return err;
+}
+

@@ -1,0 +1,237 @@
+/**
+ * Every byte Kiln exchanges with Scenario goes through HttpCore.send(): authentication, deadlines,
+ * the shared 429 gate, retries with backoff, and the mapping of failures to typed errors.
+ */
+import type { z } from 'zod';
+import {
+  AuthError,
+  CanceledError,
+  NetworkError,
+  RateLimitError,
+  ScenarioError,
+  ServerError,
+  ValidationError,
+} from './errors';
+import { describeNetworkError, parseRetryAfter, serverMessage, snippet, type NetworkFailure } from './failures';
+import { RateLimitGate } from './gate';
+import { parseBody } from './schemas';
+import { canceledFrom, fullJitter, sleep, throwIfAborted } from './timing';
+
+export interface HttpSettings {
+  baseUrl: string;
+  apiKey: string;
+  apiSecret: string;
+  requestTimeoutMs: number;
+  retries: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+}
+
+/**
+ * - safe: repeating the request does no harm (reads, uploads, cancel): retry every transient failure.
+ * - create: the request starts paid work (generate): retry only where no job can have been created.
+ */
+export type RetryPolicy = 'safe' | 'create';
+
+/**
+ * An API path gets the Authorization header; a full URL (pre-signed upload part, CDN asset) never
+ * does. Making this the type of the target, rather than a flag, means there is no way to send the
+ * credentials to a third-party host by mistake.
+ */
+export type Target = { path: string } | { url: string; host: string };
+
+export interface Attempt {
+  /** Aborts on the caller's signal or the deadline; already wired into the fetch. */
+  signal: AbortSignal;
+  /** For streamed bodies: data arrived, so push the idle deadline out. */
+  touch(): void;
+}
+
+export interface SendSpec<T> {
+  method: 'GET' | 'POST' | 'PUT';
+  target: Target;
+  /** Names the call in error messages, e.g. "GET /jobs/{jobId}". */
+  route: string;
+  json?: unknown;
+  bytes?: Uint8Array;
+  signal?: AbortSignal;
+  policy?: RetryPolicy;
+  retries?: number;
+  /** The deadline restarts whenever touch() is called (downloads): an idle timeout, not a total one. */
+  idleTimeout?: boolean;
+  /** Non-2xx statuses the handler deals with itself (e.g. an expired download URL). */
+  passStatuses?: readonly number[];
+  /** Reads the answer; runs inside the attempt, so its failures are retried like the request's. */
+  handle(res: Response, attempt: Attempt): Promise<T>;
+}
+
+class Deadline {
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+  fired = false;
+
+  constructor(readonly ms: number) {
+    this.timer = setTimeout(() => {
+      this.fired = true;
+      this.controller.abort(new DOMException(`timed out after ${ms} ms`, 'TimeoutError'));
+    }, ms);
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  touch(): void {
+    if (!this.fired) this.timer.refresh();
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
+  }
+}
+
+/** Why one attempt failed and what the retry loop may do about it. */
+interface Failure {
+  /** The error to surface if this is the last attempt. */
+  error: Error;
+  retryable: boolean;
+  /** Wait before the next attempt; undefined = backoff. 429 uses 0: the gate does the waiting. */
+  delayMs?: number;
+}
+
+export class HttpCore {
+  readonly gate = new RateLimitGate();
+  private readonly authorization: string;
+  private readonly apiHost: string;
+
+  constructor(private readonly settings: HttpSettings) {
+    this.authorization = `Basic ${Buffer.from(`${settings.apiKey}:${settings.apiSecret}`).toString('base64')}`;
+    this.apiHost = new URL(settings.baseUrl).host;
+  }
+
+  get baseUrl(): string {
+    return this.settings.baseUrl;
+  }
+
+  /** Sends a JSON API call and returns its body, checked against the schema. */
+  json<S extends z.ZodType>(spec: Omit<SendSpec<z.infer<S>>, 'handle'> & { schema: S }): Promise<z.infer<S>> {
+    return this.send({ ...spec, handle: (res) => parseBody(res, spec.schema, spec.route) });
+  }
+
+  async send<T>(spec: SendSpec<T>): Promise<T> {
+    const retries = spec.retries ?? this.settings.retries;
+    for (let attempt = 0; ; attempt++) {
+      throwIfAborted(spec.signal);
+      await this.gate.wait(spec.signal);
+      let failure: Failure;
+      try {
+        return await this.once(spec, attempt);
+      } catch (err) {
+        failure = this.judge(err, spec);
+      }
+      if (!failure.retryable || attempt >= retries) throw failure.error;
+      const delay = failure.delayMs ?? fullJitter(attempt, this.settings.retryBaseMs, this.settings.retryMaxMs);
+      await sleep(delay, spec.signal);
+    }
+  }
+
+  private async once<T>(spec: SendSpec<T>, attempt: number): Promise<T> {
+    const deadline = new Deadline(this.settings.requestTimeoutMs);
+    const signal = spec.signal ? AbortSignal.any([spec.signal, deadline.signal]) : deadline.signal;
+    try {
+      const headers: Record<string, string> = { accept: 'application/json' };
+      if ('path' in spec.target) headers['authorization'] = this.authorization;
+      let body: BodyInit | undefined;
+      if (spec.json !== undefined) {
+        headers['content-type'] = 'application/json';
+        body = JSON.stringify(spec.json);
+      } else if (spec.bytes) {
+        headers['content-type'] = 'application/octet-stream';
+        body = spec.bytes as unknown as BodyInit;
+      }
+      const res = await fetch(this.urlOf(spec.target), { method: spec.method, headers, body, signal, redirect: 'follow' });
+      if (res.ok || spec.passStatuses?.includes(res.status)) {
+        return await spec.handle(res, { signal, touch: () => spec.idleTimeout && deadline.touch() });
+      }
+      throw await this.statusError(res, spec, attempt);
+    } catch (err) {
+      // Tag our own deadline so judge() can tell it from the caller's abort and from the server.
+      if (deadline.fired && !spec.signal?.aborted && !(err instanceof ScenarioError)) {
+        throw new DeadlineExceeded(deadline.ms, err);
+      }
+      throw err;
+    } finally {
+      deadline.clear();
+    }
+  }
+
+  private urlOf(target: Target): string {
+    return 'path' in target ? `${this.settings.baseUrl}${target.path}` : target.url;
+  }
+
+  /** A non-2xx answer as a typed error; a 429 also closes the gate for the whole client. */
+  private async statusError(res: Response, spec: SendSpec<unknown>, attempt: number): Promise<ScenarioError> {
+    const text = await res.text().catch(() => '');
+    const said = serverMessage(text);
+    const status = res.status;
+    const isApi = 'path' in spec.target;
+    if (status === 429) {
+      const retryAfter =
+        parseRetryAfter(res.headers.get('retry-after')) ??
+        Math.min(this.settings.retryMaxMs, this.settings.retryBaseMs * 2 ** attempt);
+      this.gate.close(retryAfter);
+      return new RateLimitError(retryAfter);
+    }
+    if (isApi && (status === 401 || status === 403)) return new AuthError(status);
+    if (status === 408 || status >= 500) return new ServerError(status, said ?? (snippet(text, 120) || res.statusText));
+    if ('path' in spec.target) return new ValidationError(said ?? `Scenario refused ${spec.route} (HTTP ${status})`, status);
+    // A pre-signed or CDN URL refusing us (expired, wrong size…): not the artist's key at fault.
+    return new ValidationError(said ?? `${spec.route} was refused by ${spec.target.host} (HTTP ${status})`, status);
+  }
+
+  private judge(err: unknown, spec: SendSpec<unknown>): Failure {
+    if (spec.signal?.aborted) return { error: canceledFrom(spec.signal), retryable: false };
+    if (err instanceof CanceledError) return { error: err, retryable: false };
+    if (err instanceof ScenarioError) {
+      switch (err.kind) {
+        case 'rate-limit':
+          return { error: err, retryable: true, delayMs: 0 };
+        case 'server':
+          return { error: err, retryable: true };
+        case 'bad-response':
+          // A garbled 200 to a generate may still have created the job: never send that twice.
+          return { error: err, retryable: (spec.policy ?? 'safe') === 'safe' };
+        default:
+          return { error: err, retryable: false };
+      }
+    }
+    const net: NetworkFailure | undefined =
+      err instanceof DeadlineExceeded ? { phase: 'timeout', reason: err.message } : describeNetworkError(err);
+    if (!net) return { error: err instanceof Error ? err : new Error(String(err)), retryable: false };
+    const error = new NetworkError(this.networkMessage(spec.target, net));
+    if ((spec.policy ?? 'safe') === 'safe') return { error, retryable: true };
+    // Generate: refused / DNS / unreachable never reached the server. A reset is retried too, as
+    // scenario-notes asks ("network errors are retried"), accepting a tiny window where the server
+    // had read the whole request and created a job just before the connection dropped: that job is
+    // charged twice. A timeout is NOT retried: the server is probably still creating the job.
+    return { error, retryable: net.phase !== 'timeout' };
+  }
+
+  private networkMessage(target: Target, net: NetworkFailure): string {
+    if ('path' in target) return `Could not reach the Scenario API at ${this.apiHost}: ${net.reason}`;
+    return `Could not reach ${target.host}: ${net.reason}`;
+  }
+}
+
+/** Our own deadline fired (as opposed to the caller aborting). */
+class DeadlineExceeded extends Error {
+  constructor(ms: number, cause: unknown) {
+    super(`no answer within ${ms >= 1000 ? `${Math.round(ms / 100) / 10} s` : `${ms} ms`} (timed out)`, { cause });
+  }
+}
+
+/** A full URL from the server (maybe relative to the API) as a target that never carries credentials. */
+export function externalTarget(url: string, baseUrl: string): Target {
+  const resolved = new URL(url, `${baseUrl}/`);
+  return { url: resolved.href, host: resolved.host };
+}

@@ -1,0 +1,3 @@
+export { ScenarioClient, CLIENT_DEFAULTS } from './client';
+export * from './errors';
+export * from './types';

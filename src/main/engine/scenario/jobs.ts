@@ -1,0 +1,133 @@
+/** Job status: one read, waiting with polling backoff, cancel (scenario-notes "Jobs"). */
+import { JobFailedError } from './errors';
+import type { HttpCore } from './http';
+import { Ignored, JobEnvelope, pickReason, type JobSchema } from './schemas';
+import { canceledFrom, PollInterval, sleep, throwIfAborted } from './timing';
+import type { JobSnapshot, WaitOptions } from './types';
+import type { z } from 'zod';
+
+export interface PollSettings {
+  pollInitialMs: number;
+  pollMaxMs: number;
+  pollFactor: number;
+}
+
+interface InFlight {
+  promise: Promise<JobSnapshot>;
+  controller: AbortController;
+  waiters: number;
+}
+
+export function toSnapshot(job: z.infer<typeof JobSchema>): JobSnapshot {
+  const snapshot: JobSnapshot = { jobId: job.jobId, status: job.status, assetIds: job.metadata?.assetIds ?? [] };
+  if (typeof job.progress === 'number') snapshot.progress = Math.min(1, Math.max(0, job.progress));
+  const reason = pickReason(job, job.metadata);
+  if (reason) snapshot.reason = reason;
+  return snapshot;
+}
+
+export class Jobs {
+  /** At most one GET /jobs/{id} on the wire per job, however many callers wait on it. */
+  private readonly inFlight = new Map<string, InFlight>();
+
+  constructor(
+    private readonly http: HttpCore,
+    private readonly settings: PollSettings,
+  ) {}
+
+  async get(jobId: string, signal?: AbortSignal): Promise<JobSnapshot> {
+    const { job } = await this.http.json({
+      method: 'GET',
+      target: { path: `/jobs/${encodeURIComponent(jobId)}` },
+      route: 'GET /jobs/{jobId}',
+      schema: JobEnvelope,
+      signal,
+    });
+    return toSnapshot(job);
+  }
+
+  async wait(jobId: string, options: WaitOptions = {}): Promise<JobSnapshot> {
+    const { signal, onUpdate } = options;
+    const interval = new PollInterval(this.settings.pollInitialMs, this.settings.pollMaxMs, this.settings.pollFactor);
+    let previous: JobSnapshot | undefined;
+    for (;;) {
+      const job = await this.pollShared(jobId, signal);
+      onUpdate?.(job);
+      if (job.status === 'success') return job;
+      const final = job.status === 'failure' ? 'failure' : job.status === 'canceled' ? 'canceled' : undefined;
+      if (final) {
+        const fallback = final === 'failure' ? 'Scenario reported the job failed without a reason' : 'the job was canceled on Scenario';
+        throw new JobFailedError(jobId, final, job.reason ?? fallback);
+      }
+      // Any other status, known or not, means "still working".
+      const changed = !previous || previous.status !== job.status || previous.progress !== job.progress;
+      previous = job;
+      await sleep(interval.next(changed), signal);
+    }
+  }
+
+  async cancel(jobId: string): Promise<void> {
+    await this.http.json({
+      method: 'POST',
+      target: { path: `/jobs/${encodeURIComponent(jobId)}/action` },
+      route: 'POST /jobs/{jobId}/action',
+      json: { action: 'cancel' },
+      schema: Ignored,
+    });
+  }
+
+  /**
+   * Joins the poll already on the wire for this job, if any. Each waiter can leave on its own signal
+   * at once; the shared request is aborted only when the last waiter has left.
+   */
+  private pollShared(jobId: string, signal?: AbortSignal): Promise<JobSnapshot> {
+    throwIfAborted(signal);
+    let entry = this.inFlight.get(jobId);
+    if (!entry) {
+      const controller = new AbortController();
+      const created: InFlight = { controller, waiters: 0, promise: this.get(jobId, controller.signal) };
+      created.promise
+        .finally(() => {
+          if (this.inFlight.get(jobId) === created) this.inFlight.delete(jobId);
+        })
+        .catch(() => {}); // every waiter sees the outcome through its own race below
+      this.inFlight.set(jobId, created);
+      entry = created;
+    }
+    const shared = entry;
+    shared.waiters++;
+    return new Promise<JobSnapshot>((resolve, reject) => {
+      let done = false;
+      const leave = (): void => {
+        if (done) return;
+        done = true;
+        signal?.removeEventListener('abort', onAbort);
+        if (--shared.waiters === 0 && this.inFlight.get(jobId) === shared) {
+          this.inFlight.delete(jobId);
+          shared.controller.abort();
+        }
+      };
+      const onAbort = (): void => {
+        leave();
+        reject(canceledFrom(signal));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      shared.promise.then(
+        (job) => {
+          if (done) return;
+          done = true;
+          signal?.removeEventListener('abort', onAbort);
+          shared.waiters--;
+          resolve(job);
+        },
+        (err: unknown) => {
+          if (done) return;
+          done = true;
+          signal?.removeEventListener('abort', onAbort);
+          shared.waiters--;
+          reject(err);
+        },
+      );
+    });
+  }
+}

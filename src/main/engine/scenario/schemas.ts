@@ -1,0 +1,100 @@
+/**
+ * The shapes scenario-notes.md promises, checked once where a body enters the program. Objects are
+ * loose: Scenario may add fields at any time and that must not break Kiln.
+ */
+import { z } from 'zod';
+import { BadResponseError } from './errors';
+import { snippet } from './failures';
+
+const id = z.string().min(1);
+
+/**
+ * *Assumed*: the references do not name the field that carries a failure reason, so any of the usual
+ * ones is accepted, as a string or as `{ message }`. pickReason() reads them in this order.
+ */
+const REASON_FIELDS = ['failureReason', 'statusReason', 'reason', 'error', 'errorMessage', 'message'] as const;
+const reasonValue = z.unknown().optional();
+const reasonFields = Object.fromEntries(REASON_FIELDS.map((f) => [f, reasonValue])) as Record<
+  (typeof REASON_FIELDS)[number],
+  typeof reasonValue
+>;
+
+export function pickReason(...sources: unknown[]): string | undefined {
+  for (const source of sources) {
+    if (!source || typeof source !== 'object') continue;
+    for (const field of REASON_FIELDS) {
+      const v = (source as Record<string, unknown>)[field];
+      if (typeof v === 'string' && v.trim()) return v.trim();
+      if (v && typeof v === 'object') {
+        const m = (v as { message?: unknown }).message;
+        if (typeof m === 'string' && m.trim()) return m.trim();
+      }
+    }
+  }
+  return undefined;
+}
+
+export const AssetSchema = z.looseObject({
+  id,
+  url: z.string().min(1).nullish(),
+  mimeType: z.string().nullish(),
+  size: z.number().nonnegative().nullish(),
+  name: z.string().nullish(),
+});
+export const AssetEnvelope = z.looseObject({ asset: AssetSchema });
+
+export const UploadCreatedEnvelope = z.looseObject({
+  upload: z.looseObject({
+    id,
+    parts: z.array(z.looseObject({ number: z.number().int().positive(), url: z.string().min(1) })).min(1),
+  }),
+});
+
+export const UploadStatusEnvelope = z.looseObject({
+  upload: z.looseObject({ id, status: z.string(), assetId: id.nullish(), ...reasonFields }),
+});
+
+export const JobSchema = z.looseObject({
+  jobId: id,
+  status: z.string().min(1),
+  progress: z.number().nullish(),
+  metadata: z.looseObject({ assetIds: z.array(z.string()).nullish(), ...reasonFields }).nullish(),
+  ...reasonFields,
+});
+export const JobEnvelope = z.looseObject({ job: JobSchema });
+
+export const GenerateEnvelope = z.looseObject({
+  job: JobSchema.pick({ jobId: true, status: true }).loose(),
+  creativeUnitsCost: z.number().nullish(),
+});
+
+/** Bodies whose content Kiln does not use (cancel, part PUT): anything, even empty, is fine. */
+export const Ignored = z.unknown();
+
+/**
+ * Reads and checks a successful answer. Both "not JSON" and "not the promised shape" become a
+ * BadResponseError that says which call it was and what arrived, so a log line is enough to act on.
+ */
+export async function parseBody<S extends z.ZodType>(res: Response, schema: S, route: string): Promise<z.infer<S>> {
+  const text = await res.text();
+  if ((schema as z.ZodType) === Ignored) return undefined as z.infer<S>;
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    const type = res.headers.get('content-type') ?? 'no content type';
+    throw new BadResponseError(
+      `Scenario answered ${route} with something that is not JSON (HTTP ${res.status}, ${type}): "${snippet(text)}"`,
+      res.status,
+    );
+  }
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) {
+    const issues = parsed.error.issues
+      .slice(0, 3)
+      .map((i) => `${i.path.length ? i.path.join('.') : '(body)'}: ${i.message}`)
+      .join('; ');
+    throw new BadResponseError(`Scenario answered ${route} with an unexpected shape (${issues})`, res.status);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,57 @@
+import { CanceledError } from './errors';
+
+/** The caller's abort, as the typed error the queue understands (keeps a string reason such as "paused"). */
+export function canceledFrom(signal: AbortSignal | undefined): CanceledError {
+  const reason: unknown = signal?.reason;
+  if (reason instanceof CanceledError) return reason;
+  if (typeof reason === 'string' && reason) return new CanceledError(reason);
+  return new CanceledError();
+}
+
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw canceledFrom(signal);
+}
+
+/** A sleep the caller can cut short: an abort rejects at once rather than after the delay. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  throwIfAborted(signal);
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(canceledFrom(signal));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * "Full jitter" backoff: a uniform delay in [0, min(cap, base·2^attempt)). Spreading retries over
+ * the whole window is what keeps many queued items from hammering a recovering server in step.
+ */
+export function fullJitter(attempt: number, baseMs: number, maxMs: number): number {
+  return Math.random() * Math.min(maxMs, baseMs * 2 ** attempt);
+}
+
+/** Polling intervals: grow geometrically while nothing changes, start again when something does. */
+export class PollInterval {
+  private current: number;
+  constructor(
+    private readonly initialMs: number,
+    private readonly maxMs: number,
+    private readonly factor: number,
+  ) {
+    this.current = initialMs;
+  }
+
+  /** The wait before the next poll; `changed` says whether the last poll saw news. */
+  next(changed: boolean): number {
+    const wait = changed ? this.initialMs : this.current;
+    this.current = Math.min(this.maxMs, wait * this.factor);
+    return wait;
+  }
+}
