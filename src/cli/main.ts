@@ -68,3 +68,6 @@ try {
     process.exitCode = 1;
   }
 }
+// Nothing should keep the process alive once the command is over (an idle keep-alive socket
+// or a pending probe timer would); this ends it without cutting output short.
+setTimeout(() => process.exit(), 500).unref();

@@ -1,6 +1,6 @@
 import { stat, open } from 'node:fs/promises';
 import { basename } from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Metadata } from 'sharp';
 import type { ModelDescriptor } from '../models/types';
 import type { InputKind } from './kinds';
 import { readHead, sniffKind } from './sniff';
@@ -46,7 +46,7 @@ function describeContent(head: Buffer): string {
 }
 
 async function checkImage(path: string): Promise<void> {
-  let meta: sharp.Metadata;
+  let meta: Metadata;
   try {
     meta = await sharp(path, { limitInputPixels: false }).metadata();
   } catch (error) {
