@@ -1,0 +1,95 @@
+// The public shape of the fake server. Other engineers code against it: change it only together
+// with them.
+
+export interface Faults {
+  /** 0..1: fraction of API requests (not CDN) answered 500/502/503 with a JSON {error}. */
+  serverErrorRate: number;
+  /** 0..1: fraction of requests whose socket is destroyed before any answer (and before any state change). */
+  resetRate: number;
+  /** The next `requests` API requests get 429 + Retry-After. */
+  rateLimit: { requests: number; retryAfterSeconds: number } | null;
+  /** Latency added to every request. */
+  slowMs: number;
+  /** 0..1: fraction of new jobs that end in status "failure" with a reason. */
+  failJobRate: number;
+  /** New jobs stay "in-progress" forever. */
+  neverFinishJobs: boolean;
+  /** 0..1: fraction of API responses with status 200 but an HTML body. */
+  nonJsonRate: number;
+  /** Lifetime of temporary asset URLs (default 60000). */
+  assetUrlTtlMs: number;
+  /** CDN answers 200 text/html for downloads (a captive portal / broken CDN). */
+  htmlDownloads: boolean;
+}
+
+export interface FakeScenarioOptions {
+  /** Default 0 (random). */
+  port?: number;
+  /** Defaults 'test-key' / 'test-secret'. */
+  apiKey?: string;
+  apiSecret?: string;
+  /** Default 1500: queued → warming-up → in-progress (progress rising) → success. */
+  jobDurationMs?: number;
+  /** Default 200 MiB: bigger uploads are refused with 400 {error}. */
+  maxUploadBytes?: number;
+  faults?: Partial<Faults>;
+  /** Deterministic randomness for fault injection. */
+  seed?: number;
+}
+
+export type RouteName =
+  | 'asset-create'
+  | 'upload-create'
+  | 'upload-part'
+  | 'upload-complete'
+  | 'upload-get'
+  | 'generate'
+  | 'job-get'
+  | 'job-cancel'
+  | 'asset-get'
+  | 'download'
+  | 'unknown';
+
+export const ROUTE_NAMES: readonly RouteName[] = [
+  'asset-create',
+  'upload-create',
+  'upload-part',
+  'upload-complete',
+  'upload-get',
+  'generate',
+  'job-get',
+  'job-cancel',
+  'asset-get',
+  'download',
+  'unknown',
+];
+
+export interface GenerateRecord {
+  jobId: string;
+  modelId: string;
+  body: Record<string, unknown>;
+  /** The `name` of the input asset as uploaded. */
+  inputName: string | undefined;
+  at: number;
+}
+
+export interface FakeScenario {
+  /** Base URL including /v1, e.g. http://127.0.0.1:43123/v1 */
+  readonly url: string;
+  readonly port: number;
+  /** Requests received per route (including faulted ones). A snapshot. */
+  readonly counts: Record<RouteName, number>;
+  /** Every accepted generate, in order. A snapshot. */
+  readonly generates: GenerateRecord[];
+  setFaults(faults: Partial<Faults>): void;
+  resetCounts(): void;
+  /** Number of jobs created whose jobId has not yet been asked for with GET /jobs/{id}. */
+  jobsAwaitingFirstPoll(): number;
+  /** Register a large synthetic output asset (streamed, never held in memory) and return its id. */
+  addSyntheticAsset(options: { bytes: number; kind: 'svg' | 'glb' }): string;
+  on(event: 'request', listener: (route: RouteName, method: string, path: string) => void): void;
+  /** Stop listening (dropping open connections) but keep all state; start() listens again on the SAME port. */
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
