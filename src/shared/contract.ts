@@ -1,0 +1,222 @@
+/**
+ * The one contract between the UI and the engine: every call the renderer may make, every event it
+ * receives. Electron serves it over IPC (through the preload bridge), the web host over a
+ * WebSocket; both validate every payload with these schemas in the main process.
+ * This module depends only on zod, so main, preload and renderer can all import it.
+ */
+import { z } from 'zod';
+
+export const ITEM_STATES = [
+  'queued', 'uploading', 'submitted', 'processing', 'downloading', 'done', 'failed', 'canceled', 'waiting-for-network',
+] as const;
+export const itemStateSchema = z.enum(ITEM_STATES);
+export type ItemStateName = z.infer<typeof itemStateSchema>;
+
+export const collisionSchema = z.enum(['keep-both', 'overwrite', 'skip']);
+export const engineChoiceSchema = z.enum(['cloud', 'local', 'cloud-then-local']);
+export type EngineChoice = z.infer<typeof engineChoiceSchema>;
+
+const paramValue = z.union([z.string(), z.number(), z.boolean()]);
+export const paramsSchema = z.record(z.string().max(64), paramValue);
+
+const id = z.string().min(1).max(128);
+const absolutePath = z.string().min(1).max(4096);
+
+// ---------------------------------------------------------------- models
+export const parameterInfoSchema = z.object({
+  name: z.string(),
+  type: z.enum(['string', 'number', 'boolean']),
+  integer: z.boolean().optional(),
+  default: paramValue.optional(),
+  min: z.number().optional(),
+  max: z.number().optional(),
+  enum: z.array(z.string()).optional(),
+  description: z.string(),
+  customOnly: z.boolean().optional(),
+  /** Where a local engine cannot honour this parameter, why. */
+  localNote: z.string().optional(),
+});
+export type ParameterInfo = z.infer<typeof parameterInfoSchema>;
+
+export const modelInfoSchema = z.object({
+  key: z.string(),
+  modelId: z.string(),
+  displayName: z.string(),
+  summary: z.string(),
+  inputKinds: z.array(z.string()),
+  inputExtensions: z.array(z.string()),
+  outputKind: z.enum(['svg', 'glb']),
+  outputExtension: z.string(),
+  parameters: z.array(parameterInfoSchema),
+  presets: z.array(z.object({ name: z.string(), label: z.string(), description: z.string(), params: paramsSchema })),
+  defaultPreset: z.string().optional(),
+  hasLocalEngine: z.boolean(),
+});
+export type ModelInfo = z.infer<typeof modelInfoSchema>;
+
+// ---------------------------------------------------------------- queues
+export const queueConfigSchema = z.object({
+  id,
+  name: z.string().trim().min(1, 'a queue needs a name').max(120),
+  modelKey: z.string().min(1),
+  preset: z.string().optional(),
+  params: paramsSchema,
+  outputDir: absolutePath,
+  nameTemplate: z.string().min(1).max(300),
+  collision: collisionSchema,
+  engine: engineChoiceSchema,
+  /** A folder whose new files are enqueued automatically. */
+  watchFolder: absolutePath.optional(),
+});
+export type QueueConfig = z.infer<typeof queueConfigSchema>;
+export const newQueueSchema = queueConfigSchema.omit({ id: true });
+export type NewQueue = z.infer<typeof newQueueSchema>;
+
+export const queueStatsSchema = z.object({
+  queueId: id,
+  total: z.number(),
+  byState: z.record(itemStateSchema, z.number()),
+  paused: z.boolean(),
+  /** Overall progress of the queue, 0..1. */
+  progress: z.number(),
+});
+export type QueueStats = z.infer<typeof queueStatsSchema>;
+
+// ---------------------------------------------------------------- items
+export const itemViewSchema = z.object({
+  id,
+  queueId: id,
+  inputPath: z.string(),
+  inputName: z.string(),
+  inputKind: z.string(),
+  inputSize: z.number(),
+  state: itemStateSchema,
+  progress: z.number(),
+  error: z.string().optional(),
+  jobId: z.string().optional(),
+  outputs: z.array(z.string()),
+  engine: z.enum(['cloud', 'local']).optional(),
+  position: z.number(),
+  updatedAt: z.number(),
+});
+export type ItemView = z.infer<typeof itemViewSchema>;
+
+export const addResultSchema = z.object({
+  added: z.array(itemViewSchema),
+  /** Files the queue's model does not take (listed, not errors). */
+  skipped: z.array(z.object({ path: z.string(), reason: z.string() })),
+  /** Files meant for the queue that cannot be converted: each is reported with its reason. */
+  rejected: z.array(z.object({ path: z.string(), reason: z.string() })),
+  /** Unchanged files already converted with the same settings: not paid for twice unless redone. */
+  alreadyConverted: z.array(z.object({ path: z.string(), itemId: id, outputs: z.array(z.string()) })),
+});
+export type AddResult = z.infer<typeof addResultSchema>;
+
+// ---------------------------------------------------------------- settings
+export const settingsSchema = z.object({
+  apiUrl: z.url({ protocol: /^https?$/ }),
+  concurrency: z.number().int().min(1).max(32),
+  defaultOutputDir: z.string(),
+});
+export type Settings = z.infer<typeof settingsSchema>;
+
+export const credentialsInputSchema = z.object({
+  apiKey: z.string().trim().min(1, 'the API key is empty').max(512),
+  apiSecret: z.string().trim().min(1, 'the API secret is empty').max(512),
+});
+
+export const connectionTestSchema = z.object({ ok: z.boolean(), message: z.string() });
+export type ConnectionTest = z.infer<typeof connectionTestSchema>;
+
+export const hostInfoSchema = z.object({
+  /** 'electron' has native dialogs, reveal and drag-out; 'web' is the browser host. */
+  kind: z.enum(['electron', 'web']),
+  version: z.string(),
+  hasCredentials: z.boolean(),
+  online: z.boolean(),
+});
+export type HostInfo = z.infer<typeof hostInfoSchema>;
+
+// ---------------------------------------------------------------- calls
+const none = z.object({}).strict();
+const byId = z.object({ id }).strict();
+const byIds = z.object({ ids: z.array(id).min(1).max(100_000) }).strict();
+const byQueue = z.object({ queueId: id }).strict();
+
+/**
+ * Every call: its input schema and its output schema. Inputs are validated in the main process
+ * (the renderer is untrusted); outputs are the engine's own and validated in tests.
+ */
+export const calls = {
+  'host.info': { input: none, output: hostInfoSchema },
+  'models.list': { input: none, output: z.array(modelInfoSchema) },
+
+  'queues.list': { input: none, output: z.array(queueConfigSchema) },
+  'queues.create': { input: newQueueSchema.strict(), output: queueConfigSchema },
+  'queues.update': { input: z.object({ id, patch: newQueueSchema.partial().strict() }).strict(), output: queueConfigSchema },
+  'queues.remove': { input: byId, output: z.null() },
+  'queues.stats': { input: none, output: z.array(queueStatsSchema) },
+  'queues.pause': { input: byQueue, output: z.null() },
+  'queues.resume': { input: byQueue, output: z.null() },
+  'queues.cancelAll': { input: byQueue, output: z.null() },
+  'queues.retryFailed': { input: byQueue, output: z.null() },
+  'queues.clearDone': { input: byQueue, output: z.null() },
+
+  'items.list': { input: byQueue, output: z.array(itemViewSchema) },
+  /** Electron: paths of dropped files and folders. (The web host adds uploaded files over HTTP.) */
+  'items.addPaths': {
+    input: z.object({ queueId: id, paths: z.array(absolutePath).min(1).max(100_000), redo: z.boolean().optional() }).strict(),
+    output: addResultSchema,
+  },
+  'items.cancel': { input: byIds, output: z.null() },
+  'items.retry': { input: byIds, output: z.null() },
+  'items.remove': { input: byIds, output: z.null() },
+  'items.reveal': { input: byId, output: z.null() },
+  'items.open': { input: byId, output: z.null() },
+
+  'settings.get': { input: none, output: settingsSchema },
+  'settings.update': { input: settingsSchema.partial().strict(), output: settingsSchema },
+  'credentials.set': { input: credentialsInputSchema.strict(), output: z.null() },
+  'credentials.clear': { input: none, output: z.null() },
+  'credentials.test': { input: none, output: connectionTestSchema },
+  'dialog.chooseFolder': { input: z.object({ title: z.string().max(200).optional() }).strict(), output: z.string().nullable() },
+} as const;
+
+export type CallName = keyof typeof calls;
+export type CallInput<N extends CallName> = z.input<(typeof calls)[N]['input']>;
+export type CallOutput<N extends CallName> = z.output<(typeof calls)[N]['output']>;
+
+// ---------------------------------------------------------------- events
+export const events = {
+  item: itemViewSchema,
+  'item.removed': z.object({ ids: z.array(id) }),
+  'queue.stats': queueStatsSchema,
+  connectivity: z.object({ online: z.boolean(), waiting: z.number(), reason: z.string() }),
+  'auth.failed': z.object({ message: z.string() }),
+  transfer: z.object({ itemId: id, receivedBytes: z.number(), totalBytes: z.number().optional() }),
+  'queues.changed': z.array(queueConfigSchema),
+} as const;
+
+export type EventName = keyof typeof events;
+export type EventPayload<N extends EventName> = z.output<(typeof events)[N]>;
+
+/** What the renderer sees, whichever transport serves it (window.kiln in Electron). */
+export interface KilnApi {
+  call<N extends CallName>(name: N, input: CallInput<N>): Promise<CallOutput<N>>;
+  on<N extends EventName>(name: N, listener: (payload: EventPayload<N>) => void): () => void;
+  /** How to reach a file for previews: an input or an output of an item. */
+  fileUrl(itemId: string, which: 'input' | 'output', index?: number): string;
+  /** Electron only: the absolute path of a dropped File (webUtils.getPathForFile). */
+  pathForFile?(file: File): string | undefined;
+  /** Web host only: send dropped files' bytes to the host, which enqueues them. */
+  uploadFiles?(queueId: string, files: ReadonlyArray<{ file: File; relativePath: string }>): Promise<AddResult>;
+  /** Electron only: start dragging a finished output out of the window into another app. */
+  startDrag?(itemId: string): void;
+}
+
+/** Errors crossing the boundary: a message for the artist plus a code the UI can branch on. */
+export const callErrorSchema = z.object({
+  code: z.enum(['invalid-input', 'not-found', 'unsupported', 'auth', 'failed']),
+  message: z.string(),
+});
+export type CallError = z.infer<typeof callErrorSchema>;
