@@ -1,0 +1,169 @@
+import { OutputError } from './errors';
+
+export const DEFAULT_TEMPLATE = '{name}.{ext}';
+
+/** Longest file name produced, in UTF-8 bytes: under every common file system's 255 limit with
+ * room left for a collision suffix like " (12)". */
+export const MAX_NAME_BYTES = 200;
+
+export const NAME_FIELDS = {
+  name: 'the input file name without its extension',
+  ext: 'the output file extension (svg, glb…)',
+  model: 'the model used (vtracer, tripo-retopology…)',
+  preset: 'the preset used, empty when none',
+  index: 'the number of the output within the job, from 1',
+  date: 'the date of the conversion, YYYY-MM-DD',
+} as const;
+export type NameField = keyof typeof NAME_FIELDS;
+
+export interface NameVars {
+  /** The input's base name without extension; a full path is accepted and reduced to that. */
+  name: string;
+  ext: string;
+  model: string;
+  preset?: string;
+  /** 1-based index of the output within the job (default 1). */
+  index?: number;
+  /** Defaults to now; rendered in local time, as the artist sees the date. */
+  date?: Date;
+}
+
+export class NamingError extends OutputError {
+  override readonly name = 'NamingError';
+  constructor(message: string) {
+    super(message, { code: 'invalid-name' });
+  }
+}
+
+type Token = { literal: string } | { field: NameField };
+
+const KNOWN = Object.keys(NAME_FIELDS).map((f) => `{${f}}`).join(', ');
+
+function isField(s: string): s is NameField {
+  return Object.hasOwn(NAME_FIELDS, s);
+}
+
+function parseTemplate(template: string): Token[] {
+  if (template.trim() === '') throw new NamingError(`The naming template is empty; try ${DEFAULT_TEMPLATE}`);
+  const tokens: Token[] = [];
+  const re = /\{([^{}]*)\}/g;
+  let last = 0;
+  const literal = (text: string) => {
+    // A brace outside a {field} is almost always a typo; refusing it beats a surprising file name.
+    if (/[{}]/.test(text)) throw new NamingError(`The naming template "${template}" has an unmatched brace. Known fields: ${KNOWN}`);
+    if (text) tokens.push({ literal: text });
+  };
+  for (let m = re.exec(template); m; m = re.exec(template)) {
+    literal(template.slice(last, m.index));
+    const field = m[1] ?? '';
+    if (!isField(field)) {
+      throw new NamingError(`The naming template "${template}" uses an unknown field {${field}}. Known fields: ${KNOWN}`);
+    }
+    tokens.push({ field });
+    last = m.index + m[0].length;
+  }
+  literal(template.slice(last));
+  return tokens;
+}
+
+/** Throws a NamingError explaining what is wrong with the template, if anything. */
+export function validateTemplate(template: string): void {
+  parseTemplate(template);
+}
+
+function localDate(d: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/** The base name of a path in either OS's separator style, without its last extension. */
+function stemOf(nameOrPath: string): string {
+  const base = nameOrPath.split(/[/\\]/).pop() ?? '';
+  const dot = base.lastIndexOf('.');
+  return dot > 0 ? base.slice(0, dot) : base;
+}
+
+function cleanExt(ext: string): string {
+  return ext.replace(/^\.+/, '').replace(/[^\p{L}\p{N}_-]/gu, '');
+}
+
+// C0/C1 controls (NUL included) and the bidi controls that can disguise an extension
+// ("photo\u202Egvs.exe" displays as "photoexe.svg").
+const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const WINDOWS_RESERVED_CHARS = /[<>:"|?*]/g;
+// Windows refuses these as a name whatever the extension (CON.svg, com1.tar.gz…).
+const RESERVED_DEVICE = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)$/i;
+
+function truncateBytes(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text) <= maxBytes) return text;
+  // Cut between graphemes so an emoji or accented letter is never split into mojibake.
+  const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+  let out = '';
+  let bytes = 0;
+  for (const { segment } of segmenter.segment(text)) {
+    const b = Buffer.byteLength(segment);
+    if (bytes + b > maxBytes) break;
+    out += segment;
+    bytes += b;
+  }
+  return out;
+}
+
+function cleanStem(raw: string): string {
+  let s = raw.normalize('NFC').replace(INVISIBLE, '');
+  // Path separators could never survive as a name; drop the "." and ".." parts they delimited so
+  // "../../etc/passwd" becomes "etc_passwd" rather than something that still reads as a path.
+  s = s
+    .split(/[/\\]/)
+    .filter((part) => part.trim() !== '' && part.trim() !== '.' && part.trim() !== '..')
+    .join('_');
+  s = s.replace(WINDOWS_RESERVED_CHARS, '_');
+  // Leading dots hide the file on macOS/Linux; trailing dots and spaces are dropped by Windows.
+  s = s.replace(/^[\s.]+/, '').replace(/[\s.]+$/, '');
+  const firstPart = (s.split('.')[0] ?? '').trimEnd();
+  if (RESERVED_DEVICE.test(firstPart)) s = `_${s}`;
+  return s;
+}
+
+/**
+ * Makes one safe file name out of arbitrary text: no separators, controls or characters Windows
+ * refuses, not a device name, not hidden, at most MAX_NAME_BYTES bytes with `ext` kept whole.
+ * Unicode and spaces are kept. Throws a NamingError when nothing usable is left.
+ */
+export function sanitizeFileName(raw: string, ext = ''): string {
+  const e = cleanExt(ext);
+  const suffix = e ? `.${e}` : '';
+  let stem = raw;
+  if (suffix && stem.toLowerCase().endsWith(suffix.toLowerCase())) stem = stem.slice(0, -suffix.length);
+  stem = cleanStem(stem);
+  stem = truncateBytes(stem, MAX_NAME_BYTES - Buffer.byteLength(suffix)).replace(/[\s.]+$/, '');
+  if (stem === '') throw new NamingError(`"${raw}" leaves no usable file name once unsafe characters are removed`);
+  return stem + suffix;
+}
+
+/**
+ * Renders a naming template into a single safe file name (see sanitizeFileName). The result
+ * always ends in `.ext`: it is appended when the template does not put it at the end, so the
+ * file opens in the right application whatever the template.
+ */
+export function renderName(template: string, vars: NameVars): string {
+  const tokens = parseTemplate(template);
+  const ext = cleanExt(vars.ext);
+  const values: Record<NameField, string> = {
+    name: stemOf(vars.name),
+    ext,
+    model: vars.model,
+    preset: vars.preset ?? '',
+    index: String(vars.index ?? 1),
+    date: localDate(vars.date ?? new Date()),
+  };
+  const rendered = tokens.map((t) => ('literal' in t ? t.literal : values[t.field])).join('');
+  try {
+    return sanitizeFileName(rendered, ext);
+  } catch (err) {
+    if (err instanceof NamingError) {
+      throw new NamingError(`The naming template "${template}" gives no usable file name for "${vars.name}"`);
+    }
+    throw err;
+  }
+}
