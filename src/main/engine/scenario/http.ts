@@ -14,7 +14,7 @@ import {
 } from './errors';
 import { describeNetworkError, parseRetryAfter, serverMessage, snippet, type NetworkFailure } from './failures';
 import { RateLimitGate } from './gate';
-import { parseBody } from './schemas';
+import { NotJsonError, parseBody } from './schemas';
 import { canceledFrom, fullJitter, sleep, throwIfAborted } from './timing';
 
 export interface HttpSettings {
@@ -199,8 +199,9 @@ export class HttpCore {
         case 'server':
           return { error: err, retryable: true };
         case 'bad-response':
-          // A garbled 200 to a generate may still have created the job: never send that twice.
-          return { error: err, retryable: (spec.policy ?? 'safe') === 'safe' };
+          // Well-formed JSON of the wrong shape came from Scenario, so a generate may have created
+          // its job: never send that twice. Non-JSON came from something in between (see NotJsonError).
+          return { error: err, retryable: (spec.policy ?? 'safe') === 'safe' || err instanceof NotJsonError };
         default:
           return { error: err, retryable: false };
       }

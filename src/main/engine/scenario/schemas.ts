@@ -72,6 +72,13 @@ export const GenerateEnvelope = z.looseObject({
 export const Ignored = z.unknown();
 
 /**
+ * A 2xx whose body is not JSON at all: in practice a captive portal or proxy page answering in
+ * Scenario's place, so the request never reached Scenario and may be sent again, even a generate.
+ * (JSON of the wrong shape did come from Scenario and is not retried for a generate.)
+ */
+export class NotJsonError extends BadResponseError {}
+
+/**
  * Reads and checks a successful answer. Both "not JSON" and "not the promised shape" become a
  * BadResponseError that says which call it was and what arrived, so a log line is enough to act on.
  */
@@ -83,7 +90,7 @@ export async function parseBody<S extends z.ZodType>(res: Response, schema: S, r
     data = JSON.parse(text);
   } catch {
     const type = res.headers.get('content-type') ?? 'no content type';
-    throw new BadResponseError(
+    throw new NotJsonError(
       `Scenario answered ${route} with something that is not JSON (HTTP ${res.status}, ${type}): "${snippet(text)}"`,
       res.status,
     );
