@@ -1,0 +1,363 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  CorruptItemError,
+  DB_FILE_NAME,
+  IllegalTransitionError,
+  InvalidItemError,
+  ItemNotFoundError,
+  QueueStore,
+} from '../../src/main/engine/queue/store';
+import { SCHEMA_VERSION, SchemaTooNewError } from '../../src/main/engine/queue/schema.sql';
+import { newItem } from './helpers';
+
+const open: QueueStore[] = [];
+const dirs: string[] = [];
+function memStore(): QueueStore {
+  const s = QueueStore.open(':memory:');
+  open.push(s);
+  return s;
+}
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'kiln-store-'));
+  dirs.push(d);
+  return d;
+}
+afterEach(() => {
+  for (const s of open.splice(0)) s.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('adding and reading items', () => {
+  it('assigns ids, positions at the end of each queue, and initial bookkeeping', () => {
+    const store = memStore();
+    const before = Date.now();
+    const [a, b, c] = store.addItems([newItem(), newItem(), newItem({ queueId: 'q2' })]);
+    expect(a?.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(new Set([a?.id, b?.id, c?.id]).size).toBe(3);
+    expect([a?.position, b?.position, c?.position]).toEqual([1, 2, 1]);
+    expect(a).toMatchObject({ state: 'queued', progress: 0, attempts: 0, outputs: [], downloadedAssetIds: [] });
+    expect(a?.createdAt).toBeGreaterThanOrEqual(before);
+    expect(a?.updatedAt).toBe(a?.createdAt);
+
+    const [d] = store.addItems([newItem()]);
+    expect(d?.position).toBe(3);
+  });
+
+  it('get returns exactly what was stored, JSON columns included', () => {
+    const store = memStore();
+    const input = newItem({ preset: 'illustration', params: { a: 1, b: 'two', c: false } });
+    const [item] = store.addItems([input]);
+    expect(store.get(item!.id)).toEqual(item);
+    expect(store.get(item!.id)).toMatchObject({ preset: 'illustration', params: { a: 1, b: 'two', c: false }, output: input.output });
+    expect(store.get('nope')).toBeUndefined();
+  });
+
+  it('rejects an invalid new item with the reason, adding nothing', () => {
+    const store = memStore();
+    const bad = { ...newItem(), inputSize: -1 };
+    expect(() => store.addItems([newItem(), bad])).toThrow(InvalidItemError);
+    expect(() => store.addItems([newItem(), bad])).toThrow(/Item 2.*inputSize/);
+    expect(store.counts().total).toBe(0);
+  });
+
+  it('lists by queue then position, filtered by queue and states, with limit/offset', () => {
+    const store = memStore();
+    const items = store.addItems([newItem({ queueId: 'b' }), newItem({ queueId: 'a' }), newItem({ queueId: 'b' }), newItem({ queueId: 'a' })]);
+    const ids = items.map((i) => i.id);
+    expect(store.list().map((i) => i.id)).toEqual([ids[1], ids[3], ids[0], ids[2]]);
+    expect(store.list({ queueId: 'b' }).map((i) => i.id)).toEqual([ids[0], ids[2]]);
+    store.transition(ids[2]!, 'uploading');
+    expect(store.list({ states: ['uploading'] }).map((i) => i.id)).toEqual([ids[2]]);
+    expect(store.list({ queueId: 'b', states: ['queued', 'uploading'] })).toHaveLength(2);
+    expect(store.list({ queueId: 'a', states: ['uploading'] })).toHaveLength(0);
+    expect(store.list({ limit: 2, offset: 1 }).map((i) => i.id)).toEqual([ids[3], ids[0]]);
+    expect(store.queueIds()).toEqual(['b', 'a']);
+  });
+
+  it('counts per state, overall and per queue', () => {
+    const store = memStore();
+    const [a] = store.addItems([newItem(), newItem(), newItem({ queueId: 'q2' })]);
+    store.transition(a!.id, 'canceled');
+    const all = store.counts();
+    expect(all.total).toBe(3);
+    expect(all.byState).toMatchObject({ queued: 2, canceled: 1, done: 0, 'waiting-for-network': 0 });
+    expect(Object.keys(all.byState)).toHaveLength(9);
+    expect(store.counts('q2')).toMatchObject({ total: 1, byState: { queued: 1, canceled: 0 } });
+    expect(store.counts('none').total).toBe(0);
+  });
+
+  it('removes items', () => {
+    const store = memStore();
+    const [a, b, c] = store.addItems([newItem(), newItem(), newItem()]);
+    store.remove([a!.id, c!.id, 'unknown']);
+    expect(store.list().map((i) => i.id)).toEqual([b!.id]);
+    store.remove([]);
+    expect(store.counts().total).toBe(1);
+  });
+});
+
+describe('dedupe', () => {
+  it('returns the existing item for a known dedupeKey, and says so', () => {
+    const store = memStore();
+    const [first] = store.addItems([newItem({ dedupeKey: 'k1' })]);
+    store.transition(first!.id, 'uploading');
+    const results = store.addItemsDetailed([newItem({ dedupeKey: 'k1' }), newItem({ dedupeKey: 'k2' })]);
+    expect(results[0]).toEqual({ item: store.get(first!.id), existed: true });
+    expect(results[0]?.item.state).toBe('uploading');
+    expect(results[1]?.existed).toBe(false);
+    expect(store.counts().total).toBe(2);
+    expect(store.findByDedupeKey('k2')?.id).toBe(results[1]?.item.id);
+    expect(store.findByDedupeKey('k3')).toBeUndefined();
+  });
+
+  it('dedupes within one batch too, and items without a key never collide', () => {
+    const store = memStore();
+    const out = store.addItemsDetailed([newItem({ dedupeKey: 'same' }), newItem({ dedupeKey: 'same' }), newItem(), newItem()]);
+    expect(out.map((r) => r.existed)).toEqual([false, true, false, false]);
+    expect(out[1]?.item.id).toBe(out[0]?.item.id);
+    expect(store.counts().total).toBe(3);
+  });
+});
+
+describe('updates and transitions', () => {
+  it('update patches fields, bumps updatedAt and throws for a missing item', async () => {
+    const store = memStore();
+    const [a] = store.addItems([newItem()]);
+    await new Promise((r) => setTimeout(r, 5));
+    const updated = store.update(a!.id, { assetId: 'asset-1', attempts: 2, outputs: ['/out/x.svg'] });
+    expect(updated).toMatchObject({ assetId: 'asset-1', attempts: 2, outputs: ['/out/x.svg'], state: 'queued' });
+    expect(updated.updatedAt).toBeGreaterThan(a!.updatedAt);
+    expect(store.get(a!.id)).toEqual(updated);
+    expect(() => store.update('missing', { attempts: 1 })).toThrow(ItemNotFoundError);
+  });
+
+  it('an explicit undefined clears an optional field', () => {
+    const store = memStore();
+    const [a] = store.addItems([newItem()]);
+    store.update(a!.id, { error: 'boom', jobId: 'j', pendingCommit: { assetId: 'x', tempPath: '/t', fileName: 'f.svg' } });
+    expect(store.get(a!.id)).toMatchObject({ error: 'boom', jobId: 'j', pendingCommit: { assetId: 'x' } });
+    const cleared = store.update(a!.id, { error: undefined, pendingCommit: undefined });
+    expect(cleared.error).toBeUndefined();
+    expect(cleared.pendingCommit).toBeUndefined();
+    expect(cleared.jobId).toBe('j');
+  });
+
+  it('rejects invalid patches', () => {
+    const store = memStore();
+    const [a] = store.addItems([newItem()]);
+    expect(() => store.update(a!.id, { progress: 2 })).toThrow(InvalidItemError);
+    expect(() => store.update(a!.id, { progress: Number.NaN })).toThrow(InvalidItemError);
+  });
+
+  it('walks the happy path', () => {
+    const store = memStore();
+    const [a] = store.addItems([newItem()]);
+    const id = a!.id;
+    store.transition(id, 'uploading');
+    store.transition(id, 'submitted', { assetId: 'as', jobId: 'job-1' });
+    store.transition(id, 'processing', { progress: 0.3 });
+    store.transition(id, 'processing', { progress: 0.6 });
+    store.transition(id, 'downloading', { progress: 1 });
+    const done = store.transition(id, 'done', { outputs: ['/out/a.svg'], downloadedAssetIds: ['o1'] });
+    expect(done).toMatchObject({ state: 'done', jobId: 'job-1', progress: 1, outputs: ['/out/a.svg'] });
+    expect(done.finishedAt).toBeTypeOf('number');
+  });
+
+  it('refuses illegal transitions, naming from and to, and changes nothing', () => {
+    const store = memStore();
+    const [a] = store.addItems([newItem()]);
+    expect(() => store.transition(a!.id, 'done')).toThrow(IllegalTransitionError);
+    expect(() => store.transition(a!.id, 'done')).toThrow(/from queued to done/);
+    expect(() => store.update(a!.id, { state: 'processing' })).toThrow(/from queued to processing/);
+    expect(store.get(a!.id)).toEqual(a);
+    expect(() => store.transition('missing', 'uploading')).toThrow(ItemNotFoundError);
+  });
+
+  it('waiting-for-network remembers where to resume and only goes back there', () => {
+    const store = memStore();
+    const [a] = store.addItems([newItem()]);
+    store.transition(a!.id, 'uploading');
+    store.transition(a!.id, 'submitted', { jobId: 'j' });
+    const parked = store.transition(a!.id, 'waiting-for-network', { error: 'offline' });
+    expect(parked.resumeState).toBe('submitted');
+    expect(() => store.transition(a!.id, 'downloading')).toThrow(/waiting-for-network to downloading.*resume submitted/);
+    const back = store.transition(a!.id, 'submitted');
+    expect(back.state).toBe('submitted');
+    expect(back.resumeState).toBeUndefined();
+  });
+
+  it('a caller may choose the resume point (an interrupted upload resumes as queued)', () => {
+    const store = memStore();
+    const [a] = store.addItems([newItem()]);
+    store.transition(a!.id, 'uploading');
+    expect(store.transition(a!.id, 'waiting-for-network', { resumeState: 'queued' }).resumeState).toBe('queued');
+    expect(() => store.transition(a!.id, 'uploading')).toThrow(IllegalTransitionError);
+    expect(store.transition(a!.id, 'queued').state).toBe('queued');
+  });
+
+  it('retry clears the failure; finishing stamps finishedAt', () => {
+    const store = memStore();
+    const [a] = store.addItems([newItem()]);
+    store.transition(a!.id, 'uploading');
+    const failed = store.transition(a!.id, 'failed', { error: 'bad input' });
+    expect(failed.finishedAt).toBeTypeOf('number');
+    const retried = store.transition(a!.id, 'queued', { attempts: 1 });
+    expect(retried).toMatchObject({ state: 'queued', attempts: 1, progress: 0 });
+    expect(retried.error).toBeUndefined();
+    expect(retried.finishedAt).toBeUndefined();
+  });
+
+  it('persists a patch applied by a transition in the same write', () => {
+    const store = memStore();
+    const [a] = store.addItems([newItem()]);
+    store.transition(a!.id, 'uploading');
+    store.transition(a!.id, 'submitted', { jobId: 'job-7' });
+    expect(store.get(a!.id)?.jobId).toBe('job-7');
+  });
+});
+
+describe('scheduling order', () => {
+  it('nextRunnable gives queued items by position, then creation, across or within queues', () => {
+    const store = memStore();
+    const [a1, a2, a3] = store.addItems([newItem({ queueId: 'a' }), newItem({ queueId: 'a' }), newItem({ queueId: 'a' })]);
+    const [b1] = store.addItems([newItem({ queueId: 'b' })]);
+    store.transition(a1!.id, 'uploading');
+    expect(store.nextRunnable(10).map((i) => i.id)).toEqual([b1!.id, a2!.id, a3!.id]);
+    expect(store.nextRunnable(1).map((i) => i.id)).toEqual([b1!.id]);
+    expect(store.nextRunnable(10, ['a']).map((i) => i.id)).toEqual([a2!.id, a3!.id]);
+    expect(store.nextRunnable(10, [])).toEqual([]);
+    expect(store.nextRunnable(0)).toEqual([]);
+  });
+
+  it('reorder moves an item before another or to the end, touching only that row', () => {
+    const store = memStore();
+    const items = store.addItems([newItem(), newItem(), newItem(), newItem()]);
+    const [a, b, c, d] = items.map((i) => i.id) as [string, string, string, string];
+    const order = () => store.list({ queueId: 'q1' }).map((i) => i.id);
+
+    let changes = store.totalChanges();
+    store.reorder(d, b);
+    expect(store.totalChanges() - changes).toBe(1);
+    expect(order()).toEqual([a, d, b, c]);
+
+    store.reorder(a, null);
+    expect(order()).toEqual([d, b, c, a]);
+    store.reorder(c, d);
+    expect(order()).toEqual([c, d, b, a]);
+    changes = store.totalChanges();
+    store.reorder(b, b);
+    expect(store.totalChanges()).toBe(changes);
+  });
+
+  it('keeps order correct when repeated moves exhaust the gap (renumbers once)', () => {
+    const store = memStore();
+    const items = store.addItems(Array.from({ length: 5 }, () => newItem()));
+    const ids = items.map((i) => i.id);
+    // Always insert right before the second item: halves the same gap each time.
+    const expected = [...ids];
+    for (let i = 0; i < 80; i++) {
+      const moving = expected[expected.length - 1]!;
+      const before = expected[1]!;
+      store.reorder(moving, before);
+      expected.splice(expected.length - 1, 1);
+      expected.splice(1, 0, moving);
+      expect(store.list().map((x) => x.id)).toEqual(expected);
+    }
+  });
+
+  it('refuses to reorder across queues or around unknown items', () => {
+    const store = memStore();
+    const [a] = store.addItems([newItem({ queueId: 'a' })]);
+    const [b] = store.addItems([newItem({ queueId: 'b' })]);
+    expect(() => store.reorder(a!.id, b!.id)).toThrow(/different queues/);
+    expect(() => store.reorder('x', null)).toThrow(ItemNotFoundError);
+    expect(() => store.reorder(a!.id, 'x')).toThrow(ItemNotFoundError);
+  });
+});
+
+describe('durability and integrity', () => {
+  it('survives close and reopen from a state directory', () => {
+    const dir = join(tempDir(), 'nested', 'state');
+    const store = QueueStore.open(dir);
+    const [a, b] = store.addItems([newItem({ dedupeKey: 'x' }), newItem()]);
+    store.transition(a!.id, 'uploading');
+    store.transition(a!.id, 'submitted', { jobId: 'job-1' });
+    store.close();
+    store.close(); // closing twice is harmless
+
+    const again = QueueStore.open(dir);
+    open.push(again);
+    expect(again.get(a!.id)).toMatchObject({ state: 'submitted', jobId: 'job-1' });
+    expect(again.get(b!.id)).toEqual(b);
+    expect(again.findByDedupeKey('x')?.id).toBe(a!.id);
+    const [c] = again.addItems([newItem()]);
+    expect(c?.position).toBe(3);
+  });
+
+  it('uses WAL and records the schema version', () => {
+    const dir = tempDir();
+    QueueStore.open(dir).close();
+    const db = new Database(join(dir, DB_FILE_NAME));
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    db.close();
+  });
+
+  it('refuses a database from a newer Kiln instead of damaging it', () => {
+    const dir = tempDir();
+    QueueStore.open(dir).close();
+    const db = new Database(join(dir, DB_FILE_NAME));
+    db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    db.close();
+    expect(() => QueueStore.open(dir)).toThrow(SchemaTooNewError);
+  });
+
+  it('a corrupt row is reported by id without hiding the others', () => {
+    const dir = tempDir();
+    const store = QueueStore.open(dir);
+    const [good, bad] = store.addItems([newItem(), newItem()]);
+    store.close();
+    const db = new Database(join(dir, DB_FILE_NAME));
+    db.prepare('UPDATE items SET params_json = ? WHERE id = ?').run('{not json', bad!.id);
+    db.close();
+
+    const seen: CorruptItemError[] = [];
+    const reopened = QueueStore.open(dir, { onCorrupt: (e) => seen.push(e) });
+    open.push(reopened);
+    expect(reopened.list().map((i) => i.id)).toEqual([good!.id]);
+    expect(seen.map((e) => e.itemId)).toEqual([bad!.id]);
+    expect(() => reopened.get(bad!.id)).toThrow(CorruptItemError);
+    expect(() => reopened.get(bad!.id)).toThrow(new RegExp(`${bad!.id}.*params is not valid JSON`));
+    expect(reopened.findCorrupt().map((e) => e.itemId)).toEqual([bad!.id]);
+    // It can still be cleaned up.
+    reopened.remove([bad!.id]);
+    expect(reopened.findCorrupt()).toEqual([]);
+  });
+
+  it('a row with valid JSON of the wrong shape is corrupt too', () => {
+    const dir = tempDir();
+    const store = QueueStore.open(dir);
+    const [item] = store.addItems([newItem()]);
+    store.close();
+    const db = new Database(join(dir, DB_FILE_NAME));
+    db.prepare('UPDATE items SET output_json = ? WHERE id = ?').run('{"dir":"/x","collision":"explode"}', item!.id);
+    db.close();
+    const reopened = QueueStore.open(dir);
+    open.push(reopened);
+    expect(() => reopened.get(item!.id)).toThrow(/output settings/);
+  });
+
+  it('the database refuses an unknown state outright', () => {
+    const dir = tempDir();
+    const store = QueueStore.open(dir);
+    const [item] = store.addItems([newItem()]);
+    store.close();
+    const db = new Database(join(dir, DB_FILE_NAME));
+    expect(() => db.prepare("UPDATE items SET state = 'exploded' WHERE id = ?").run(item!.id)).toThrow(/CHECK/);
+    db.close();
+  });
+});
