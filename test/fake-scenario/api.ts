@@ -35,7 +35,7 @@ const CREATIVE_UNITS: Record<string, number> = { [VTRACER_MODEL_ID]: 1, [TRIPO_M
 type Handler = (ctx: Context, req: IncomingMessage, res: ServerResponse, params: string[]) => Promise<void>;
 
 function mib(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+  return bytes < 1024 * 1024 ? `${bytes} bytes` : `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 /** Reads and parses a JSON body; on any problem answers 400 itself and returns undefined. */
