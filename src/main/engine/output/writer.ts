@@ -36,7 +36,15 @@ function isErrno(err: unknown, ...codes: string[]): boolean {
 export async function ensureOutputDir(dir: string): Promise<string> {
   const abs = resolve(dir);
   try {
-    await mkdir(abs, { recursive: true });
+    await mkdir(abs, { recursive: true }).catch(async (err: unknown) => {
+      // Recursive mkdir reports ENOENT for several real causes (a read-only disk among them);
+      // creating the first missing level by hand surfaces the actual reason.
+      if (!isErrno(err, 'ENOENT')) throw err;
+      await mkdir(await firstMissing(abs)).catch((e: unknown) => {
+        if (!isErrno(e, 'EEXIST')) throw e;
+      });
+      await mkdir(abs, { recursive: true });
+    });
     const st = await stat(abs);
     if (!st.isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
     return await realpath(abs);
@@ -45,6 +53,16 @@ export async function ensureOutputDir(dir: string): Promise<string> {
     if (isErrno(err, 'EEXIST')) throw toOutputError(Object.assign(new Error('not a directory'), { code: 'ENOTDIR' }), { dir: abs });
     throw toOutputError(err, { dir: abs });
   }
+}
+
+/** The outermost folder of `abs` that does not exist yet (its parent exists). */
+async function firstMissing(abs: string): Promise<string> {
+  let missing = abs;
+  for (let parent = dirname(abs); parent !== missing; parent = dirname(parent)) {
+    if (await lstatOrUndefined(parent)) return missing;
+    missing = parent;
+  }
+  return missing;
 }
 
 /**
