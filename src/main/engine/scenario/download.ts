@@ -1,8 +1,6 @@
 /** Streams an output asset to disk, refreshing expired URLs, and checks what arrived. */
 import { createWriteStream } from 'node:fs';
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { getAsset } from './assets';
 import { DownloadError, ScenarioError } from './errors';
 import { externalTarget, type HttpCore } from './http';
@@ -73,26 +71,24 @@ export async function download(http: HttpCore, req: DownloadRequest): Promise<Do
 function fetchTo(http: HttpCore, asset: AssetInfo, req: DownloadRequest): Promise<Fetched> {
   const target = externalTarget(asset.url as string, http.baseUrl);
   const expectedTypes = req.expected.mimeTypes;
-  return http.send({
-    method: 'GET',
+  return http.getStream({
     target,
     route: `download of asset ${req.assetId}`,
     signal: req.signal,
-    idleTimeout: true,
     passStatuses: STALE_STATUSES,
     handle: async (res, attempt) => {
       if ((STALE_STATUSES as readonly number[]).includes(res.status)) {
-        await res.body?.cancel().catch(() => {});
+        res.body.destroy();
         throw new StaleUrl(`the download URL answered HTTP ${res.status}`);
       }
-      const mimeType = res.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase() || undefined;
+      const mimeType = res.header('content-type')?.split(';')[0]?.trim().toLowerCase() || undefined;
       // A missing type is let through: the content check after writing still catches a wrong file.
       if (mimeType && !expectedTypes.includes(mimeType)) {
-        await res.body?.cancel().catch(() => {});
+        res.body.destroy();
         throw new StaleUrl(`the download URL served ${mimeType} instead of ${expectedTypes.join(' or ')}`);
       }
-      // With a content-encoding, Content-Length counts compressed bytes, not what fetch hands us.
-      const length = res.headers.get('content-encoding') ? null : res.headers.get('content-length');
+      // Asked for identity; if a server compresses anyway, Content-Length is not the file's size.
+      const length = res.header('content-encoding') ? null : res.header('content-length');
       const declared = length !== null && /^\d+$/.test(length) ? Number(length) : undefined;
       const expectedBytes = declared ?? asset.size;
       const total = expectedBytes;
@@ -101,9 +97,8 @@ function fetchTo(http: HttpCore, asset: AssetInfo, req: DownloadRequest): Promis
       const headChunks: Buffer[] = [];
       let headLength = 0;
       req.onProgress?.(0, total);
-      const body = res.body ? Readable.fromWeb(res.body as unknown as NodeReadableStream<Uint8Array>) : Readable.from([]);
       await pipeline(
-        body,
+        res.body,
         async function* count(source: AsyncIterable<Uint8Array>) {
           for await (const chunk of source) {
             attempt.touch();

@@ -14,6 +14,7 @@ import {
 } from './errors';
 import { describeNetworkError, parseRetryAfter, serverMessage, snippet, type NetworkFailure } from './failures';
 import { RateLimitGate } from './gate';
+import { nodeGet, readSome, type Reply } from './node-get';
 import { NotJsonError, parseBody } from './schemas';
 import { canceledFrom, fullJitter, sleep, throwIfAborted } from './timing';
 
@@ -38,7 +39,8 @@ export type RetryPolicy = 'safe' | 'create';
  * does. Making this the type of the target, rather than a flag, means there is no way to send the
  * credentials to a third-party host by mistake.
  */
-export type Target = { path: string } | { url: string; host: string };
+export type ExternalTarget = { url: string; host: string };
+export type Target = { path: string } | ExternalTarget;
 
 export interface Attempt {
   /** Aborts on the caller's signal or the deadline; already wired into the fetch. */
@@ -47,18 +49,27 @@ export interface Attempt {
   touch(): void;
 }
 
-export interface SendSpec<T> {
-  method: 'GET' | 'POST' | 'PUT';
+/** What the retry loop needs to know about any request. */
+interface RetryMeta {
   target: Target;
   /** Names the call in error messages, e.g. "GET /jobs/{jobId}". */
   route: string;
-  json?: unknown;
-  bytes?: Uint8Array;
   signal?: AbortSignal;
   policy?: RetryPolicy;
   retries?: number;
-  /** The deadline restarts whenever touch() is called (downloads): an idle timeout, not a total one. */
-  idleTimeout?: boolean;
+}
+
+export interface StreamSpec<T> extends RetryMeta {
+  target: ExternalTarget;
+  /** Non-2xx statuses the handler deals with itself (e.g. an expired download URL). */
+  passStatuses?: readonly number[];
+  handle(reply: Reply, attempt: Attempt): Promise<T>;
+}
+
+export interface SendSpec<T> extends RetryMeta {
+  method: 'GET' | 'POST' | 'PUT';
+  json?: unknown;
+  bytes?: Uint8Array;
   /** Non-2xx statuses the handler deals with itself (e.g. an expired download URL). */
   passStatuses?: readonly number[];
   /** Reads the answer; runs inside the attempt, so its failures are retried like the request's. */
@@ -118,14 +129,23 @@ export class HttpCore {
     return this.send({ ...spec, handle: (res) => parseBody(res, spec.schema, spec.route) });
   }
 
-  async send<T>(spec: SendSpec<T>): Promise<T> {
+  send<T>(spec: SendSpec<T>): Promise<T> {
+    return this.retrying(spec, (attempt) => this.once(spec, attempt));
+  }
+
+  /** A streamed GET of a pre-signed / CDN URL (see node-get.ts for why not fetch). */
+  getStream<T>(spec: StreamSpec<T>): Promise<T> {
+    return this.retrying(spec, (attempt) => this.onceStream(spec, attempt));
+  }
+
+  private async retrying<T>(spec: RetryMeta, run: (attempt: number) => Promise<T>): Promise<T> {
     const retries = spec.retries ?? this.settings.retries;
     for (let attempt = 0; ; attempt++) {
       throwIfAborted(spec.signal);
       await this.gate.wait(spec.signal);
       let failure: Failure;
       try {
-        return await this.once(spec, attempt);
+        return await run(attempt);
       } catch (err) {
         failure = this.judge(err, spec);
       }
@@ -135,10 +155,25 @@ export class HttpCore {
     }
   }
 
-  private async once<T>(spec: SendSpec<T>, attempt: number): Promise<T> {
+  /** Runs one attempt under a deadline combined with the caller's signal. */
+  private async underDeadline<T>(spec: RetryMeta, run: (signal: AbortSignal, deadline: Deadline) => Promise<T>): Promise<T> {
     const deadline = new Deadline(this.settings.requestTimeoutMs);
     const signal = spec.signal ? AbortSignal.any([spec.signal, deadline.signal]) : deadline.signal;
     try {
+      return await run(signal, deadline);
+    } catch (err) {
+      // Tag our own deadline so judge() can tell it from the caller's abort and from the server.
+      if (deadline.fired && !spec.signal?.aborted && !(err instanceof ScenarioError)) {
+        throw new DeadlineExceeded(deadline.ms, err);
+      }
+      throw err;
+    } finally {
+      deadline.clear();
+    }
+  }
+
+  private once<T>(spec: SendSpec<T>, attempt: number): Promise<T> {
+    return this.underDeadline(spec, async (signal) => {
       const headers: Record<string, string> = { accept: 'application/json' };
       if ('path' in spec.target) headers['authorization'] = this.authorization;
       let body: BodyInit | undefined;
@@ -151,18 +186,24 @@ export class HttpCore {
       }
       const res = await fetch(this.urlOf(spec.target), { method: spec.method, headers, body, signal, redirect: 'follow' });
       if (res.ok || spec.passStatuses?.includes(res.status)) {
-        return await spec.handle(res, { signal, touch: () => spec.idleTimeout && deadline.touch() });
+        return await spec.handle(res, { signal, touch: () => {} });
       }
-      throw await this.statusError(res, spec, attempt);
-    } catch (err) {
-      // Tag our own deadline so judge() can tell it from the caller's abort and from the server.
-      if (deadline.fired && !spec.signal?.aborted && !(err instanceof ScenarioError)) {
-        throw new DeadlineExceeded(deadline.ms, err);
+      const text = await res.text().catch(() => '');
+      throw this.statusError(res.status, (n) => res.headers.get(n), text || res.statusText, spec, attempt);
+    });
+  }
+
+  private onceStream<T>(spec: StreamSpec<T>, attempt: number): Promise<T> {
+    return this.underDeadline(spec, async (signal, deadline) => {
+      const reply = await nodeGet(spec.target.url, signal);
+      const ok = reply.status >= 200 && reply.status < 300;
+      if (ok || spec.passStatuses?.includes(reply.status)) {
+        // Always idle-timed: a big body legitimately takes longer than one request timeout.
+        return await spec.handle(reply, { signal, touch: () => deadline.touch() });
       }
-      throw err;
-    } finally {
-      deadline.clear();
-    }
+      const text = await readSome(reply.body);
+      throw this.statusError(reply.status, (n) => reply.header(n), text || reply.statusText, spec, attempt);
+    });
   }
 
   private urlOf(target: Target): string {
@@ -170,26 +211,29 @@ export class HttpCore {
   }
 
   /** A non-2xx answer as a typed error; a 429 also closes the gate for the whole client. */
-  private async statusError(res: Response, spec: SendSpec<unknown>, attempt: number): Promise<ScenarioError> {
-    const text = await res.text().catch(() => '');
+  private statusError(
+    status: number,
+    header: (name: string) => string | null,
+    text: string,
+    spec: RetryMeta,
+    attempt: number,
+  ): ScenarioError {
     const said = serverMessage(text);
-    const status = res.status;
     const isApi = 'path' in spec.target;
     if (status === 429) {
       const retryAfter =
-        parseRetryAfter(res.headers.get('retry-after')) ??
-        Math.min(this.settings.retryMaxMs, this.settings.retryBaseMs * 2 ** attempt);
+        parseRetryAfter(header('retry-after')) ?? Math.min(this.settings.retryMaxMs, this.settings.retryBaseMs * 2 ** attempt);
       this.gate.close(retryAfter);
       return new RateLimitError(retryAfter);
     }
     if (isApi && (status === 401 || status === 403)) return new AuthError(status);
-    if (status === 408 || status >= 500) return new ServerError(status, said ?? (snippet(text, 120) || res.statusText));
+    if (status === 408 || status >= 500) return new ServerError(status, said ?? snippet(text, 120));
     if ('path' in spec.target) return new ValidationError(said ?? `Scenario refused ${spec.route} (HTTP ${status})`, status);
     // A pre-signed or CDN URL refusing us (expired, wrong size…): not the artist's key at fault.
     return new ValidationError(said ?? `${spec.route} was refused by ${spec.target.host} (HTTP ${status})`, status);
   }
 
-  private judge(err: unknown, spec: SendSpec<unknown>): Failure {
+  private judge(err: unknown, spec: RetryMeta): Failure {
     if (spec.signal?.aborted) return { error: canceledFrom(spec.signal), retryable: false };
     if (err instanceof CanceledError) return { error: err, retryable: false };
     if (err instanceof ScenarioError) {
@@ -232,7 +276,7 @@ class DeadlineExceeded extends Error {
 }
 
 /** A full URL from the server (maybe relative to the API) as a target that never carries credentials. */
-export function externalTarget(url: string, baseUrl: string): Target {
+export function externalTarget(url: string, baseUrl: string): ExternalTarget {
   const resolved = new URL(url, `${baseUrl}/`);
   return { url: resolved.href, host: resolved.host };
 }
