@@ -1,0 +1,121 @@
+// Details the fake server cannot show: which headers went where, and answers it never gives
+// (unknown statuses, other reason fields, an HTTP-date Retry-After, a short body). A small real
+// HTTP server plays Scenario here; fetch itself is never replaced.
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { vtracer } from '../../src/main/engine/models/vtracer';
+import { DownloadError, JobFailedError, ScenarioClient } from '../../src/main/engine/scenario/index';
+import { parseRetryAfter } from '../../src/main/engine/scenario/failures';
+import { FAST } from './helpers';
+
+type Route = (req: { method: string; path: string; headers: IncomingHttpHeaders; body: Buffer }) => {
+  status?: number;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+};
+
+let server: Server;
+let base: string;
+let seen: { method: string; path: string; headers: IncomingHttpHeaders }[];
+let route: Route;
+let dir: string;
+
+beforeEach(async () => {
+  seen = [];
+  dir = await mkdtemp(join(tmpdir(), 'kiln-wire-'));
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const info = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers };
+      seen.push(info);
+      const out = route({ ...info, body: Buffer.concat(chunks) });
+      const body = out.body ?? '';
+      res.writeHead(out.status ?? 200, { 'content-type': 'application/json', ...out.headers });
+      res.end(body);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+});
+
+afterEach(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((r) => server.close(() => r()));
+  await rm(dir, { recursive: true, force: true });
+});
+
+const client = (extra = {}) => new ScenarioClient({ ...FAST, baseUrl: `${base}/v1/`, apiKey: 'k3y', apiSecret: 's3cret', ...extra });
+const json = (v: unknown) => JSON.stringify(v);
+const SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"></svg>';
+
+describe('on the wire', () => {
+  it('sends Basic auth to the API only: never to part URLs or the CDN', async () => {
+    route = ({ method, path }) => {
+      if (method === 'POST' && path === '/v1/uploads') {
+        return { body: json({ upload: { id: 'up1', parts: [1, 2].map((n) => ({ number: n, url: `${base}/parts/${n}?sig=x` })) } }) };
+      }
+      if (path.startsWith('/parts/')) return { body: '' };
+      if (path === '/v1/uploads/up1/action') return { body: json({ upload: { id: 'up1', status: 'complete', assetId: 'asset_in' } }) };
+      if (path === '/v1/assets/asset_out') return { body: json({ asset: { id: 'asset_out', url: `/cdn/out.svg` } }) };
+      if (path === '/cdn/out.svg') return { headers: { 'content-type': 'image/svg+xml' }, body: SVG };
+      return { status: 404, body: json({ error: 'nope' }) };
+    };
+    const c = client({ uploadPartBytes: 10 });
+    const path = join(dir, 'm.obj');
+    await writeFile(path, 'v 0 0 0\nv 1 0 0\n'); // 16 bytes → 2 parts
+    expect(await c.upload({ path, name: 'm.obj', kind: 'obj', route: 'multipart-upload' })).toBe('asset_in');
+    await c.download({ assetId: 'asset_out', destPath: join(dir, 'o.svg'), expected: vtracer.output });
+
+    const expected = `Basic ${Buffer.from('k3y:s3cret').toString('base64')}`;
+    for (const r of seen) {
+      if (r.path.startsWith('/v1/')) expect(r.headers.authorization).toBe(expected);
+      else expect(r.headers.authorization).toBeUndefined();
+    }
+    expect(seen.filter((r) => r.path.startsWith('/parts/'))).toHaveLength(2);
+    expect(seen.some((r) => r.path === '/cdn/out.svg')).toBe(true);
+  });
+
+  it('keeps polling through statuses it does not know, and reads the reason from other fields', async () => {
+    const statuses = ['queued', 'pending-review', 'thinking', 'failure'];
+    let poll = 0;
+    route = () => {
+      const status = statuses[Math.min(poll++, statuses.length - 1)];
+      return { body: json({ job: { jobId: 'job_1', status, metadata: { assetIds: [] }, error: { message: 'GPU on fire' } } }) };
+    };
+    const err = await client().waitForJob('job_1').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(JobFailedError);
+    expect((err as JobFailedError).reason).toBe('GPU on fire');
+    expect(poll).toBe(4);
+  });
+
+  it('honours an HTTP-date Retry-After', () => {
+    const now = Date.parse('2030-01-01T00:00:00Z');
+    expect(parseRetryAfter('Tue, 01 Jan 2030 00:00:03 GMT', now)).toBe(3000);
+    expect(parseRetryAfter('2', now)).toBe(2000);
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+  });
+
+  it('rejects a download shorter than its promised size', async () => {
+    route = ({ path }) => {
+      if (path === '/v1/assets/asset_out') return { body: json({ asset: { id: 'asset_out', url: `${base}/cdn/x`, size: 5000 } }) };
+      return { headers: { 'content-type': 'image/svg+xml' }, body: SVG };
+    };
+    const err = await client()
+      .download({ assetId: 'asset_out', destPath: join(dir, 'x.svg'), expected: vtracer.output })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DownloadError);
+    expect((err as Error).message).toBe(`The downloaded SVG for asset asset_out is incomplete: ${SVG.length} of 5000 bytes`);
+  });
+
+  it('says which field is wrong when a body has the wrong shape', async () => {
+    route = () => ({ body: json({ job: { status: 'queued' } }) });
+    await expect(client().getJob('job_1')).rejects.toMatchObject({
+      kind: 'bad-response',
+      message: expect.stringMatching(/^Scenario answered GET \/jobs\/\{jobId\} with an unexpected shape \(job\.jobId: /),
+    });
+  });
+});
