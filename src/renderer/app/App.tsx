@@ -1,0 +1,115 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { ItemView, KilnApi, QueueConfig } from '../../shared/contract';
+import { PreviewModal } from '../preview/PreviewModal';
+import { QueueEditor } from '../queues/QueueEditor';
+import { QueuePanel } from '../queues/QueuePanel';
+import { Sidebar } from '../queues/Sidebar';
+import { SettingsView } from '../settings/SettingsView';
+import { ApiProvider } from '../transport/context';
+import { errorMessage } from '../transport/errors';
+import { Banners } from './Banners';
+import { useKiln } from './use-kiln';
+
+type View = 'queue' | 'settings' | 'new' | 'edit';
+
+export function App({ api }: { api: KilnApi }) {
+  const { state, store, refresh, loadItems, patch } = useKiln(api);
+  const [view, setView] = useState<View>('queue');
+  const [selectedId, setSelectedId] = useState<string>();
+  const [preview, setPreview] = useState<ItemView>();
+  const [listError, setListError] = useState<string>();
+  const firstRunChecked = useRef(false);
+
+  const { host, queues, models } = state;
+  const selected = queues.find((q) => q.id === selectedId) ?? queues[0];
+
+  useEffect(() => {
+    if (!state.loaded || firstRunChecked.current) return;
+    firstRunChecked.current = true;
+    if (host && !host.hasCredentials) setView('settings');
+    else if (queues.length === 0) setView('new');
+  }, [state.loaded, host, queues.length]);
+
+  useEffect(() => {
+    if (!selected) return;
+    setListError(undefined);
+    loadItems(selected.id).catch((err: unknown) => setListError(errorMessage(err)));
+  }, [selected?.id, loadItems]);
+
+  const select = (id: string) => {
+    setSelectedId(id);
+    setView('queue');
+  };
+  const onSaved = (q: QueueConfig) => {
+    patch({ queues: queues.some((x) => x.id === q.id) ? queues.map((x) => (x.id === q.id ? q : x)) : [...queues, q] });
+    select(q.id);
+  };
+  const remove = async (q: QueueConfig) => {
+    if (!window.confirm(`Delete the queue “${q.name}”? Converted files stay in ${q.outputDir}.`)) return;
+    try {
+      await api.call('queues.remove', { id: q.id });
+      const rest = queues.filter((x) => x.id !== q.id);
+      patch({ queues: rest });
+      setSelectedId(rest[0]?.id);
+      setView(rest.length > 0 ? 'queue' : 'new');
+    } catch (err) {
+      window.alert(errorMessage(err));
+    }
+  };
+  const closePreview = useCallback(() => setPreview(undefined), []);
+  const electron = host?.kind === 'electron';
+  const selectedModel = selected && models.find((m) => m.key === selected.modelKey);
+
+  let main;
+  if (!state.loaded) {
+    main = <div className="center-page">{state.loadError ? <p className="form-error">Kiln is not answering: {state.loadError}</p> : <p className="muted">Connecting to Kiln…</p>}</div>;
+  } else if (view === 'settings') {
+    main = (
+      <SettingsView host={host} settings={state.settings} welcome={!host?.hasCredentials}
+        onCredentialsChanged={() => void refresh()} onSettingsSaved={(settings) => patch({ settings })} />
+    );
+  } else if (view === 'new' || (view === 'edit' && selected)) {
+    main = (
+      <div className="editor-page">
+        <QueueEditor key={view === 'edit' ? selected?.id : 'new'} models={models} queue={view === 'edit' ? selected : undefined}
+          hostKind={host?.kind ?? 'web'} defaultOutputDir={state.settings?.defaultOutputDir ?? ''}
+          onSaved={onSaved} onCancel={() => setView(queues.length > 0 ? 'queue' : 'new')}
+          onDelete={view === 'edit' && selected ? () => void remove(selected) : undefined} />
+      </div>
+    );
+  } else if (selected) {
+    main = (
+      <>
+        {listError && <p className="form-error">Could not load the items: {listError}</p>}
+        <QueuePanel key={selected.id} queue={selected} model={selectedModel} stats={state.stats.get(selected.id)} store={store}
+          hostKind={host?.kind ?? 'web'} onEdit={() => setView('edit')} onPreview={setPreview} />
+      </>
+    );
+  } else {
+    main = (
+      <div className="center-page">
+        <p className="muted">No queue yet.</p>
+        <button type="button" className="primary" onClick={() => setView('new')}>Create your first queue</button>
+      </div>
+    );
+  }
+
+  return (
+    <ApiProvider api={api}>
+      <div className="shell">
+        <Sidebar queues={queues} models={models} stats={state.stats} selectedId={selected?.id}
+          view={view === 'settings' ? 'settings' : view === 'new' ? 'new' : 'queue'} online={state.connectivity?.online ?? true}
+          onSelect={select} onNew={() => setView('new')} onSettings={() => setView('settings')} />
+        <main className="main">
+          <Banners connectivity={state.connectivity} authFailure={state.authFailure} transport={state.transport}
+            onOpenSettings={() => setView('settings')} onDismissAuth={() => patch({ authFailure: undefined })} />
+          <div className="main-content">{main}</div>
+        </main>
+      </div>
+      {preview && (
+        <PreviewModal item={store.get(preview.id) ?? preview} model={models.find((m) => m.key === queues.find((q) => q.id === preview.queueId)?.modelKey)} api={api}
+          electron={electron} onClose={closePreview} />
+      )}
+    </ApiProvider>
+  );
+}

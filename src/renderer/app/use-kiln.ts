@@ -1,0 +1,90 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { EventPayload, HostInfo, KilnApi, ModelInfo, QueueConfig, QueueStats, Settings } from '../../shared/contract';
+import { ItemStore } from '../items/item-store';
+import { frameBatcher } from '../items/frame-batcher';
+import { errorMessage } from '../transport/errors';
+import { isConnectionAware, type ConnectionState } from '../transport/ws-client';
+
+export type Connectivity = EventPayload<'connectivity'>;
+
+export interface KilnState {
+  host?: HostInfo;
+  models: ModelInfo[];
+  queues: QueueConfig[];
+  stats: ReadonlyMap<string, QueueStats>;
+  settings?: Settings;
+  connectivity?: Connectivity;
+  authFailure?: string;
+  transport: ConnectionState;
+  loadError?: string;
+  loaded: boolean;
+}
+
+/**
+ * Everything the shell shows besides items: loaded once, kept fresh from events, and re-fetched
+ * whole after the web transport reconnects (events sent while it was down are lost).
+ */
+export function useKiln(api: KilnApi) {
+  const store = useMemo(() => new ItemStore(), []);
+  const [state, setState] = useState<KilnState>(() => ({
+    models: [], queues: [], stats: new Map(), loaded: false,
+    transport: isConnectionAware(api) ? api.connectionState() : 'open',
+  }));
+  const loadedQueues = useRef(new Set<string>());
+
+  const refresh = useCallback(async () => {
+    try {
+      const [host, models, queues, stats, settings] = await Promise.all([
+        api.call('host.info', {}), api.call('models.list', {}), api.call('queues.list', {}), api.call('queues.stats', {}), api.call('settings.get', {}),
+      ]);
+      setState((s) => ({
+        ...s, host, models, queues, settings, loaded: true, loadError: undefined,
+        stats: new Map(stats.map((st) => [st.queueId, st])),
+        connectivity: s.connectivity ?? { online: host.online, waiting: 0, reason: '' },
+      }));
+      await Promise.all([...loadedQueues.current].map(async (queueId) => store.load(queueId, await api.call('items.list', { queueId }))));
+    } catch (err) {
+      setState((s) => ({ ...s, loadError: errorMessage(err) }));
+    }
+  }, [api, store]);
+
+  const loadItems = useCallback(async (queueId: string) => {
+    loadedQueues.current.add(queueId);
+    store.load(queueId, await api.call('items.list', { queueId }));
+  }, [api, store]);
+
+  useEffect(() => {
+    void refresh();
+    const pendingStats = new Map<string, QueueStats>();
+    const flushStats = frameBatcher(() => {
+      const batch = [...pendingStats.values()];
+      pendingStats.clear();
+      setState((s) => {
+        const stats = new Map(s.stats);
+        for (const st of batch) stats.set(st.queueId, st);
+        return { ...s, stats };
+      });
+    });
+    const offs = [
+      api.on('item', (item) => store.upsert(item)),
+      api.on('item.removed', ({ ids }) => store.remove(ids)),
+      api.on('queue.stats', (st) => {
+        pendingStats.set(st.queueId, st);
+        flushStats();
+      }),
+      api.on('queues.changed', (queues) => setState((s) => ({ ...s, queues }))),
+      api.on('connectivity', (connectivity) => setState((s) => ({ ...s, connectivity, host: s.host && { ...s.host, online: connectivity.online } }))),
+      api.on('auth.failed', ({ message }) => setState((s) => ({ ...s, authFailure: message }))),
+    ];
+    if (isConnectionAware(api)) {
+      offs.push(api.onConnectionChange((transport, reconnected) => {
+        setState((s) => ({ ...s, transport }));
+        if (reconnected) void refresh();
+      }));
+    }
+    return () => offs.forEach((off) => off());
+  }, [api, store, refresh]);
+
+  const patch = useCallback((p: Partial<KilnState>) => setState((s) => ({ ...s, ...p })), []);
+  return { state, store, refresh, loadItems, patch };
+}

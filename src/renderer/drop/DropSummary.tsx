@@ -1,0 +1,49 @@
+import { useState } from 'react';
+import type { AddResult } from '../../shared/contract';
+import { baseName } from '../ui/format';
+import { summarize } from './summary';
+
+interface Props {
+  busy?: string;
+  error?: string;
+  result?: AddResult;
+  onRedo?: () => void;
+  onDismiss(): void;
+}
+
+/** The one-line result of a drop, with every skipped or failed file's reason a click away. */
+export function DropSummary({ busy, error, result, onRedo, onDismiss }: Props) {
+  const [open, setOpen] = useState(false);
+  const reasons = result ? [
+    ...result.skipped.map((s) => ({ ...s, kind: 'Skipped' })),
+    ...result.rejected.map((s) => ({ ...s, kind: 'Failed' })),
+    ...result.alreadyConverted.map((s) => ({ path: s.path, reason: 'already converted with these settings', kind: 'Done before' })),
+  ] : [];
+  const tone = error || (result && result.rejected.length > 0) ? 'warn' : 'ok';
+  return (
+    <div className={`drop-summary tone-${busy ? 'busy' : tone}`} role="status" aria-live="polite">
+      <div className="drop-summary-line">
+        {busy && <span className="spinner" aria-hidden="true" />}
+        <span className="drop-summary-text">{busy ?? error ?? (result && summarize(result))}</span>
+        {onRedo && result && (
+          <button type="button" className="small" onClick={onRedo}>
+            Convert again ({result.alreadyConverted.length})
+          </button>
+        )}
+        {reasons.length > 0 && (
+          <button type="button" className="small ghost" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
+            {open ? 'Hide details' : 'Details'}
+          </button>
+        )}
+        {!busy && <button type="button" className="small ghost icon" aria-label="Dismiss" onClick={onDismiss}>✕</button>}
+      </div>
+      {open && (
+        <ul className="drop-reasons">
+          {reasons.map((r, i) => (
+            <li key={`${r.path}-${i}`}><span className={`tag tag-${r.kind === 'Failed' ? 'bad' : 'muted'}`}>{r.kind}</span> <strong title={r.path}>{baseName(r.path)}</strong> — {r.reason}</li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}

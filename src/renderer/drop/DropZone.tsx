@@ -1,0 +1,111 @@
+import { useRef, useState, type DragEvent, type ReactNode } from 'react';
+import type { AddResult } from '../../shared/contract';
+import { useApi } from '../transport/context';
+import { errorMessage } from '../transport/errors';
+import { collectDrop, type Dropped } from './collect';
+import { enqueue, redoSubset } from './enqueue';
+import { DropSummary } from './DropSummary';
+import { mergeResults } from './summary';
+
+interface Props {
+  queueId: string;
+  queueName: string;
+  /** Extensions the queue's model takes, for the overlay hint. */
+  accepts: readonly string[];
+  /** A function child gets `pickFiles`, which opens a file chooser feeding the same path as a drop. */
+  children: ReactNode | ((controls: { pickFiles(): void }) => ReactNode);
+}
+
+type Outcome =
+  | { kind: 'busy'; message: string }
+  | { kind: 'done'; result: AddResult; dropped: Dropped }
+  | { kind: 'error'; message: string };
+
+const hasFiles = (e: DragEvent) => Array.from(e.dataTransfer?.types ?? []).includes('Files');
+
+/** The whole queue panel: dropping files or folders anywhere on it enqueues them. */
+export function DropZone({ queueId, queueName, accepts, children }: Props) {
+  const api = useApi();
+  // dragenter/dragleave fire for every child crossed; counting them keeps the overlay steady.
+  const depth = useRef(0);
+  const [over, setOver] = useState(false);
+  const [outcome, setOutcome] = useState<Outcome>();
+  const picker = useRef<HTMLInputElement>(null);
+
+  const run = async (dropped: Dropped, redo: boolean, previous?: AddResult) => {
+    const count = dropped.kind === 'paths' ? dropped.paths.length : dropped.files.length;
+    setOutcome({ kind: 'busy', message: redo ? 'Converting again…' : `Adding ${count} ${count === 1 ? 'file' : 'files'}…` });
+    try {
+      const result = await enqueue(api, queueId, dropped, {
+        redo,
+        onProgress: (sent, total) => setOutcome({ kind: 'busy', message: `Uploading ${sent} of ${total}…` }),
+      });
+      setOutcome({ kind: 'done', result: previous ? mergeResults(previous, result) : result, dropped });
+    } catch (err) {
+      setOutcome({ kind: 'error', message: errorMessage(err) });
+    }
+  };
+
+  const onDrop = (e: DragEvent) => {
+    if (!hasFiles(e)) return;
+    e.preventDefault();
+    depth.current = 0;
+    setOver(false);
+    const read = collectDrop(e.dataTransfer, api.pathForFile?.bind(api));
+    void read().then((dropped) => run(dropped, false), (err: unknown) => setOutcome({ kind: 'error', message: errorMessage(err) }));
+  };
+
+  const onPicked = (input: HTMLInputElement) => {
+    const files = Array.from(input.files ?? []);
+    input.value = '';
+    if (files.length === 0) return;
+    const pathOf = api.pathForFile?.bind(api);
+    const dropped: Dropped = pathOf
+      ? { kind: 'paths', paths: files.map((f) => pathOf(f)).filter((p): p is string => Boolean(p)) }
+      : { kind: 'files', files: files.map((file) => ({ file, relativePath: file.name })) };
+    void run(dropped, false);
+  };
+
+  return (
+    <div className={`dropzone${over ? ' is-over' : ''}`} data-testid="dropzone"
+      onDragEnter={(e) => {
+        if (!hasFiles(e)) return;
+        e.preventDefault();
+        depth.current++;
+        setOver(true);
+      }}
+      onDragOver={(e) => {
+        if (!hasFiles(e)) return;
+        e.preventDefault();
+        e.dataTransfer.dropEffect = 'copy';
+      }}
+      onDragLeave={() => {
+        depth.current = Math.max(0, depth.current - 1);
+        if (depth.current === 0) setOver(false);
+      }}
+      onDrop={onDrop}>
+      {typeof children === 'function' ? children({ pickFiles: () => picker.current?.click() }) : children}
+      <input ref={picker} type="file" multiple hidden accept={accepts.map((e) => (e.startsWith('.') ? e : `.${e}`)).join(',')}
+        onChange={(e) => onPicked(e.currentTarget)} data-testid="file-picker" />
+      {outcome && (
+        <DropSummary
+          busy={outcome.kind === 'busy' ? outcome.message : undefined}
+          error={outcome.kind === 'error' ? outcome.message : undefined}
+          result={outcome.kind === 'done' ? outcome.result : undefined}
+          onRedo={outcome.kind === 'done' && outcome.result.alreadyConverted.length > 0
+            ? () => run(redoSubset(outcome.dropped, outcome.result), true, outcome.result)
+            : undefined}
+          onDismiss={() => setOutcome(undefined)} />
+      )}
+      {over && (
+        <div className="drop-overlay" aria-hidden="true">
+          <div className="drop-card">
+            <div className="drop-glyph">⤓</div>
+            <div className="drop-title">Drop to add to “{queueName}”</div>
+            <div className="muted">Files and folders · {accepts.join(', ')}</div>
+          </div>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,88 @@
+import { memo, useState, type CSSProperties } from 'react';
+import type { ItemView, KilnApi } from '../../shared/contract';
+import { errorMessage } from '../transport/errors';
+import { formatBytes, IMAGE_KINDS } from '../ui/format';
+import { ModelGlyph } from '../ui/icons';
+import { ACTIVE_STATES, barFraction, RETRYABLE_STATES, statusLabel, statusText } from './status';
+
+interface Props {
+  item: ItemView;
+  index: number;
+  count: number;
+  style: CSSProperties;
+  tabbable: boolean;
+  api: KilnApi;
+  electron: boolean;
+  onPreview(item: ItemView): void;
+  onFocusRow(index: number): void;
+}
+
+function Thumb({ item, api }: { item: ItemView; api: KilnApi }) {
+  const [broken, setBroken] = useState(false);
+  if (IMAGE_KINDS.has(item.inputKind) && !broken) {
+    return <img className="thumb" loading="lazy" decoding="async" alt="" src={api.fileUrl(item.id, 'input', 0)} onError={() => setBroken(true)} />;
+  }
+  return <span className="thumb thumb-glyph" aria-hidden="true"><ModelGlyph kind={item.inputKind} /></span>;
+}
+
+/** One fixed-height row; memoised on the item so progress on one row re-renders only that row. */
+export const ItemRow = memo(function ItemRow({ item, index, count, style, tabbable, api, electron, onPreview, onFocusRow }: Props) {
+  const [actionError, setActionError] = useState<string>();
+  const act = (fn: () => Promise<unknown>) => () => {
+    setActionError(undefined);
+    fn().catch((err: unknown) => setActionError(errorMessage(err)));
+  };
+  const done = item.state === 'done';
+  const draggable = done && electron && typeof api.startDrag === 'function';
+  const detail = actionError ?? (item.state === 'failed' ? item.error : undefined);
+  const fraction = barFraction(item);
+  return (
+    <div role="listitem" aria-setsize={count} aria-posinset={index + 1} data-index={index}
+      className={`item-row state-${item.state}`} style={style} tabIndex={tabbable ? 0 : -1}
+      aria-label={`${item.inputName}, ${statusText(item)}`}
+      draggable={draggable || undefined}
+      onDragStart={draggable ? (e) => { e.preventDefault(); api.startDrag?.(item.id); } : undefined}
+      onFocus={(e) => { if (e.target === e.currentTarget) onFocusRow(index); }}
+      onKeyDown={(e) => {
+        if (e.target === e.currentTarget && (e.key === 'Enter' || e.key === ' ') && done) {
+          e.preventDefault();
+          onPreview(item);
+        }
+      }}>
+      <Thumb item={item} api={api} />
+      <div className="item-main">
+        <div className="item-name" title={item.inputPath}>{item.inputName}</div>
+        <div className={`item-sub${detail ? ' is-error' : ''}`} title={detail ?? item.inputPath}>
+          {detail ?? (done && item.outputs[0] ? `→ ${item.outputs[0]}` : item.inputPath)}
+        </div>
+      </div>
+      <div className="item-size">{formatBytes(item.inputSize)}</div>
+      <div className="item-status">
+        <div className="item-status-line">
+          <span className={`status-word status-${item.state}`}>{statusLabel(item)}</span>
+          {item.engine === 'local' && <span className="badge badge-local" title="Converted on this computer">local</span>}
+        </div>
+        <div className="bar" role="progressbar" aria-label={`${item.inputName} progress`} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(fraction * 100)}>
+          <div className="bar-fill" style={{ transform: `scaleX(${fraction})` }} />
+        </div>
+      </div>
+      <div className="item-actions">
+        {ACTIVE_STATES.has(item.state) && (
+          <button type="button" className="small" onClick={act(() => api.call('items.cancel', { ids: [item.id] }))} aria-label={`Cancel ${item.inputName}`}>Cancel</button>
+        )}
+        {RETRYABLE_STATES.has(item.state) && (
+          <button type="button" className="small" onClick={act(() => api.call('items.retry', { ids: [item.id] }))} aria-label={`Retry ${item.inputName}`}>Retry</button>
+        )}
+        {done && (
+          <button type="button" className="small" onClick={() => onPreview(item)} aria-label={`Preview ${item.inputName}`}>Preview</button>
+        )}
+        {done && electron && (
+          <>
+            <button type="button" className="small ghost" onClick={act(() => api.call('items.reveal', { id: item.id }))} aria-label={`Show ${item.inputName} in folder`} title="Show in folder">Reveal</button>
+            <button type="button" className="small ghost" onClick={act(() => api.call('items.open', { id: item.id }))} aria-label={`Open ${item.inputName}'s result`} title="Open with the default app">Open</button>
+          </>
+        )}
+      </div>
+    </div>
+  );
+});

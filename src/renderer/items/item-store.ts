@@ -1,0 +1,95 @@
+import type { ItemView } from '../../shared/contract';
+import { frameBatcher } from './frame-batcher';
+
+type Listener = () => void;
+const EMPTY: readonly ItemView[] = Object.freeze([]);
+
+/**
+ * Items of every loaded queue keyed by id. Events land in a pending map and are applied once per
+ * frame; each queue's list is then rebuilt as a new array (so React sees a change) while untouched
+ * items keep their identity (so memoised rows skip rendering).
+ */
+export class ItemStore {
+  private readonly byId = new Map<string, ItemView>();
+  private readonly lists = new Map<string, readonly ItemView[]>();
+  private readonly pending = new Map<string, ItemView>();
+  private readonly pendingRemovals = new Set<string>();
+  private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly schedule = frameBatcher(() => this.flush());
+
+  /** Replaces one queue's items wholesale (initial load, reconnect). */
+  load(queueId: string, items: readonly ItemView[]): void {
+    for (const [id, item] of this.byId) if (item.queueId === queueId) this.byId.delete(id);
+    for (const item of items) {
+      const newer = this.pending.get(item.id);
+      // An event that raced ahead of the list answer is fresher than the list.
+      this.byId.set(item.id, newer && newer.updatedAt >= item.updatedAt ? newer : item);
+    }
+    this.rebuild(new Set([queueId]));
+  }
+
+  upsert(item: ItemView): void {
+    this.pending.set(item.id, item);
+    this.pendingRemovals.delete(item.id);
+    this.schedule();
+  }
+
+  remove(ids: readonly string[]): void {
+    for (const id of ids) {
+      this.pendingRemovals.add(id);
+      this.pending.delete(id);
+    }
+    this.schedule();
+  }
+
+  get(id: string): ItemView | undefined {
+    return this.pending.get(id) ?? this.byId.get(id);
+  }
+
+  list(queueId: string): readonly ItemView[] {
+    return this.lists.get(queueId) ?? EMPTY;
+  }
+
+  subscribe(queueId: string, listener: Listener): () => void {
+    let set = this.listeners.get(queueId);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(queueId, set);
+    }
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  /** Applies pending events now; the frame batcher calls this, tests may too. */
+  flush(): void {
+    const touched = new Set<string>();
+    for (const id of this.pendingRemovals) {
+      const old = this.byId.get(id);
+      if (old) {
+        touched.add(old.queueId);
+        this.byId.delete(id);
+      }
+    }
+    this.pendingRemovals.clear();
+    for (const item of this.pending.values()) {
+      const old = this.byId.get(item.id);
+      if (old && old.updatedAt > item.updatedAt) continue;
+      if (old && old.queueId !== item.queueId) touched.add(old.queueId);
+      this.byId.set(item.id, item);
+      touched.add(item.queueId);
+    }
+    this.pending.clear();
+    if (touched.size > 0) this.rebuild(touched);
+  }
+
+  private rebuild(queueIds: Set<string>): void {
+    const next = new Map<string, ItemView[]>();
+    for (const q of queueIds) next.set(q, []);
+    for (const item of this.byId.values()) next.get(item.queueId)?.push(item);
+    for (const [q, items] of next) {
+      items.sort((a, b) => a.position - b.position || (a.id < b.id ? -1 : 1));
+      this.lists.set(q, items);
+      for (const l of [...(this.listeners.get(q) ?? [])]) l();
+    }
+  }
+}

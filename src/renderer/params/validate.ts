@@ -1,0 +1,88 @@
+import type { ModelInfo, ParameterInfo } from '../../shared/contract';
+
+type ParamValue = string | number | boolean;
+/** Form values as typed: '' means "not set, use the preset's or the model's default". */
+export type RawValues = Record<string, string>;
+
+function rangePhrase(info: ParameterInfo): string | undefined {
+  if (info.min !== undefined && info.max !== undefined) return `from ${info.min} to ${info.max}`;
+  if (info.min !== undefined) return `at least ${info.min}`;
+  if (info.max !== undefined) return `at most ${info.max}`;
+  return undefined;
+}
+
+/** Checks one raw field against its ParameterInfo; returns the artist-facing problem or the value. */
+export function parseParam(info: ParameterInfo, raw: string): { value?: ParamValue; error?: string } {
+  if (raw.trim() === '') return {};
+  if (info.enum) {
+    return info.enum.includes(raw) ? { value: raw } : { error: `Must be one of ${info.enum.join(', ')}` };
+  }
+  if (info.type === 'boolean') {
+    if (raw === 'true') return { value: true };
+    if (raw === 'false') return { value: false };
+    return { error: 'Must be on or off' };
+  }
+  if (info.type === 'number') {
+    const n = Number(raw);
+    const range = rangePhrase(info);
+    if (!Number.isFinite(n)) return { error: range ? `Must be a number ${range}` : 'Must be a number' };
+    if ((info.min !== undefined && n < info.min) || (info.max !== undefined && n > info.max)) {
+      return { error: `Must be ${range}` };
+    }
+    if (info.integer && !Number.isInteger(n)) return { error: range ? `Must be a whole number ${range}` : 'Must be a whole number' };
+    return { value: n };
+  }
+  return { value: raw };
+}
+
+/** The preset that enables customOnly parameters, when the model has one (VTracer's "custom"). */
+export const CUSTOM_PRESET = 'custom';
+
+export function presetOf(model: ModelInfo, name: string | undefined) {
+  return model.presets.find((p) => p.name === (name ?? model.defaultPreset));
+}
+
+/** Parameters every preset sets (VTracer's presetName) are chosen by the preset picker, not a field. */
+export function editableParameters(model: ModelInfo): ParameterInfo[] {
+  const named = model.presets.filter((p) => Object.keys(p.params).length > 0);
+  return model.parameters.filter((info) => named.length === 0 || !named.every((p) => info.name in p.params));
+}
+
+export function isCustomOnlyLocked(model: ModelInfo, info: ParameterInfo, preset: string | undefined): boolean {
+  return Boolean(info.customOnly) && model.presets.some((p) => p.name === CUSTOM_PRESET) && (preset ?? model.defaultPreset) !== CUSTOM_PRESET;
+}
+
+/** What the field falls back to when left empty: the preset's value, else the model's default. */
+export function baseValue(model: ModelInfo, info: ParameterInfo, preset: string | undefined): ParamValue | undefined {
+  return presetOf(model, preset)?.params[info.name] ?? info.default;
+}
+
+/**
+ * The params to save for a queue and the problem with each invalid field. Locked customOnly
+ * fields are left out because the API refuses them unless the preset is "custom"; booleans are
+ * sent only when they differ from what the preset or model would use anyway.
+ */
+export function buildParams(model: ModelInfo, preset: string | undefined, raw: RawValues): { params: Record<string, ParamValue>; errors: Record<string, string> } {
+  const params: Record<string, ParamValue> = {};
+  const errors: Record<string, string> = {};
+  for (const info of editableParameters(model)) {
+    if (isCustomOnlyLocked(model, info, preset)) continue;
+    const { value, error } = parseParam(info, raw[info.name] ?? '');
+    if (error) errors[info.name] = error;
+    else if (value !== undefined && !(info.type === 'boolean' && value === (baseValue(model, info, preset) ?? false))) {
+      params[info.name] = value;
+    }
+  }
+  return { params, errors };
+}
+
+/** Raw form values from saved params, leaving out what the preset itself sets. */
+export function rawFromParams(model: ModelInfo, preset: string | undefined, params: Record<string, ParamValue>): RawValues {
+  const raw: RawValues = {};
+  const presetParams = presetOf(model, preset)?.params ?? {};
+  for (const info of editableParameters(model)) {
+    const v = params[info.name];
+    if (v !== undefined && !(info.name in presetParams && presetParams[info.name] === v)) raw[info.name] = String(v);
+  }
+  return raw;
+}
