@@ -1,6 +1,9 @@
 /**
- * Every byte Kiln exchanges with Scenario goes through HttpCore.send(): authentication, deadlines,
- * the shared 429 gate, retries with backoff, and the mapping of failures to typed errors.
+ * Every byte Kiln exchanges with Scenario goes through HttpCore (send() for API calls and part
+ * uploads, getStream() for downloads): authentication, deadlines, the shared 429 gate, retries
+ * with full-jitter backoff, and the mapping of failures to typed errors. Hand-rolled rather than
+ * p-retry: p-retry's jitter is not "full jitter", and the loop must also wait on the shared gate
+ * and decide per request policy (generate vs. the rest) what may be sent twice.
  */
 import type { z } from 'zod';
 import {
