@@ -349,7 +349,7 @@ describe('outputs', () => {
     expect(rendered.length).toBeGreaterThan(0);
   });
 
-  it('Tripo makes a valid GLB with about faceLimit triangles', async () => {
+  it('Tripo makes a valid GLB with close to, but never over, faceLimit triangles', async () => {
     const fake = await start({ jobDurationMs: 0 });
     const job = await runJob(fake, TRIPO, { model: await uploadModel(fake), faceLimit: 500, bake: false });
     const asset = (await call(fake, 'GET', `/assets/${job.metadata.assetIds[0]}`)).json.asset;
@@ -357,8 +357,8 @@ describe('outputs', () => {
     expect(res.headers.get('content-type')).toBe('model/gltf-binary');
     const doc = await new NodeIO().readBinary(new Uint8Array(await res.arrayBuffer()));
     const triangles = doc.getRoot().listMeshes().flatMap((m) => m.listPrimitives()).reduce((n, p) => n + (p.getIndices()?.getCount() ?? 0) / 3, 0);
-    expect(triangles).toBeGreaterThan(450);
-    expect(triangles).toBeLessThan(550);
+    expect(triangles).toBeGreaterThan(400);
+    expect(triangles).toBeLessThanOrEqual(500);
   });
 
   it('a failed or unfinished job exposes no assets; unknown assets are 404', async () => {

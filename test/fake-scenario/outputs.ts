@@ -75,11 +75,11 @@ export async function traceSvg(input: Buffer): Promise<Buffer> {
 export const MAX_GENERATED_TRIANGLES = 200_000;
 export const DEFAULT_FACE_LIMIT = 2000;
 
-/** A UV sphere with about `faceLimit` triangles; with `bake`, a small baked base-colour texture. */
+/** A UV sphere with at most `faceLimit` triangles (a retopology honours its limit; 24 at the very least); with `bake`, a small baked base-colour texture. */
 export async function buildGlb(faceLimit: number | undefined, bake: boolean): Promise<Buffer> {
   const target = Math.min(MAX_GENERATED_TRIANGLES, Math.max(1, Math.round(faceLimit ?? DEFAULT_FACE_LIMIT)));
   // 2 * segments * (rings - 1) triangles with segments = 2 * rings.
-  const rings = Math.max(3, Math.round((1 + Math.sqrt(1 + target)) / 2));
+  const rings = Math.max(3, Math.floor((1 + Math.sqrt(1 + target)) / 2));
   const segments = rings * 2;
 
   const positions: number[] = [];
