@@ -13,7 +13,7 @@ interface Props {
 export function Banners({ connectivity, authFailure, transport, onOpenSettings, onDismissAuth }: Props) {
   return (
     <div className="banners">
-      {transport !== 'open' && (
+      {transport === 'closed' && (
         <div className="banner banner-warn" role="status">
           <span className="spinner" aria-hidden="true" /> Reconnecting to Kiln… Your queues keep running; this window catches up when it is back.
         </div>

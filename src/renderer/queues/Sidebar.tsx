@@ -20,8 +20,8 @@ function QueueEntry({ queue, model, stats, selected, online, onSelect }: {
   const failed = count(stats, 'failed');
   const active = activeCount(stats);
   const total = stats?.total ?? 0;
-  const waiting = count(stats, 'waiting-for-network');
-  const offline = (!online && queue.engine !== 'local' && active > 0) || waiting > 0;
+  // Only while the connection is really down: a few items still backing off after it returned are not "offline".
+  const offline = !online && queue.engine !== 'local' && active > 0;
   return (
     <li>
       <button type="button" className={`queue-entry${selected ? ' is-selected' : ''}`} aria-current={selected ? 'page' : undefined} onClick={onSelect}>

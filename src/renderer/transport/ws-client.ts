@@ -1,8 +1,9 @@
 import type { CallInput, CallName, CallOutput, EventName, EventPayload, KilnApi } from '../../shared/contract';
-import { serverMessageSchema, type ClientMessage } from '../../shared/wire';
+import type { ClientMessage } from '../../shared/wire';
 import { EventHub } from './emitter';
 import { KilnCallError } from './errors';
 import { fileUrl } from './files';
+import { serverMessage } from './server-message';
 import { uploadFiles, type UploadEntry, type UploadOptions } from './upload';
 
 export type ConnectionState = 'connecting' | 'open' | 'closed';
@@ -141,7 +142,7 @@ export class WsClient implements KilnApi, ConnectionAware {
       console.warn('kiln: ignoring a message that is not JSON');
       return;
     }
-    const parsed = serverMessageSchema.safeParse(json);
+    const parsed = serverMessage.safeParse(json);
     if (!parsed.success) {
       console.warn('kiln: ignoring a malformed message', parsed.error.issues[0]?.message);
       return;
