@@ -298,6 +298,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     const model = this.lookupModel(start.modelKey);
     if (!model) throw new ParameterError(`unknown model "${start.modelKey}"`);
     let item = start;
+    let submittedAt: number | undefined;
 
     if (item.state === 'queued') {
       item = this.save(item.id, 'uploading', { error: undefined, progress: 0 });
@@ -322,6 +323,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
         return;
       }
       item = this.save(item.id, 'submitted', { jobId: result.jobId, progress: 0 });
+      submittedAt = Date.now();
     }
 
     let assetIds: string[] | undefined;
@@ -333,6 +335,8 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
       try {
         job = await this.api.waitForJob(jobId, {
           signal: AbortSignal.any([signal, deadline]),
+          durationKey: model.modelId,
+          submittedAt,
           onUpdate: (snapshot) => {
             if (signal.aborted) return;
             const progress = snapshot.progress ?? item.progress;

@@ -5,6 +5,11 @@ import { Ignored, JobEnvelope, pickReason, type JobSchema } from './schemas';
 import { canceledFrom, PollInterval, sleep, throwIfAborted } from './timing';
 import type { JobSnapshot, WaitOptions } from './types';
 import type { z } from 'zod';
+import { DurationEstimates } from './duration-estimate';
+
+/** Shortest wait between polls once a job is overdue, as a share of its expected duration. */
+const OVERDUE_POLL_SHARE = 0.1;
+const OVERDUE_POLL_MIN_MS = 20;
 
 export interface PollSettings {
   pollInitialMs: number;
@@ -29,6 +34,7 @@ export function toSnapshot(job: z.infer<typeof JobSchema>): JobSnapshot {
 export class Jobs {
   /** At most one GET /jobs/{id} on the wire per job, however many callers wait on it. */
   private readonly inFlight = new Map<string, InFlight>();
+  private readonly durations = new DurationEstimates();
 
   constructor(
     private readonly http: HttpCore,
@@ -47,13 +53,24 @@ export class Jobs {
   }
 
   async wait(jobId: string, options: WaitOptions = {}): Promise<JobSnapshot> {
-    const { signal, onUpdate } = options;
+    const { signal, onUpdate, durationKey, submittedAt } = options;
     const interval = new PollInterval(this.settings.pollInitialMs, this.settings.pollMaxMs, this.settings.pollFactor);
+    const expected = durationKey === undefined ? undefined : this.durations.get(durationKey);
+    // With a learned duration and a known start, the first poll waits until the job is likely done.
+    if (expected !== undefined && submittedAt !== undefined) {
+      const untilDone = submittedAt + expected - Date.now();
+      if (untilDone > 0) await sleep(Math.min(untilDone, this.settings.pollMaxMs), signal);
+    }
     let previous: JobSnapshot | undefined;
+    // Whether the wait before this poll was a short overdue one: then the success was seen promptly.
+    let precise = false;
     for (;;) {
       const job = await this.pollShared(jobId, signal);
       onUpdate?.(job);
-      if (job.status === 'success') return job;
+      if (job.status === 'success') {
+        if (durationKey !== undefined && submittedAt !== undefined) this.durations.record(durationKey, Date.now() - submittedAt, !precise);
+        return job;
+      }
       const final = job.status === 'failure' ? 'failure' : job.status === 'canceled' ? 'canceled' : undefined;
       if (final) {
         const fallback = final === 'failure' ? 'Scenario reported the job failed without a reason' : 'the job was canceled on Scenario';
@@ -62,7 +79,20 @@ export class Jobs {
       // Any other status, known or not, means "still working".
       const changed = !previous || previous.status !== job.status || previous.progress !== job.progress;
       previous = job;
-      await sleep(interval.next(changed), signal);
+      let wait = interval.next(changed);
+      precise = false;
+      if (expected !== undefined && submittedAt !== undefined) {
+        // Never wait much past the expected end; once overdue, look again soon, not on the backoff.
+        const overdueWait = Math.max(OVERDUE_POLL_MIN_MS, expected * OVERDUE_POLL_SHARE);
+        const remaining = submittedAt + expected - Date.now();
+        if (remaining <= overdueWait && overdueWait < wait) {
+          wait = overdueWait;
+          precise = true;
+        } else {
+          wait = Math.min(wait, remaining);
+        }
+      }
+      await sleep(wait, signal);
     }
   }
 

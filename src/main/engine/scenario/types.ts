@@ -80,6 +80,10 @@ export interface WaitOptions {
   signal?: AbortSignal;
   /** Called after each poll, so the caller can persist progress. */
   onUpdate?: (job: JobSnapshot) => void;
+  /** Jobs with the same key take similar time (e.g. the model id): their durations are learned to time polls. */
+  durationKey?: string;
+  /** When the job was submitted (ms since epoch), if this process saw it submitted. */
+  submittedAt?: number;
 }
 
 /** What the queue needs from Scenario. One implementation talks HTTP; nothing else is needed. */
