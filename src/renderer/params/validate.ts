@@ -42,10 +42,13 @@ export function presetOf(model: ModelInfo, name: string | undefined) {
   return model.presets.find((p) => p.name === (name ?? model.defaultPreset));
 }
 
-/** Parameters every preset sets (VTracer's presetName) are chosen by the preset picker, not a field. */
+/**
+ * Parameters that merely name the preset (VTracer's presetName is "poster" in the Poster preset)
+ * are chosen by the preset picker; a second field for them could only contradict it.
+ */
 export function editableParameters(model: ModelInfo): ParameterInfo[] {
   const named = model.presets.filter((p) => Object.keys(p.params).length > 0);
-  return model.parameters.filter((info) => named.length === 0 || !named.every((p) => info.name in p.params));
+  return model.parameters.filter((info) => named.length === 0 || !named.every((p) => p.params[info.name] === p.name));
 }
 
 export function isCustomOnlyLocked(model: ModelInfo, info: ParameterInfo, preset: string | undefined): boolean {

@@ -1,0 +1,159 @@
+// @vitest-environment jsdom
+import { act, cleanup, render, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { ItemView } from '../../src/shared/contract';
+import { ItemStore } from '../../src/renderer/items/item-store';
+import { ItemList } from '../../src/renderer/items/ItemList';
+import { statusText } from '../../src/renderer/items/status';
+import { useQueueItems } from '../../src/renderer/items/use-items';
+import { ApiProvider } from '../../src/renderer/transport/context';
+import { FakeApi, makeItem } from './fake-api';
+
+// jsdom has no layout: give every element the size of a 1100×600 list viewport.
+const rect = { x: 0, y: 0, top: 0, left: 0, bottom: 600, right: 1100, width: 1100, height: 600, toJSON: () => ({}) } as DOMRect;
+beforeAll(() => {
+  vi.spyOn(HTMLElement.prototype, 'getBoundingClientRect').mockReturnValue(rect);
+  vi.spyOn(HTMLElement.prototype, 'offsetHeight', 'get').mockReturnValue(600);
+  vi.spyOn(HTMLElement.prototype, 'clientHeight', 'get').mockReturnValue(600);
+});
+afterAll(() => vi.restoreAllMocks());
+afterEach(cleanup);
+
+function renderList(items: readonly ItemView[], api = new FakeApi(), electron = false) {
+  const onPreview = vi.fn();
+  render(
+    <ApiProvider api={api}>
+      <ItemList items={items} electron={electron} onPreview={onPreview} initialRect={{ width: 1100, height: 600 }} />
+    </ApiProvider>,
+  );
+  return { api, onPreview };
+}
+
+describe('ItemList', () => {
+  it('renders only a window of rows for 10,000 items, sized for all of them', () => {
+    const items = Array.from({ length: 10_000 }, (_, i) => makeItem(i));
+    renderList(items);
+    const rows = screen.getAllByRole('listitem');
+    // 600px of 60px rows plus overscan: a dozen or two, never thousands.
+    expect(rows.length).toBeGreaterThanOrEqual(10);
+    expect(rows.length).toBeLessThan(40);
+    expect(rows[0]?.getAttribute('aria-setsize')).toBe('10000');
+    expect((screen.getByRole('list').style.height)).toBe(`${10_000 * 60}px`);
+    expect(screen.getByText('file-0.png')).toBeTruthy();
+    expect(screen.queryByText('file-9999.png')).toBeNull();
+  });
+
+  it('shows each state in words', () => {
+    const items = [
+      makeItem(0, { state: 'uploading' }),
+      makeItem(1, { state: 'processing', progress: 0.42 }),
+      makeItem(2, { state: 'waiting-for-network' }),
+      makeItem(3, { state: 'failed', error: 'the file is not a PNG' }),
+      makeItem(4, { state: 'done', outputs: ['/out/file-4.svg'], engine: 'local' }),
+      makeItem(5, { state: 'queued' }),
+    ];
+    renderList(items);
+    expect(screen.getByText('Uploading')).toBeTruthy();
+    expect(screen.getByText('Processing 42%')).toBeTruthy();
+    expect(screen.getByText('Waiting for network')).toBeTruthy();
+    expect(screen.getByText('the file is not a PNG')).toBeTruthy();
+    expect(screen.getByRole('listitem', { name: 'file-3.png, Failed: the file is not a PNG' })).toBeTruthy();
+    expect(screen.getByText('Done')).toBeTruthy();
+    expect(screen.getByText('local')).toBeTruthy();
+    expect(statusText({ state: 'failed', progress: 0, error: 'timeout' })).toBe('Failed: timeout');
+  });
+
+  it('offers the actions that fit each state; retry calls items.retry', async () => {
+    const { api, onPreview } = renderList([
+      makeItem(0, { state: 'processing', progress: 0.5 }),
+      makeItem(1, { state: 'failed', error: 'boom' }),
+      makeItem(2, { state: 'done', outputs: ['/out/file-2.svg'] }),
+    ]);
+    const [active, failed, done] = screen.getAllByRole('listitem') as [HTMLElement, HTMLElement, HTMLElement];
+    expect(within(active).getByRole('button', { name: 'Cancel file-0.png' })).toBeTruthy();
+    expect(within(active).queryByRole('button', { name: /Retry/ })).toBeNull();
+    expect(within(done).queryByRole('button', { name: /Reveal|Show/ })).toBeNull();
+
+    await userEvent.click(within(failed).getByRole('button', { name: 'Retry file-1.png' }));
+    expect(api.callsTo('items.retry')).toEqual([{ ids: ['item-1'] }]);
+    await userEvent.click(within(active).getByRole('button', { name: 'Cancel file-0.png' }));
+    expect(api.callsTo('items.cancel')).toEqual([{ ids: ['item-0'] }]);
+    await userEvent.click(within(done).getByRole('button', { name: 'Preview file-2.png' }));
+    expect(onPreview).toHaveBeenCalledWith(expect.objectContaining({ id: 'item-2' }));
+  });
+
+  it('adds reveal and open for finished items in Electron', async () => {
+    const { api } = renderList([makeItem(0, { state: 'done', outputs: ['/out/a.svg'] })], new FakeApi('electron'), true);
+    await userEvent.click(screen.getByRole('button', { name: 'Show file-0.png in folder' }));
+    await userEvent.click(screen.getByRole('button', { name: "Open file-0.png's result" }));
+    expect(api.callsTo('items.reveal')).toEqual([{ id: 'item-0' }]);
+    expect(api.callsTo('items.open')).toEqual([{ id: 'item-0' }]);
+  });
+
+  it('shows image inputs as lazy thumbnails and 3D inputs as a glyph', () => {
+    const { container } = render(
+      <ApiProvider api={new FakeApi()}>
+        <ItemList items={[makeItem(0), makeItem(1, { inputKind: 'glb', inputName: 'knot.glb' })]} electron={false} onPreview={() => undefined} initialRect={{ width: 1100, height: 600 }} />
+      </ApiProvider>,
+    );
+    const imgs = container.querySelectorAll('img.thumb');
+    expect(imgs).toHaveLength(1);
+    expect(imgs[0]?.getAttribute('loading')).toBe('lazy');
+    expect(imgs[0]?.getAttribute('src')).toBe('/files/item-0/input/0');
+    expect(container.querySelectorAll('.thumb-glyph')).toHaveLength(1);
+  });
+
+  it('keeps exactly one row in the tab order and moves it with the arrow keys', async () => {
+    renderList(Array.from({ length: 50 }, (_, i) => makeItem(i)));
+    const rows = screen.getAllByRole('listitem');
+    expect(rows.filter((r) => r.tabIndex === 0)).toHaveLength(1);
+    rows[0]?.focus();
+    await userEvent.keyboard('{ArrowDown}');
+    expect(screen.getAllByRole('listitem')[1]?.tabIndex).toBe(0);
+    expect(screen.getAllByRole('listitem')[0]?.tabIndex).toBe(-1);
+  });
+});
+
+describe('ItemStore', () => {
+  function Probe({ store, onRender }: { store: ItemStore; onRender(items: readonly ItemView[]): void }) {
+    onRender(useQueueItems(store, 'q1'));
+    return null;
+  }
+
+  it('applies a burst of item events in one render per frame', () => {
+    const frames: FrameRequestCallback[] = [];
+    const raf = vi.spyOn(window, 'requestAnimationFrame').mockImplementation((cb) => frames.push(cb));
+    const store = new ItemStore();
+    store.load('q1', Array.from({ length: 100 }, (_, i) => makeItem(i)));
+    const renders: Array<readonly ItemView[]> = [];
+    render(<Probe store={store} onRender={(items) => renders.push(items)} />);
+    const before = renders.length;
+
+    for (let n = 0; n < 1000; n++) store.upsert(makeItem(n % 100, { state: 'processing', progress: n / 1000, updatedAt: 2 + n }));
+    expect(frames).toHaveLength(1);
+    expect(renders.length).toBe(before);
+    act(() => frames.shift()?.(0));
+    expect(renders.length).toBe(before + 1);
+    const last = renders[renders.length - 1] ?? [];
+    expect(last).toHaveLength(100);
+    expect(last[99]?.progress).toBeCloseTo(0.999);
+    raf.mockRestore();
+  });
+
+  it('keeps untouched items identical so memoised rows skip rendering, and ignores stale events', () => {
+    const store = new ItemStore();
+    store.load('q1', [makeItem(0, { updatedAt: 5 }), makeItem(1, { updatedAt: 5 })]);
+    const first = store.list('q1');
+    store.upsert(makeItem(1, { state: 'done', updatedAt: 6 }));
+    store.upsert(makeItem(0, { state: 'failed', updatedAt: 4 }));
+    store.flush();
+    const second = store.list('q1');
+    expect(second).not.toBe(first);
+    expect(second[0]).toBe(first[0]);
+    expect(second[1]?.state).toBe('done');
+    store.remove(['item-0']);
+    store.flush();
+    expect(store.list('q1').map((i) => i.id)).toEqual(['item-1']);
+  });
+});
