@@ -39,6 +39,19 @@ export interface ModelOutput {
   looksValid(head: Buffer): boolean;
 }
 
+/** A conversion this machine can do without the network, standing in for the cloud model. */
+export interface LocalEngineSpec {
+  /** Shown with results: which engine made them (e.g. "imagetracerjs 1.2.6"). */
+  name: string;
+  /** Parameters the local engine cannot honour, each with the reason shown to the artist. */
+  unsupported: Readonly<Record<string, string>>;
+  /**
+   * Module (relative to src/main/engine/local/) whose default export converts one file; it runs
+   * in a worker thread so the UI and polling never stall.
+   */
+  workerModule: string;
+}
+
 export interface ModelDescriptor {
   /** Short name used by the CLI and the UI (`--model vtracer`). */
   key: string;
@@ -63,4 +76,6 @@ export interface ModelDescriptor {
   /** The JSON body for the generate call, given validated parameters and the uploaded input. */
   buildRequest(params: ModelParams, inputAssetId: string): Record<string, unknown>;
   output: ModelOutput;
+  /** Present when the model can also run on this machine, offline. */
+  local?: LocalEngineSpec;
 }
