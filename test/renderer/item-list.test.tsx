@@ -156,4 +156,21 @@ describe('ItemStore', () => {
     store.flush();
     expect(store.list('q1').map((i) => i.id)).toEqual(['item-1']);
   });
+
+  it('keeps order by position when new items and updates arrive in the same frame', () => {
+    const store = new ItemStore();
+    store.load('q1', [makeItem(0), makeItem(2), makeItem(4)]);
+    store.upsert(makeItem(2, { state: 'processing', progress: 0.5, updatedAt: 2 }));
+    store.flush();
+    expect(store.list('q1').map((i) => i.state)).toEqual(['queued', 'processing', 'queued']);
+    store.upsert(makeItem(4, { state: 'done', updatedAt: 3 }));
+    store.upsert(makeItem(3, { updatedAt: 3 }));
+    store.upsert(makeItem(1, { queueId: 'q2', updatedAt: 3 }));
+    store.flush();
+    expect(store.list('q1').map((i) => `${i.id}:${i.state}`)).toEqual(['item-0:queued', 'item-2:processing', 'item-3:queued', 'item-4:done']);
+    expect(store.list('q2').map((i) => i.id)).toEqual(['item-1']);
+    store.upsert(makeItem(0, { state: 'uploading', updatedAt: 4 }));
+    store.flush();
+    expect(store.list('q1')[0]?.state).toBe('uploading');
+  });
 });

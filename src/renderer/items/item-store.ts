@@ -12,6 +12,8 @@ const EMPTY: readonly ItemView[] = Object.freeze([]);
 export class ItemStore {
   private readonly byId = new Map<string, ItemView>();
   private readonly lists = new Map<string, readonly ItemView[]>();
+  /** Index of each item in its queue's list, so plain progress updates skip the re-sort. */
+  private readonly slots = new Map<string, number>();
   private readonly pending = new Map<string, ItemView>();
   private readonly pendingRemovals = new Set<string>();
   private readonly listeners = new Map<string, Set<Listener>>();
@@ -19,7 +21,11 @@ export class ItemStore {
 
   /** Replaces one queue's items wholesale (initial load, reconnect). */
   load(queueId: string, items: readonly ItemView[]): void {
-    for (const [id, item] of this.byId) if (item.queueId === queueId) this.byId.delete(id);
+    for (const [id, item] of this.byId) {
+      if (item.queueId !== queueId) continue;
+      this.byId.delete(id);
+      this.slots.delete(id);
+    }
     for (const item of items) {
       const newer = this.pending.get(item.id);
       // An event that raced ahead of the list answer is fresher than the list.
@@ -63,23 +69,45 @@ export class ItemStore {
   /** Applies pending events now; the frame batcher calls this, tests may too. */
   flush(): void {
     const touched = new Set<string>();
+    const patched = new Map<string, ItemView[]>();
     for (const id of this.pendingRemovals) {
       const old = this.byId.get(id);
       if (old) {
         touched.add(old.queueId);
         this.byId.delete(id);
+        this.slots.delete(id);
       }
     }
     this.pendingRemovals.clear();
     for (const item of this.pending.values()) {
       const old = this.byId.get(item.id);
       if (old && old.updatedAt > item.updatedAt) continue;
-      if (old && old.queueId !== item.queueId) touched.add(old.queueId);
       this.byId.set(item.id, item);
-      touched.add(item.queueId);
+      const slot = this.slots.get(item.id);
+      if (old && old.queueId === item.queueId && old.position === item.position && slot !== undefined && !touched.has(item.queueId)) {
+        // Same place in the same list: swap it in without rebuilding or re-sorting the list.
+        let list = patched.get(item.queueId);
+        if (!list) {
+          list = [...(this.lists.get(item.queueId) ?? [])];
+          patched.set(item.queueId, list);
+        }
+        list[slot] = item;
+      } else {
+        if (old && old.queueId !== item.queueId) touched.add(old.queueId);
+        touched.add(item.queueId);
+      }
     }
     this.pending.clear();
+    for (const [q, list] of patched) {
+      if (touched.has(q)) continue;
+      this.lists.set(q, list);
+      this.notify(q);
+    }
     if (touched.size > 0) this.rebuild(touched);
+  }
+
+  private notify(queueId: string): void {
+    for (const l of [...(this.listeners.get(queueId) ?? [])]) l();
   }
 
   private rebuild(queueIds: Set<string>): void {
@@ -88,8 +116,9 @@ export class ItemStore {
     for (const item of this.byId.values()) next.get(item.queueId)?.push(item);
     for (const [q, items] of next) {
       items.sort((a, b) => a.position - b.position || (a.id < b.id ? -1 : 1));
+      items.forEach((item, i) => this.slots.set(item.id, i));
       this.lists.set(q, items);
-      for (const l of [...(this.listeners.get(q) ?? [])]) l();
+      this.notify(q);
     }
   }
 }

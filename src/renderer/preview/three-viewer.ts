@@ -57,7 +57,14 @@ export class ModelViewer {
   }
 
   async load(url: string): Promise<LoadedModel> {
-    const gltf = await new GLTFLoader().loadAsync(url);
+    const loader = new GLTFLoader();
+    // GLB textures arrive as blob: URLs. Chromium's ImageBitmapLoader fetches them, which the
+    // CSP's connect-src forbids; an <img> (TextureLoader) falls under img-src, which allows blob:.
+    loader.register((parser) => {
+      parser.textureLoader = new THREE.TextureLoader(parser.options.manager);
+      return { name: 'kiln_img_textures' };
+    });
+    const gltf = await loader.loadAsync(url);
     this.model = gltf.scene;
     // Centre on the ground so the grid reads as a floor; both viewers get the same treatment.
     const box = new THREE.Box3().setFromObject(this.model);
