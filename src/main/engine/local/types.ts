@@ -1,0 +1,33 @@
+import type { ModelParams } from '../models/types';
+
+/** The local engines, named as in each descriptor's `local.workerModule`. */
+export type LocalEngineName = 'vectorise' | 'simplify';
+
+export const LOCAL_ENGINES: readonly LocalEngineName[] = ['vectorise', 'simplify'];
+
+export function isLocalEngineName(value: string): value is LocalEngineName {
+  return (LOCAL_ENGINES as readonly string[]).includes(value);
+}
+
+export interface LocalJob {
+  engine: LocalEngineName;
+  inputPath: string;
+  outputPath: string;
+  params: ModelParams;
+}
+
+export interface LocalResult {
+  /** What the artist should know about this result: what was done, what was approximated or ignored. */
+  notes: string[];
+  /** Triangles in the result (meshes only). */
+  faces?: number;
+}
+
+/** Signature of each engine module's default export: convert one file and write the result. */
+export type LocalConvert = (inputPath: string, outputPath: string, params: ModelParams) => Promise<LocalResult>;
+
+/** Messages between the pool and a worker. */
+export type ToWorker = { type: 'run'; job: LocalJob };
+export type FromWorker =
+  | { type: 'done'; result: LocalResult }
+  | { type: 'failed'; error: { name: string; message: string } };
