@@ -1,0 +1,56 @@
+import type { BrowserWindowConstructorOptions } from 'electron';
+
+/**
+ * The main window's options, kept free of Electron imports so tests can assert them in plain Node.
+ * The renderer is untrusted: isolated, sandboxed, no Node, and it only sees the preload's bridge.
+ */
+export function mainWindowOptions(preloadPath: string, bounds?: { width: number; height: number; x?: number; y?: number }): BrowserWindowConstructorOptions {
+  return {
+    width: bounds?.width ?? 1280,
+    height: bounds?.height ?? 820,
+    ...(bounds?.x !== undefined && bounds.y !== undefined ? { x: bounds.x, y: bounds.y } : {}),
+    minWidth: 960,
+    minHeight: 600,
+    show: false,
+    backgroundColor: '#16171a',
+    title: 'Kiln',
+    webPreferences: {
+      preload: preloadPath,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      experimentalFeatures: false,
+      webviewTag: false,
+      navigateOnDragDrop: false,
+      spellcheck: false,
+    },
+  };
+}
+
+/** The Content-Security-Policy for every response the window loads. */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob: kiln-file:",
+  "connect-src 'self' kiln-file:",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** IPC channel names shared by main and preload. */
+export const IPC = {
+  call: 'kiln:call',
+  event: 'kiln:event',
+  startDrag: 'kiln:start-drag',
+  online: 'kiln:online',
+} as const;
+
+/** Custom protocol for previews: kiln-file://item/<itemId>/<input|output>/<index>. */
+export const FILE_PROTOCOL = 'kiln-file';
