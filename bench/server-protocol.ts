@@ -1,0 +1,31 @@
+/** Messages between the bench and its fake-server child (server-child.ts), checked on both ends. */
+import { z } from 'zod';
+import { ROUTE_NAMES, type RouteName } from '../test/fake-scenario/types';
+
+export const startOptionsSchema = z.object({
+  jobDurationMs: z.number().int().nonnegative(),
+  apiKey: z.string().min(1),
+  apiSecret: z.string().min(1),
+  seed: z.number().int().optional(),
+});
+export type StartOptions = z.infer<typeof startOptionsSchema>;
+
+export const commandSchema = z.discriminatedUnion('cmd', [
+  z.object({ id: z.number().int(), cmd: z.literal('counts') }),
+  z.object({ id: z.number().int(), cmd: z.literal('resetCounts') }),
+  z.object({ id: z.number().int(), cmd: z.literal('addSyntheticAsset'), bytes: z.number().int().positive(), kind: z.enum(['svg', 'glb']) }),
+  z.object({ id: z.number().int(), cmd: z.literal('close') }),
+]);
+export type Command = z.infer<typeof commandSchema>;
+/** A command without its id: the caller's side assigns ids. */
+export type CommandBody = Command extends infer C ? (C extends { id: number } ? Omit<C, 'id'> : never) : never;
+
+export const replySchema = z.union([
+  z.object({ type: z.literal('ready'), url: z.string().url() }),
+  z.object({ type: z.literal('result'), id: z.number().int(), value: z.unknown() }),
+  z.object({ type: z.literal('error'), id: z.number().int(), message: z.string() }),
+]);
+export type Reply = z.infer<typeof replySchema>;
+
+const routeNameSchema = z.enum(ROUTE_NAMES as [RouteName, ...RouteName[]]);
+export const countsSchema = z.partialRecord(routeNameSchema, z.number().int().nonnegative());
