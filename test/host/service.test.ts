@@ -1,0 +1,152 @@
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { WebApp } from '../../src/main/host/launch-web';
+import { MemoryCredentialStore } from '../../src/main/host/credentials';
+import { startFakeScenario, type FakeScenario } from '../fake-scenario/index';
+import { flatImage, tempDir } from '../support/files';
+import { joinState, startApp, waitFor } from '../support/web-app';
+
+let server: FakeScenario;
+let dir: { path: string; remove: () => Promise<void> };
+let app: WebApp;
+
+beforeAll(async () => {
+  server = await startFakeScenario({ jobDurationMs: 200 });
+});
+afterAll(async () => {
+  await server.close();
+});
+beforeEach(async () => {
+  dir = await tempDir('kiln-service-');
+  app = await startApp(server, joinState(dir.path));
+});
+afterEach(async () => {
+  await app.close();
+  await dir.remove();
+});
+
+const call = (name: string, input: unknown) => app.service.handle(name, input);
+
+async function makeQueue(overrides: Record<string, unknown> = {}) {
+  const result = await call('queues.create', {
+    name: 'Logos',
+    modelKey: 'vtracer',
+    preset: 'poster',
+    params: {},
+    outputDir: join(dir.path, 'out'),
+    nameTemplate: '{name}.{ext}',
+    collision: 'keep-both',
+    engine: 'cloud',
+    ...overrides,
+  });
+  if (!result.ok) throw new Error(result.error.message);
+  return result.value as { id: string };
+}
+
+describe('the handler table', () => {
+  it('refuses unknown calls and malformed payloads with a specific message', async () => {
+    expect(await call('fs.readFile', {})).toEqual({ ok: false, error: { code: 'invalid-input', message: 'unknown call "fs.readFile"' } });
+    const extra = await call('queues.list', { sneaky: true });
+    expect(extra).toMatchObject({ ok: false, error: { code: 'invalid-input' } });
+    const wrongType = await call('items.cancel', { ids: 'not-a-list' });
+    expect(wrongType).toMatchObject({ ok: false, error: { code: 'invalid-input', message: expect.stringContaining('ids') } });
+  });
+
+  it('refuses a queue with out-of-range parameters, naming the parameter', async () => {
+    const result = await call('queues.create', {
+      name: 'Bad', modelKey: 'vtracer', preset: 'custom', params: { colorPrecision: 0 }, outputDir: join(dir.path, 'o'),
+      nameTemplate: '{name}.{ext}', collision: 'keep-both', engine: 'cloud',
+    });
+    expect(result).toEqual({ ok: false, error: { code: 'invalid-input', message: 'colorPrecision must be a whole number from 1 to 8 (got 0)' } });
+  });
+
+  it('refuses a relative output folder and an unknown template field', async () => {
+    await expect(makeQueue({ outputDir: 'relative/out' })).rejects.toThrow('absolute path');
+    await expect(makeQueue({ nameTemplate: '{name}-{color}.{ext}' })).rejects.toThrow(/naming template: .*color/);
+  });
+
+  it('enqueues dropped paths, converts them, and streams item events', async () => {
+    const queue = await makeQueue();
+    const src = join(dir.path, 'drop');
+    await mkdir(src);
+    await writeFile(join(src, 'a.png'), await flatImage('png'));
+    await writeFile(join(src, 'b.jpg'), await flatImage('jpeg'));
+    await writeFile(join(src, 'readme.txt'), 'hi');
+    const states: string[] = [];
+    app.service.on('event', (name, payload) => {
+      if (name === 'item') states.push((payload as { state: string }).state);
+    });
+    const added = await call('items.addPaths', { queueId: queue.id, paths: [src] });
+    expect(added).toMatchObject({ ok: true, value: { added: [{ inputName: 'a.png' }, { inputName: 'b.jpg' }], skipped: [{ path: join(src, 'readme.txt') }] } });
+    await waitFor(() => app.service.store.counts(queue.id).byState.done === 2, 20_000, 'two items done');
+    expect(states).toEqual(expect.arrayContaining(['queued', 'uploading', 'submitted', 'downloading', 'done']));
+    expect((await readdir(join(dir.path, 'out'))).sort()).toEqual(['a.svg', 'b.svg']);
+  });
+
+  it('says a dropped file was already converted instead of paying for it twice, and redoes it on request', async () => {
+    const queue = await makeQueue();
+    const file = join(dir.path, 'a.png');
+    await writeFile(file, await flatImage('png'));
+    await call('items.addPaths', { queueId: queue.id, paths: [file] });
+    await waitFor(() => app.service.store.counts(queue.id).byState.done === 1, 20_000, 'done');
+    const again = await call('items.addPaths', { queueId: queue.id, paths: [file] });
+    expect(again).toMatchObject({ ok: true, value: { added: [], alreadyConverted: [{ path: file, outputs: [join(dir.path, 'out', 'a.svg')] }] } });
+    const generates = server.generates.length;
+    const redo = await call('items.addPaths', { queueId: queue.id, paths: [file], redo: true });
+    expect(redo).toMatchObject({ ok: true, value: { added: [{ inputName: 'a.png' }] } });
+    await waitFor(() => server.generates.length === generates + 1 && app.service.store.counts(queue.id).byState.done === 1, 20_000, 'redone');
+  });
+
+  it('pauses and resumes a queue, cancels and retries items', async () => {
+    const queue = await makeQueue();
+    await call('queues.pause', { queueId: queue.id });
+    const file = join(dir.path, 'a.png');
+    await writeFile(file, await flatImage('png'));
+    const added = (await call('items.addPaths', { queueId: queue.id, paths: [file] })) as { ok: true; value: { added: Array<{ id: string }> } };
+    const id = added.value.added[0]!.id;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(app.service.store.get(id)?.state).toBe('queued');
+    const stats = (await call('queues.stats', {})) as { ok: true; value: Array<{ paused: boolean }> };
+    expect(stats.value[0]?.paused).toBe(true);
+    await call('items.cancel', { ids: [id] });
+    expect(app.service.store.get(id)?.state).toBe('canceled');
+    await call('queues.resume', { queueId: queue.id });
+    await call('items.retry', { ids: [id] });
+    await waitFor(() => app.service.store.get(id)?.state === 'done', 20_000, 'retried item done');
+  });
+
+  it('tests the connection with the stored key pair and reports a wrong one', async () => {
+    expect(await call('credentials.test', {})).toMatchObject({ ok: true, value: { ok: true } });
+    await call('credentials.set', { apiKey: 'test-key', apiSecret: 'wrong' });
+    const bad = (await call('credentials.test', {})) as { ok: true; value: { ok: boolean; message: string } };
+    expect(bad.value.ok).toBe(false);
+    expect(bad.value.message).toMatch(/rejected the API key and secret/);
+    expect(bad.value.message).not.toContain('wrong');
+  });
+
+  it('reports whether credentials exist but never returns them', async () => {
+    const info = (await call('host.info', {})) as { ok: true; value: Record<string, unknown> };
+    expect(info.value).toEqual({ kind: 'web', version: 'test', hasCredentials: true, online: true });
+    await call('credentials.clear', {});
+    expect(((await call('host.info', {})) as { value: { hasCredentials: boolean } }).value.hasCredentials).toBe(false);
+  });
+});
+
+describe('without credentials', () => {
+  it('keeps dropped items queued and says the key is missing', async () => {
+    await app.close();
+    app = await startApp(server, joinState(dir.path) + '-2', new MemoryCredentialStore());
+    const queue = await makeQueue();
+    const auth: string[] = [];
+    app.service.on('event', (name, payload) => name === 'auth.failed' && auth.push((payload as { message: string }).message));
+    const file = join(dir.path, 'a.png');
+    await writeFile(file, await flatImage('png'));
+    await call('items.addPaths', { queueId: queue.id, paths: [file] });
+    await waitFor(() => auth.length > 0, 5000, 'auth.failed');
+    expect(auth[0]).toContain('No Scenario API key and secret are set');
+    expect(app.service.store.counts(queue.id).byState.queued).toBe(1);
+    await call('credentials.set', { apiKey: 'test-key', apiSecret: 'test-secret' });
+    await waitFor(() => app.service.store.counts(queue.id).byState.done === 1, 20_000, 'done after the key was set');
+  });
+});
