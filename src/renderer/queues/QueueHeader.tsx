@@ -73,9 +73,9 @@ export function QueueHeader({ queue, model, stats, onEdit, onAddFiles }: Props) 
           {count(stats, 'queued') > 0 && <><span className="dot">·</span>{count(stats, 'queued').toLocaleString('en')} queued</>}
           {waiting > 0 && <><span className="dot">·</span><span className="text-warn">{waiting.toLocaleString('en')} waiting for network</span></>}
           {failed > 0 && <><span className="dot">·</span><span className="text-bad">{failed.toLocaleString('en')} failed or canceled</span></>}
-          <span className="totals-pct">{Math.round(progress * 100)}%</span>
+          <span className="totals-pct">{Math.floor(progress * 100)}%</span>
         </div>
-        <div className="bar bar-big" role="progressbar" aria-label="Queue progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(progress * 100)}>
+        <div className="bar bar-big" role="progressbar" aria-label="Queue progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.floor(progress * 100)}>
           <div className="bar-fill" style={{ transform: `scaleX(${progress})` }} />
         </div>
       </div>

@@ -42,6 +42,11 @@ export function QueuePanel({ queue, model, stats, store, hostKind, onEdit, onPre
           {items.length === 0
             ? <EmptyQueue model={model} onPick={pickFiles} />
             : <ItemList key={queue.id} items={items} electron={hostKind === 'electron'} onPreview={onPreview} />}
+          {items.length > 0 && (
+            <footer className="queue-foot muted">
+              Drop files or folders anywhere on this queue to add them · ↑ ↓ move through items · Enter previews a finished one
+            </footer>
+          )}
         </section>
       )}
     </DropZone>
