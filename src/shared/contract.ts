@@ -209,7 +209,11 @@ export interface KilnApi {
   /** Electron only: the absolute path of a dropped File (webUtils.getPathForFile). */
   pathForFile?(file: File): string | undefined;
   /** Web host only: send dropped files' bytes to the host, which enqueues them. */
-  uploadFiles?(queueId: string, files: ReadonlyArray<{ file: File; relativePath: string }>): Promise<AddResult>;
+  uploadFiles?(
+    queueId: string,
+    files: ReadonlyArray<{ file: File; relativePath: string }>,
+    options?: { redo?: boolean; onProgress?: (sentBytes: number, totalBytes: number) => void },
+  ): Promise<AddResult>;
   /** Electron only: start dragging a finished output out of the window into another app. */
   startDrag?(itemId: string): void;
 }

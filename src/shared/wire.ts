@@ -13,7 +13,9 @@ export const clientMessageSchema = z.object({
 });
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 
-export const serverMessageSchema = z.discriminatedUnion('type', [
+// A plain union: two members share type 'result' (told apart by `ok`), which zod 4's
+// discriminatedUnion refuses.
+export const serverMessageSchema = z.union([
   z.object({ type: z.literal('result'), id: z.number(), ok: z.literal(true), value: z.unknown() }),
   z.object({ type: z.literal('result'), id: z.number(), ok: z.literal(false), error: callErrorSchema }),
   z.object({ type: z.literal('event'), name: z.string(), payload: z.unknown() }),
@@ -22,9 +24,9 @@ export type ServerMessage = z.infer<typeof serverMessageSchema>;
 
 /** HTTP routes of the web host besides /ws. */
 export const WEB_ROUTES = {
-  /** POST multipart-free upload: one file per request, raw body; query ?queueId=&relativePath= */
+  /** POST one dropped file per request, raw body; query ?queueId=&batch=<uuid>&path=<relative path>. */
   upload: '/api/upload',
-  /** POST {queueId, uploadIds} after all files of a drop were uploaded. */
+  /** POST {queueId, batch, redo?} once every file of the drop is uploaded; answers an AddResult. */
   uploadCommit: '/api/upload/commit',
   /** GET /files/<itemId>/<input|output>[/<index>] */
   files: '/files',

@@ -1,6 +1,6 @@
 import type { AddResult, KilnApi } from '../../shared/contract';
 import { KilnCallError } from '../transport/errors';
-import type { UploadEntry, UploadFn, UploadOptions } from '../transport/upload';
+import type { UploadEntry, UploadOptions } from '../transport/upload';
 import type { Dropped } from './collect';
 
 /** Sends a drop to whichever transport is live; `redo` converts already-converted files again. */
@@ -10,10 +10,8 @@ export async function enqueue(api: KilnApi, queueId: string, dropped: Dropped, o
     return api.call('items.addPaths', options.redo ? { queueId, paths: dropped.paths, redo: true } : { queueId, paths: dropped.paths });
   }
   if (dropped.files.length === 0) throw new KilnCallError({ code: 'invalid-input', message: 'Nothing to add: the drop held no files' });
-  // The contract's uploadFiles has no options; the web transport accepts them as a compatible extra.
-  const upload = api.uploadFiles as UploadFn | undefined;
-  if (!upload) throw new KilnCallError({ code: 'unsupported', message: 'This window cannot receive dropped files' });
-  return upload.call(api, queueId, dropped.files, options);
+  if (!api.uploadFiles) throw new KilnCallError({ code: 'unsupported', message: 'This window cannot receive dropped files' });
+  return api.uploadFiles(queueId, dropped.files, options);
 }
 
 /** The part of a drop to send again with redo: the files the host said were already converted. */

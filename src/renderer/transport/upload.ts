@@ -19,8 +19,6 @@ export interface UploadOptions {
   onProgress?: (sent: number, total: number) => void;
 }
 
-export type UploadFn = (queueId: string, files: ReadonlyArray<UploadEntry>, options?: UploadOptions) => Promise<AddResult>;
-
 /** Enough parallel requests to hide latency without starving the host's disk. */
 const PARALLEL = 4;
 

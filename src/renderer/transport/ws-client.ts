@@ -3,7 +3,7 @@ import type { ClientMessage } from '../../shared/wire';
 import { EventHub } from './emitter';
 import { KilnCallError } from './errors';
 import { fileUrl } from './files';
-import { serverMessage } from './server-message';
+import { serverMessageSchema as serverMessage } from '../../shared/wire';
 import { uploadFiles, type UploadEntry, type UploadOptions } from './upload';
 
 export type ConnectionState = 'connecting' | 'open' | 'closed';
