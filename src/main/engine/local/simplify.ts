@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
-import { NodeIO, Primitive } from '@gltf-transform/core';
-import type { Document } from '@gltf-transform/core';
+import { NodeIO } from '@gltf-transform/core';
+import type { Document, Primitive } from '@gltf-transform/core';
 import { ALL_EXTENSIONS } from '@gltf-transform/extensions';
 import { cloneDocument, compactPrimitive, getGLPrimitiveCount, prune, simplifyPrimitive, weld } from '@gltf-transform/functions';
 import { MeshoptDecoder, MeshoptSimplifier } from 'meshoptimizer';
@@ -20,7 +20,8 @@ export const ADAPTIVE_MAX_FACES = 10_000;
 
 export const FBX_MESSAGE = 'FBX needs the cloud model: the local engine reads GLB, glTF and OBJ only.';
 
-const TRIANGLE_MODES = new Set<number>([Primitive.Mode.TRIANGLES, Primitive.Mode.TRIANGLE_STRIP, Primitive.Mode.TRIANGLE_FAN]);
+/** glTF draw modes made of triangles (TRIANGLES, TRIANGLE_STRIP, TRIANGLE_FAN); points and lines have no faces. */
+const TRIANGLE_MODES = new Set<number>([4, 5, 6]);
 
 /**
  * Tried in order until the result fits. A low error bound keeps the shape where the budget

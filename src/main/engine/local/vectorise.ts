@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
+import type { Metadata } from 'sharp';
 import ImageTracer from 'imagetracerjs';
 import type { ScannedPath, TracedPath, TracedSegment, TracerColor, TracerOptions } from 'imagetracerjs';
 import type { ModelParams } from '../models/types';
@@ -114,7 +115,7 @@ interface Raster {
 }
 
 async function decode(input: Buffer | string): Promise<Raster> {
-  let meta: sharp.Metadata;
+  let meta: Metadata;
   try {
     meta = await sharp(input).metadata();
   } catch (err) {

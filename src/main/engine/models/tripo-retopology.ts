@@ -45,4 +45,12 @@ export const tripoRetopology: ModelDescriptor = {
       return head.length >= 12 && head.toString('latin1', 0, 4) === 'glTF' && head.readUInt32LE(4) === 2;
     },
   },
+  local: {
+    name: 'meshoptimizer 1.3 (glTF-Transform 4.5)',
+    unsupported: {
+      quad: 'Quad output needs the cloud model: the local result is made of triangles.',
+      bake: 'Baking needs the cloud model — the local result keeps the original materials and textures.',
+    },
+    workerModule: 'simplify',
+  },
 };

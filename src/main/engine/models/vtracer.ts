@@ -96,4 +96,12 @@ export const vtracer: ModelDescriptor = {
       return /^(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*(<!DOCTYPE svg[^>]*>\s*)?<svg[\s>]/i.test(text);
     },
   },
+  local: {
+    name: 'imagetracerjs 1.2.6',
+    unsupported: {
+      hierarchical:
+        "The local tracer always cuts shapes out of one another (like 'cutout'); 'stacked' layering needs the cloud model.",
+    },
+    workerModule: 'vectorise',
+  },
 };

@@ -78,7 +78,6 @@ export class Connectivity extends EventEmitter<ConnectivityEvents> {
       this.timer = undefined;
       void this.runProbe();
     }, this.delayMs);
-    this.timer.unref?.();
   }
 
   private async runProbe(): Promise<void> {

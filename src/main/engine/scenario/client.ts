@@ -21,6 +21,7 @@ import { Uploader } from './upload';
 export const CLIENT_DEFAULTS = {
   requestTimeoutMs: 30_000,
   retries: 6,
+  networkRetries: 2,
   retryBaseMs: 500,
   retryMaxMs: 20_000,
   pollInitialMs: 1_000,
@@ -52,6 +53,7 @@ export class ScenarioClient implements ScenarioApi {
       apiSecret: options.apiSecret,
       requestTimeoutMs: positive(options.requestTimeoutMs, d.requestTimeoutMs),
       retries: options.retries !== undefined && options.retries >= 0 ? Math.floor(options.retries) : d.retries,
+      networkRetries: options.networkRetries !== undefined && options.networkRetries >= 0 ? Math.floor(options.networkRetries) : d.networkRetries,
       retryBaseMs: positive(options.retryBaseMs, d.retryBaseMs),
       retryMaxMs: positive(options.retryMaxMs, d.retryMaxMs),
     });

@@ -27,6 +27,8 @@ export interface HttpSettings {
   apiSecret: string;
   requestTimeoutMs: number;
   retries: number;
+  /** Retries for network failures alone: few, because the queue waits out a lost network itself. */
+  networkRetries: number;
   retryBaseMs: number;
   retryMaxMs: number;
 }
@@ -152,7 +154,8 @@ export class HttpCore {
       } catch (err) {
         failure = this.judge(err, spec);
       }
-      if (!failure.retryable || attempt >= retries) throw failure.error;
+      const allowed = failure.error instanceof NetworkError ? Math.min(retries, this.settings.networkRetries) : retries;
+      if (!failure.retryable || attempt >= allowed) throw failure.error;
       const delay = failure.delayMs ?? fullJitter(attempt, this.settings.retryBaseMs, this.settings.retryMaxMs);
       await sleep(delay, spec.signal);
     }

@@ -15,6 +15,11 @@ export interface ScenarioClientOptions extends Credentials {
   requestTimeoutMs?: number;
   /** Attempts after the first for retryable failures (network, 5xx, 408, 429) (default 6). */
   retries?: number;
+  /**
+   * Attempts after the first for network failures (refused, reset, DNS, timeout) (default 2): a
+   * blip is ridden out here, a real outage goes to the queue, which waits for the network.
+   */
+  networkRetries?: number;
   /** Backoff for retries: first delay and cap, with full jitter (defaults 500 ms, 20 s). */
   retryBaseMs?: number;
   retryMaxMs?: number;

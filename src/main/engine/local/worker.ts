@@ -1,0 +1,29 @@
+import { parentPort } from 'node:worker_threads';
+import type { FromWorker, LocalConvert, LocalEngineName, ToWorker } from './types';
+import { isLocalEngineName } from './types';
+
+// Loaded on first use, so a worker that only traces images never loads glTF-Transform and the
+// meshoptimizer WebAssembly, and the reverse.
+const engines: Record<LocalEngineName, () => Promise<{ default: LocalConvert }>> = {
+  vectorise: () => import('./vectorise'),
+  simplify: () => import('./simplify'),
+};
+
+const port = parentPort;
+if (!port) throw new Error('worker.ts runs only inside a worker thread (see pool.ts)');
+
+port.on('message', (msg: ToWorker) => {
+  void (async () => {
+    let reply: FromWorker;
+    try {
+      const { engine, inputPath, outputPath, params } = msg.job;
+      if (!isLocalEngineName(engine)) throw new Error(`Unknown local engine "${String(engine)}"`);
+      const convert = (await engines[engine]()).default;
+      reply = { type: 'done', result: await convert(inputPath, outputPath, params) };
+    } catch (err) {
+      const e = err instanceof Error ? err : new Error(String(err));
+      reply = { type: 'failed', error: { name: e.name, message: e.message } };
+    }
+    port.postMessage(reply);
+  })();
+});
