@@ -175,42 +175,65 @@ function normalisePixels(raster: Raster, binary: boolean): { transparent: number
   return { transparent };
 }
 
+/** Share of the opaque pixels that may stay unrepresented by a palette colour (anti-aliasing, noise). */
+const LEFTOVER_SHARE = 0.05;
+
 /**
- * Picks the palette from the image itself: pixels are grouped by their top `colorPrecision` bits
- * per channel, the most common groups win, and a group too close (layerDifference) to one already
- * chosen is left to be absorbed by it. imagetracerjs's own sampling reads a fixed grid of pixels
- * and misses small flat areas such as a logo's accent colour.
+ * Picks the palette from the image itself. Pixels are grouped by their top `colorPrecision` bits
+ * per channel and the most common groups win; a group closer than layerDifference to a chosen
+ * colour is absorbed by it. Flat artwork is done after that one pass. In gradients and photos
+ * every fine group is tiny, so the pixels still unrepresented are grouped again with one bit
+ * fewer, and so on, until nearly every pixel has a colour or the palette is full: colorPrecision
+ * sets the finest detail, never a floor. (imagetracerjs's own sampling reads a fixed grid of
+ * pixels and misses small flat areas such as a logo's accent colour.)
  */
 export function pickPalette(raster: Raster, settings: TraceSettings): TracerColor[] {
-  const shift = 8 - settings.colorPrecision;
-  const buckets = new Map<number, { n: number; r: number; g: number; b: number }>();
   const d = raster.data;
+  const exact = new Map<number, number>();
   let opaque = 0;
   for (let i = 0; i < d.length; i += 4) {
     if (d[i + 3] === 0) continue;
     opaque++;
-    const r = d[i] ?? 0, g = d[i + 1] ?? 0, b = d[i + 2] ?? 0;
-    const key = ((r >> shift) << 16) | ((g >> shift) << 8) | (b >> shift);
-    const bucket = buckets.get(key);
-    if (bucket) {
-      bucket.n++; bucket.r += r; bucket.g += g; bucket.b += b;
-    } else {
-      buckets.set(key, { n: 1, r, g, b });
-    }
+    const key = ((d[i] ?? 0) << 16) | ((d[i + 1] ?? 0) << 8) | (d[i + 2] ?? 0);
+    exact.set(key, (exact.get(key) ?? 0) + 1);
   }
-  // A colour covering less than this is anti-aliasing or noise; as a layer it would only be
+  if (opaque === 0) return [];
+  // A group covering less than this is anti-aliasing or noise; as a layer it would only be
   // speckles that the path filter drops, leaving holes.
   const minCount = Math.max(1, Math.ceil(opaque * 0.0005), Math.ceil(settings.filterSpeckle));
-  const sorted = [...buckets.values()].sort((a, b) => b.n - a.n);
   const palette: TracerColor[] = [];
-  for (const bucket of sorted) {
-    if (palette.length >= settings.maxColors) break;
-    if (bucket.n < minCount && palette.length > 0) break;
-    const c = { r: Math.round(bucket.r / bucket.n), g: Math.round(bucket.g / bucket.n), b: Math.round(bucket.b / bucket.n), a: 255 };
-    const tooClose = palette.some(
-      (p) => Math.max(Math.abs(p.r - c.r), Math.abs(p.g - c.g), Math.abs(p.b - c.b)) < settings.layerDifference,
-    );
-    if (!tooClose) palette.push(c);
+  const tooClose = (c: TracerColor): boolean =>
+    palette.some((p) => Math.max(Math.abs(p.r - c.r), Math.abs(p.g - c.g), Math.abs(p.b - c.b)) < settings.layerDifference);
+
+  let leftover = [...exact.entries()];
+  for (let bits = settings.colorPrecision; bits >= 1 && palette.length < settings.maxColors; bits--) {
+    const shift = 8 - bits;
+    const groups = new Map<number, { n: number; r: number; g: number; b: number; keys: number[] }>();
+    for (const [key, n] of leftover) {
+      const r = (key >> 16) & 255, g = (key >> 8) & 255, b = key & 255;
+      const gk = ((r >> shift) << 16) | ((g >> shift) << 8) | (b >> shift);
+      const group = groups.get(gk) ?? { n: 0, r: 0, g: 0, b: 0, keys: [] };
+      group.n += n; group.r += r * n; group.g += g * n; group.b += b * n;
+      group.keys.push(key);
+      groups.set(gk, group);
+    }
+    const represented = new Set<number>();
+    for (const group of [...groups.values()].sort((a, b) => b.n - a.n)) {
+      if (group.n < minCount || palette.length >= settings.maxColors) break;
+      const c = { r: Math.round(group.r / group.n), g: Math.round(group.g / group.n), b: Math.round(group.b / group.n), a: 255 };
+      if (!tooClose(c)) palette.push(c);
+      for (const key of group.keys) represented.add(key);
+    }
+    leftover = leftover.filter(([key]) => !represented.has(key));
+    if (leftover.reduce((sum, [, n]) => sum + n, 0) <= opaque * LEFTOVER_SHARE) break;
+  }
+  if (palette.length === 0) {
+    // Too few pixels of any one colour (a tiny or noisy image): one layer in the average colour.
+    let n = 0, r = 0, g = 0, b = 0;
+    for (const [key, count] of exact) {
+      n += count; r += ((key >> 16) & 255) * count; g += ((key >> 8) & 255) * count; b += (key & 255) * count;
+    }
+    palette.push({ r: Math.round(r / n), g: Math.round(g / n), b: Math.round(b / n), a: 255 });
   }
   return palette;
 }
