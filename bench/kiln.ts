@@ -4,6 +4,7 @@
  * is left out, so what is timed is the engine, not the progress line.
  */
 import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { expandInputs } from '../src/main/engine/inputs/expand';
 import { findModel, resolveParams } from '../src/main/engine/models/registry';
 import { QueueRunner } from '../src/main/engine/queue/runner';
@@ -24,6 +25,10 @@ export interface KilnRun {
   wallMs: number;
   /** Of which: expandInputs + addItems. */
   enqueueMs: number;
+  /** Share of the run this process's event loop was busy (1 = the client itself is the bottleneck). */
+  eventLoopUtilization: number;
+  /** CPU time this process used (user + system) per item. */
+  cpuMsPerItem: number;
   /** Medians per item, from the runner's own events (where the time goes). */
   phases: { uploadAndGenerateMs: number; jobWaitMs: number; downloadMs: number; slotMs: number };
   errors: string[];
@@ -89,10 +94,14 @@ export async function runKiln(options: {
     finish();
   });
 
+  const elu0 = performance.eventLoopUtilization();
+  const cpu0 = process.cpuUsage();
   try {
     await runner.start();
     await finished;
     const wallMs = performance.now() - t0;
+    const elu = performance.eventLoopUtilization(elu0).utilization;
+    const cpu = process.cpuUsage(cpu0);
     await runner.stop();
     const span = (from: ItemState, to: ItemState) =>
       median([...firstSeen.values()].flatMap((s) => (s[from] !== undefined && s[to] !== undefined ? [(s[to] ?? 0) - (s[from] ?? 0)] : [])));
@@ -102,6 +111,8 @@ export async function runKiln(options: {
       failed,
       wallMs,
       enqueueMs,
+      eventLoopUtilization: elu,
+      cpuMsPerItem: (cpu.user + cpu.system) / 1000 / ours.size,
       phases: {
         uploadAndGenerateMs: span('uploading', 'submitted'),
         jobWaitMs: span('submitted', 'downloading'),

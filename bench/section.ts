@@ -1,5 +1,6 @@
 /** What every bench section is and returns; run.ts runs them and prints one table. */
 import type { KilnRun } from './kiln';
+import type { ServerStats } from './server-protocol';
 import type { BenchServer, RouteCounts, ServerMode } from './server';
 
 export type Verdict = 'PASS' | 'MISS';
@@ -22,6 +23,8 @@ export interface SectionResult {
 export interface ThroughputRun {
   kiln: KilnRun;
   counts: RouteCounts;
+  /** The fake server's own load during the run (child mode only). */
+  serverStats: ServerStats | undefined;
   jobDurationMs: number;
   concurrency: number;
   idealMs: number;

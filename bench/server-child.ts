@@ -1,12 +1,24 @@
 // Runs the fake Scenario server in its own process for the bench, driven over the IPC channel:
 // the server's CPU work (decoding uploads, tracing outputs) must not share the event loop whose
 // scheduling we are measuring. Started by server.ts; not meant to be run by hand.
+import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { startFakeScenario } from '../test/fake-scenario/index';
-import { commandSchema, startOptionsSchema, type Reply } from './server-protocol';
+import { commandSchema, startOptionsSchema, type Reply, type ServerStats } from './server-protocol';
 
 const options = startOptionsSchema.parse(JSON.parse(process.argv[2] ?? '{}'));
 const server = await startFakeScenario(options);
+
+let since = { cpu: process.cpuUsage(), elu: performance.eventLoopUtilization(), at: performance.now() };
+
+function stats(): ServerStats {
+  const cpu = process.cpuUsage(since.cpu);
+  return {
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    wallMs: performance.now() - since.at,
+    eventLoopUtilization: performance.eventLoopUtilization(since.elu).utilization,
+  };
+}
 
 function send(message: Reply): void {
   process.send?.(message);
@@ -27,10 +39,14 @@ process.on('message', (raw: unknown) => {
           return;
         case 'resetCounts':
           server.resetCounts();
+          since = { cpu: process.cpuUsage(), elu: performance.eventLoopUtilization(), at: performance.now() };
           send({ type: 'result', id: command.id, value: null });
           return;
         case 'addSyntheticAsset':
           send({ type: 'result', id: command.id, value: server.addSyntheticAsset({ bytes: command.bytes, kind: command.kind }) });
+          return;
+        case 'stats':
+          send({ type: 'result', id: command.id, value: stats() });
           return;
         case 'close':
           await server.close();

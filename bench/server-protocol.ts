@@ -14,6 +14,7 @@ export const commandSchema = z.discriminatedUnion('cmd', [
   z.object({ id: z.number().int(), cmd: z.literal('counts') }),
   z.object({ id: z.number().int(), cmd: z.literal('resetCounts') }),
   z.object({ id: z.number().int(), cmd: z.literal('addSyntheticAsset'), bytes: z.number().int().positive(), kind: z.enum(['svg', 'glb']) }),
+  z.object({ id: z.number().int(), cmd: z.literal('stats') }),
   z.object({ id: z.number().int(), cmd: z.literal('close') }),
 ]);
 export type Command = z.infer<typeof commandSchema>;
@@ -29,3 +30,7 @@ export type Reply = z.infer<typeof replySchema>;
 
 const routeNameSchema = z.enum(ROUTE_NAMES as [RouteName, ...RouteName[]]);
 export const countsSchema = z.partialRecord(routeNameSchema, z.number().int().nonnegative());
+
+/** The server process's own load since the last resetCounts: is the fake server the bottleneck? */
+export const statsSchema = z.object({ cpuMs: z.number(), wallMs: z.number(), eventLoopUtilization: z.number() });
+export type ServerStats = z.infer<typeof statsSchema>;

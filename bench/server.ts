@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { startFakeScenario } from '../test/fake-scenario/index';
 import type { RouteName } from '../test/fake-scenario/types';
 import { ROUTE_NAMES } from '../test/fake-scenario/types';
-import { countsSchema, replySchema, type CommandBody, type StartOptions } from './server-protocol';
+import { countsSchema, replySchema, statsSchema, type CommandBody, type ServerStats, type StartOptions } from './server-protocol';
 
 export type ServerMode = 'child' | 'in-process';
 export type RouteCounts = Record<RouteName, number>;
@@ -19,6 +19,8 @@ export interface BenchServer {
   readonly apiSecret: string;
   counts(): Promise<RouteCounts>;
   resetCounts(): Promise<void>;
+  /** Load of the server since resetCounts; in-process it is the shared process's, so undefined. */
+  stats(): Promise<ServerStats | undefined>;
   addSyntheticAsset(options: { bytes: number; kind: 'svg' | 'glb' }): Promise<string>;
   close(): Promise<void>;
 }
@@ -45,6 +47,7 @@ async function startInProcess(options: StartOptions): Promise<BenchServer> {
     apiSecret: options.apiSecret,
     counts: async () => fullCounts(fake.counts),
     resetCounts: async () => fake.resetCounts(),
+    stats: async () => undefined,
     addSyntheticAsset: async (o) => fake.addSyntheticAsset(o),
     close: () => fake.close(),
   };
@@ -103,6 +106,7 @@ async function startChild(options: StartOptions): Promise<BenchServer> {
     resetCounts: async () => {
       await call({ cmd: 'resetCounts' });
     },
+    stats: async () => statsSchema.parse(await call({ cmd: 'stats' })),
     addSyntheticAsset: async (o) => {
       const id = await call({ cmd: 'addSyntheticAsset', ...o });
       if (typeof id !== 'string') throw new Error('fake server returned no asset id');

@@ -1,4 +1,5 @@
 /** 1. Throughput: N small images through the real engine against jobs of fixed duration. */
+import { cpus } from 'node:os';
 import { runKiln } from './kiln';
 import { tempDir } from './fixtures';
 import type { BenchContext, Section, ThroughputRun } from './section';
@@ -15,7 +16,8 @@ export async function measureThroughput(ctx: BenchContext): Promise<ThroughputRu
   await server.resetCounts();
   const kiln = await runKiln({ server, inputs, outDir: await tempDir('out'), stateDir: await tempDir('state'), concurrency });
   const counts = await server.counts();
-  return { kiln, counts, jobDurationMs, concurrency, idealMs: (inputs.length * jobDurationMs) / concurrency };
+  const serverStats = await server.stats();
+  return { kiln, counts, serverStats, jobDurationMs, concurrency, idealMs: (inputs.length * jobDurationMs) / concurrency };
 }
 
 export const throughput: Section = {
@@ -38,7 +40,13 @@ export const throughput: Section = {
       ],
       notes: [
         `engine in this process, wired as src/cli/convert.ts; fake server: ${ctx.settings.serverMode === 'child' ? 'child process' : 'same process'}`,
-        `median slot overhead beyond the job itself: ${fmtMs(slotOverhead)} per item`,
+        `median slot overhead beyond the job itself: ${fmtMs(slotOverhead)} per item; client event loop busy ${(t.kiln.eventLoopUtilization * 100).toFixed(0)}% of the run, ${fmtMs(t.kiln.cpuMsPerItem)} CPU per item`,
+        ...(t.serverStats
+          ? [
+              `fake server process: event loop busy ${(t.serverStats.eventLoopUtilization * 100).toFixed(0)}%, ${fmtMs(t.serverStats.cpuMs / t.kiln.items)} CPU per item` +
+                ` (both processes share ${cpus().length} CPUs: ${fmtRatio((t.kiln.cpuMsPerItem + t.serverStats.cpuMs / t.kiln.items) / ((t.idealMs / t.kiln.items) * cpus().length))} of the CPU the ideal pace leaves)`,
+            ]
+          : []),
         ...(t.kiln.errors.length ? [`errors: ${t.kiln.errors.join(' | ')}`] : []),
       ],
       data: { ...t, ratio, target: THROUGHPUT_TARGET },
