@@ -105,8 +105,9 @@ export async function buildGlb(faceLimit: number | undefined, bake: boolean): Pr
     for (let seg = 0; seg < segments; seg++) {
       const a = ring * row + seg;
       const b = a + row;
-      if (ring !== 0) indices.push(a, b, a + 1);
-      if (ring !== rings - 1) indices.push(a + 1, b, b + 1);
+      // Counter-clockwise seen from outside, as glTF requires for front faces.
+      if (ring !== 0) indices.push(a, a + 1, b);
+      if (ring !== rings - 1) indices.push(a + 1, b + 1, b);
     }
   }
 

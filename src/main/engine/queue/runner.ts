@@ -166,8 +166,11 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
       run.reason = 'cancel';
       run.controller.abort();
     }
-    this.save(itemId, 'canceled', { error: undefined, resumeState: undefined, finishedAt: Date.now() });
-    if (item.jobId && item.state !== 'downloading') await this.cancelRemote(item.jobId);
+    // A job canceled on Scenario is gone, so a retry must generate again; a finished job (the item
+    // was downloading) keeps its jobId, so a retry only downloads what was already paid for.
+    const jobIsLive = item.jobId !== undefined && item.state !== 'downloading' && item.resumeState !== 'downloading';
+    this.save(itemId, 'canceled', { error: undefined, resumeState: undefined, finishedAt: Date.now(), ...(jobIsLive ? { jobId: undefined } : {}) });
+    if (jobIsLive && item.jobId) await this.cancelRemote(item.jobId);
     if (run) await run.done;
     await sweepTemps(item.output.dir, item.id).catch(() => undefined);
     this.pump();
