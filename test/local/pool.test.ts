@@ -1,0 +1,181 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { NodeIO } from '@gltf-transform/core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { LocalEnginePool } from '../../src/main/engine/local/pool';
+import type { LocalJob } from '../../src/main/engine/local/pool';
+import { countFaces, FBX_MESSAGE } from '../../src/main/engine/local/simplify';
+import { BADGE, busyImage, parseSvg, TORUS_KNOT } from './helpers';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+let dir: string;
+let busy: string;
+const pools: LocalEnginePool[] = [];
+
+function makePool(size: number): LocalEnginePool {
+  const pool = new LocalEnginePool({ size });
+  pools.push(pool);
+  return pool;
+}
+
+/** Seconds of tracing: 800 px of overlapping circles with the 64-colour photo preset. */
+const busyJob = (name: string): LocalJob => ({ engine: 'vectorise', inputPath: busy, outputPath: join(dir, name), params: { presetName: 'photo' } });
+const badgeJob = (name: string, params = {}): LocalJob => ({ engine: 'vectorise', inputPath: BADGE, outputPath: join(dir, name), params });
+
+/** Watches the main thread's event loop: the longest gap between 10 ms ticks. */
+function watchEventLoop(): { stop(): { ticks: number; maxGap: number } } {
+  let ticks = 0;
+  let maxGap = 0;
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    maxGap = Math.max(maxGap, now - last);
+    last = now;
+    ticks++;
+  }, 10);
+  return {
+    stop() {
+      clearInterval(timer);
+      return { ticks, maxGap };
+    },
+  };
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'kiln-pool-'));
+  busy = join(dir, 'busy.png');
+  await busyImage(busy, 800);
+});
+
+afterEach(async () => {
+  await Promise.all(pools.splice(0).map((p) => p.close()));
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('LocalEnginePool', () => {
+  it('runs both engines in worker threads and writes complete results, nothing half-written', async () => {
+    const pool = makePool(2);
+    const [svg, glb] = await Promise.all([
+      pool.run(badgeJob('badge.svg')),
+      pool.run({ engine: 'simplify', inputPath: TORUS_KNOT, outputPath: join(dir, 'knot.glb'), params: { faceLimit: 500 } }),
+    ]);
+    expect(svg.notes[0]).toMatch(/imagetracerjs/);
+    expect(parseSvg(await readFile(join(dir, 'badge.svg'), 'utf8')).paths.length).toBeGreaterThan(0);
+    expect(glb.faces).toBeLessThanOrEqual(500);
+    const doc = await new NodeIO().read(join(dir, 'knot.glb'));
+    expect(countFaces(doc)).toBe(glb.faces);
+    expect((await readdir(dir)).filter((f) => f.endsWith('.part'))).toEqual([]);
+  });
+
+  it('keeps the main thread responsive while a long conversion runs', async () => {
+    const pool = makePool(1);
+    const loop = watchEventLoop();
+    const started = performance.now();
+    await pool.run(busyJob('busy.svg'));
+    const elapsed = performance.now() - started;
+    const { ticks, maxGap } = loop.stop();
+    // Long enough that running it on this thread would have frozen the timer for a second or more…
+    expect(elapsed).toBeGreaterThan(1000);
+    // …yet the timer kept ticking: only worker start-up briefly delays it.
+    expect(maxGap).toBeLessThan(Math.min(500, elapsed / 2));
+    expect(ticks).toBeGreaterThan(elapsed / 10 / 3);
+    expect(parseSvg(await readFile(join(dir, 'busy.svg'), 'utf8')).fills.length).toBeGreaterThan(16);
+  });
+
+  it('runs at most `size` conversions at once and queues the rest', async () => {
+    const pool = makePool(2);
+    let maxRunning = 0;
+    const sampler = setInterval(() => (maxRunning = Math.max(maxRunning, pool.running)), 2);
+    const jobs = [1, 2, 3, 4, 5].map((i) => pool.run(badgeJob(`q${i}.svg`, { presetName: i % 2 ? 'poster' : 'bw' })));
+    expect(pool.running).toBe(2);
+    expect(pool.pending).toBe(3);
+    const results = await Promise.all(jobs);
+    clearInterval(sampler);
+    expect(maxRunning).toBe(2);
+    expect(results).toHaveLength(5);
+    expect(pool.running).toBe(0);
+    expect(pool.pending).toBe(0);
+    for (const i of [1, 2, 3, 4, 5]) expect(parseSvg(await readFile(join(dir, `q${i}.svg`), 'utf8')).paths.length).toBeGreaterThan(0);
+  });
+
+  it('abort terminates the running conversion at once and leaves no output', async () => {
+    const pool = makePool(1);
+    const controller = new AbortController();
+    const run = pool.run(busyJob('aborted.svg'), controller.signal);
+    const settled = run.then(
+      () => 'resolved',
+      (err: Error) => err,
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(pool.running).toBe(1);
+    const abortedAt = performance.now();
+    controller.abort();
+    const outcome = await settled;
+    expect(outcome).toBeInstanceOf(Error);
+    expect((outcome as Error).name).toBe('AbortError');
+    expect(performance.now() - abortedAt).toBeLessThan(1000);
+    expect(pool.running).toBe(0);
+    expect((await readdir(dir)).filter((f) => f.startsWith('aborted.svg'))).toEqual([]);
+    // The pool carries on with a fresh worker.
+    await expect(pool.run(badgeJob('after-abort.svg'))).resolves.toMatchObject({ notes: expect.any(Array) });
+  });
+
+  it('abort of a queued job removes it before it starts', async () => {
+    const pool = makePool(1);
+    const first = new AbortController();
+    const second = new AbortController();
+    const running = pool.run(busyJob('first.svg'), first.signal).catch((err: Error) => err);
+    const queued = pool.run(badgeJob('second.svg'), second.signal).catch((err: Error) => err);
+    expect(pool.pending).toBe(1);
+    second.abort();
+    expect(((await queued) as Error).name).toBe('AbortError');
+    expect(pool.pending).toBe(0);
+    first.abort();
+    expect(((await running) as Error).name).toBe('AbortError');
+    expect((await readdir(dir)).filter((f) => f.startsWith('second.svg'))).toEqual([]);
+  });
+
+  it('rejects at once when the signal is already aborted', async () => {
+    const pool = makePool(1);
+    await expect(pool.run(badgeJob('never.svg'), AbortSignal.abort())).rejects.toMatchObject({ name: 'AbortError' });
+    expect(pool.running).toBe(0);
+  });
+
+  it("passes an engine's error on with its message, and keeps working", async () => {
+    const pool = makePool(1);
+    const fbx = join(dir, 'model.fbx');
+    await writeFile(fbx, Buffer.concat([Buffer.from('Kaydara FBX Binary  \0'), Buffer.alloc(64)]));
+    await expect(pool.run({ engine: 'simplify', inputPath: fbx, outputPath: join(dir, 'model.glb'), params: {} })).rejects.toThrow(FBX_MESSAGE);
+    await expect(pool.run(badgeJob('after-error.svg'))).resolves.toBeDefined();
+    expect((await readdir(dir)).filter((f) => f.startsWith('model.glb'))).toEqual([]);
+  });
+
+  it('close() rejects queued jobs and refuses new ones', async () => {
+    const pool = makePool(1);
+    const running = pool.run(busyJob('closing.svg')).catch((err: Error) => err);
+    const queued = pool.run(badgeJob('closing2.svg')).catch((err: Error) => err);
+    await pool.close();
+    expect(((await running) as Error).name).toBe('AbortError');
+    expect(((await queued) as Error).name).toBe('AbortError');
+    await expect(pool.run(badgeJob('closed.svg'))).rejects.toThrow(/closed/);
+  });
+
+  it('works the same under `node bin/run-ts.js`, and idle workers let the process exit', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'kiln-pool-cli-'));
+    try {
+      const { stdout } = await promisify(execFile)(process.execPath, ['bin/run-ts.js', 'test/local/pool-cli.ts', out], { cwd: ROOT, timeout: 30_000 });
+      const result = JSON.parse(stdout) as { svg: { notes: string[] }; glb: { faces: number } };
+      expect(result.glb.faces).toBeLessThanOrEqual(500);
+      expect(parseSvg(await readFile(join(out, 'badge.svg'), 'utf8')).paths.length).toBeGreaterThan(0);
+      expect(countFaces(await new NodeIO().read(join(out, 'knot.glb')))).toBe(result.glb.faces);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+});
