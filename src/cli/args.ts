@@ -21,6 +21,7 @@ Options:
   --param key=value     a model parameter; repeat for several
   --name TEMPLATE       output file name: {name} {ext} {model} {preset} {index} {date} (default "{name}.{ext}")
   --on-conflict MODE    keep-both (default: "name (1).svg"), overwrite or skip
+  --engine WHERE        cloud (default), local (this machine, offline) or cloud-then-local
   --concurrency N       items in flight at once (default 4)
   --api-url URL         Scenario API base URL (default ${DEFAULT_API_URL})
   --state DIR           where the durable queue lives (default: the app's data folder)
@@ -41,6 +42,7 @@ const convertSchema = z.object({
   param: z.array(z.string()).default([]),
   name: z.string().min(1, '--name must not be empty').default('{name}.{ext}'),
   onConflict: z.enum(['keep-both', 'overwrite', 'skip'], { error: '--on-conflict must be keep-both, overwrite or skip' }).default('keep-both'),
+  engine: z.enum(['cloud', 'local', 'cloud-then-local'], { error: '--engine must be cloud, local or cloud-then-local' }).default('cloud'),
   concurrency: z.coerce.number({ error: '--concurrency must be a whole number from 1 to 64' }).int('--concurrency must be a whole number from 1 to 64').min(1, '--concurrency must be a whole number from 1 to 64').max(64, '--concurrency must be a whole number from 1 to 64').default(4),
   apiUrl: z.url({ protocol: /^https?$/, error: '--api-url must be an http(s) URL' }).default(DEFAULT_API_URL),
   state: z.string().min(1).transform((p) => resolve(p)).optional(),
@@ -64,6 +66,7 @@ export function parseConvertArgs(argv: readonly string[]): ConvertArgs | 'help' 
         param: { type: 'string', multiple: true, short: 'p' },
         name: { type: 'string' },
         'on-conflict': { type: 'string' },
+        engine: { type: 'string' },
         concurrency: { type: 'string', short: 'c' },
         'api-url': { type: 'string' },
         state: { type: 'string' },
@@ -85,6 +88,7 @@ export function parseConvertArgs(argv: readonly string[]): ConvertArgs | 'help' 
     param: v.param,
     name: v.name,
     onConflict: v['on-conflict'],
+    engine: v.engine,
     concurrency: v.concurrency,
     apiUrl: v['api-url'],
     state: v.state,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { expandInputs } from '../main/engine/inputs/expand';
+import { hashFile, mapLimited } from '../main/engine/inputs/hash';
 import { findModel, parseParamAssignments, resolveParams, ParameterError } from '../main/engine/models/registry';
 import { validateTemplate } from '../main/engine/output/naming';
 import { QueueRunner } from '../main/engine/queue/runner';
@@ -52,9 +53,11 @@ export async function runConvert(args: ConvertArgs, env: NodeJS.ProcessEnv = pro
     throw new UsageError(`nothing to convert: no file the ${model.displayName} model accepts was found`);
   }
 
+  if (args.engine !== 'cloud' && !model.local) throw new UsageError(`${model.displayName} has no local engine; use --engine cloud`);
+  const hashes = await mapLimited(expanded.accepted, 8, (f) => hashFile(f.path));
   const store = QueueStore.open(args.state ?? defaultStateDir(env));
   const output = { dir: args.out, template: args.name, collision: args.onConflict };
-  const newItems: NewItem[] = expanded.accepted.map((f) => ({
+  const newItems: NewItem[] = expanded.accepted.map((f, i) => ({
     queueId: CLI_QUEUE_ID,
     inputPath: f.path,
     inputKind: f.kind,
@@ -63,8 +66,10 @@ export async function runConvert(args: ConvertArgs, env: NodeJS.ProcessEnv = pro
     preset: args.preset,
     params,
     output,
+    contentHash: hashes[i],
+    engineChoice: args.engine,
     // The same file (unchanged) with the same settings is the same work: a rerun resumes it.
-    dedupeKey: dedupeKey([CLI_QUEUE_ID, f.path, f.size, f.mtimeMs, model.key, params, output]),
+    dedupeKey: dedupeKey([CLI_QUEUE_ID, f.path, hashes[i], model.key, params, output, args.engine]),
   }));
   const items = store.addItems(newItems);
   const ours = new Set(items.map((i) => i.id));

@@ -12,7 +12,9 @@ import {
   type EventPayload,
   type QueueConfig,
 } from '../../shared/contract';
+import { existsSync } from 'node:fs';
 import { expandInputs } from '../engine/inputs/expand';
+import { hashFile, mapLimited } from '../engine/inputs/hash';
 import { MODELS, findModel, resolveParams, ParameterError } from '../engine/models/registry';
 import { validateTemplate } from '../engine/output/naming';
 import { QueueRunner } from '../engine/queue/runner';
@@ -61,6 +63,12 @@ type Handlers = { [N in CallName]: (input: z.output<(typeof calls)[N]['input']>)
 
 export interface ServiceEvents {
   event: [name: EventName, payload: unknown];
+}
+
+function sameParams(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const k of keys) if (a[k] !== b[k]) return false;
+  return true;
 }
 
 function describeZodError(error: z.ZodError): string {
@@ -221,19 +229,41 @@ export class KilnService extends EventEmitter<ServiceEvents> {
     const params = resolveParams(model, queue.preset, queue.params);
     const expanded = await expandInputs(paths, model);
     const output = { dir: queue.outputDir, template: queue.nameTemplate, collision: queue.collision };
-    const newItems: NewItem[] = expanded.accepted.map((f) => ({
-      queueId,
-      inputPath: f.path,
-      inputKind: f.kind,
-      inputSize: f.size,
-      modelKey: model.key,
-      preset: queue.preset,
-      params,
-      output,
-      dedupeKey: createHash('sha256').update(JSON.stringify([queueId, f.path, f.size, f.mtimeMs, model.key, params, output])).digest('hex'),
-    }));
+    const result: AddResult = { added: [], skipped: expanded.skipped, rejected: [...expanded.rejected], alreadyConverted: [] };
+    const hashes = await mapLimited(expanded.accepted, 8, (f) => hashFile(f.path).catch(() => undefined));
+    const newItems: NewItem[] = [];
+    for (const [i, f] of expanded.accepted.entries()) {
+      const contentHash = hashes[i];
+      if (contentHash === undefined) {
+        result.rejected.push({ path: f.path, reason: 'the file could not be read' });
+        continue;
+      }
+      if (!redo) {
+        // The same bytes through the same model and parameters, with the results still on disk:
+        // converting again would only pay twice for the same files.
+        const prior = this.store
+          .findConverted(contentHash, model.key)
+          .find((p) => sameParams(p.params, params) && p.outputs.length > 0 && p.outputs.every((o) => existsSync(o)));
+        if (prior) {
+          result.alreadyConverted.push({ path: f.path, itemId: prior.id, outputs: prior.outputs });
+          continue;
+        }
+      }
+      newItems.push({
+        queueId,
+        inputPath: f.path,
+        inputKind: f.kind,
+        inputSize: f.size,
+        modelKey: model.key,
+        preset: queue.preset,
+        params,
+        output,
+        contentHash,
+        engineChoice: queue.engine,
+        dedupeKey: createHash('sha256').update(JSON.stringify([queueId, f.path, contentHash, model.key, params, output, queue.engine])).digest('hex'),
+      });
+    }
     const results = this.store.addItemsDetailed(newItems);
-    const result: AddResult = { added: [], skipped: expanded.skipped, rejected: expanded.rejected, alreadyConverted: [] };
     for (const { item, existed } of results) {
       if (!existed) {
         result.added.push(itemView(item));
@@ -244,7 +274,7 @@ export class KilnService extends EventEmitter<ServiceEvents> {
         result.alreadyConverted.push({ path: item.inputPath, itemId: item.id, outputs: item.outputs });
       } else if (item.state === 'done' || item.state === 'failed' || item.state === 'canceled') {
         const again = this.store.transition(item.id, 'queued', {
-          error: undefined, outputs: [], downloadedAssetIds: [], jobId: undefined, assetId: undefined, progress: 0, finishedAt: undefined,
+          error: undefined, outputs: [], downloadedAssetIds: [], jobId: undefined, assetId: undefined, progress: 0, finishedAt: undefined, engine: undefined,
         });
         result.added.push(itemView(again));
         this.send('item', itemView(again));

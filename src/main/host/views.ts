@@ -24,10 +24,11 @@ export function modelInfo(model: ModelDescriptor): ModelInfo {
       enum: p.enum ? [...p.enum] : undefined,
       description: p.description,
       customOnly: p.customOnly,
+      localNote: model.local?.unsupported[p.name],
     })),
     presets: model.presets.map((p) => ({ name: p.name, label: p.label, description: p.description, params: { ...p.params } })),
     defaultPreset: model.defaultPreset,
-    hasLocalEngine: false,
+    hasLocalEngine: model.local !== undefined,
   };
 }
 
@@ -44,6 +45,7 @@ export function itemView(item: QueueItem): ItemView {
     error: item.error,
     jobId: item.jobId,
     outputs: item.outputs,
+    engine: item.engine,
     position: item.position,
     updatedAt: item.updatedAt,
   };

@@ -8,6 +8,8 @@ import { renderName } from '../output/naming';
 import { OutputError } from '../output/errors';
 import { JobFailedError, ScenarioError, isScenarioError } from '../scenario/errors';
 import type { ScenarioApi } from '../scenario/types';
+import { LocalEnginePool } from '../local/pool';
+import { isLocalEngineName } from '../local/types';
 import { Connectivity } from './connectivity';
 import type { QueueStore } from './store';
 import type { ItemPatch, ItemState, QueueItem } from './types';
@@ -69,6 +71,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
   private readonly running = new Map<string, Running>();
   private readonly pausedQueues = new Set<string>();
   private readonly connectivity: Connectivity;
+  private localPool: LocalEnginePool | undefined;
   private started = false;
   private stopped = false;
   private authBlocked = false;
@@ -117,6 +120,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
       run.controller.abort();
     }
     await Promise.allSettled(pending.map((r) => r.done));
+    await this.localPool?.close();
   }
 
   setConcurrency(n: number): void {
@@ -256,8 +260,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
   }
 
   private pump(): void {
-    if (!this.started || this.stopped || this.authBlocked || this.pumping) return;
-    if (!this.connectivity.online) return;
+    if (!this.started || this.stopped || this.pumping) return;
     this.pumping = true;
     try {
       while (this.running.size < this.concurrency) {
@@ -272,6 +275,13 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
 
   private pickNext(): QueueItem | undefined {
     const free = (i: QueueItem) => !this.running.has(i.id) && !this.pausedQueues.has(i.queueId) && this.accept(i);
+    // Offline, or with the key refused, only work this machine can do on its own goes ahead.
+    if (!this.connectivity.online || this.authBlocked) {
+      return this.store.nextRunnable(this.concurrency + this.running.size + 64).find((i) => {
+        const model = this.lookupModel(i.modelKey);
+        return free(i) && model !== undefined && this.shouldRunLocally(i, model);
+      });
+    }
     // Work already paid for (submitted jobs, downloads) goes before new uploads.
     const resumable = this.store.list({ states: ['submitted', 'processing', 'downloading'], limit: this.concurrency * 4 + this.running.size });
     const inFlight = resumable.find(free);
@@ -302,6 +312,11 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     if (!model) throw new ParameterError(`unknown model "${start.modelKey}"`);
     let item = start;
     let submittedAt: number | undefined;
+
+    if (item.state === 'queued' && this.shouldRunLocally(item, model)) {
+      await this.processLocally(item, model, run);
+      return;
+    }
 
     if (item.state === 'queued') {
       item = this.save(item.id, 'uploading', { error: undefined, progress: 0 });
@@ -366,8 +381,45 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
       if (assetIds.length === 0) throw new OutputError(`job ${item.jobId} succeeded but returned no output`);
       await this.downloadAll(item, model, assetIds, run);
       item = this.store.get(item.id) ?? item;
-      this.save(item.id, 'done', { finishedAt: Date.now(), error: undefined });
+      this.save(item.id, 'done', { finishedAt: Date.now(), error: undefined, engine: 'cloud' });
     }
+  }
+
+  /** Local when the queue says so, or when it allows it and Scenario cannot be reached right now. */
+  private shouldRunLocally(item: QueueItem, model: ModelDescriptor): boolean {
+    const choice = item.engineChoice ?? 'cloud';
+    if (choice === 'local') return true;
+    return choice === 'cloud-then-local' && model.local !== undefined && !this.connectivity.online;
+  }
+
+  private async processLocally(start: QueueItem, model: ModelDescriptor, run: Running): Promise<void> {
+    const signal = run.controller.signal;
+    const engine = model.local?.workerModule;
+    if (!engine || !isLocalEngineName(engine)) throw new ParameterError(`${model.displayName} has no local engine; choose the cloud for this queue`);
+    let item = this.save(start.id, 'processing', { error: undefined, progress: 0 });
+    await checkInput(item.inputPath, model);
+    this.checkRunning(run);
+    this.localPool ??= new LocalEnginePool({ size: this.concurrency });
+    const tempPath = await tempPathFor(item.output.dir, item.id);
+    await this.localPool.run({ engine, inputPath: item.inputPath, outputPath: tempPath, params: item.params }, signal);
+    this.checkRunning(run);
+    const fileName = renderName(item.output.template, {
+      name: item.inputPath,
+      ext: model.output.extension,
+      model: model.key,
+      preset: item.preset ?? '',
+      date: new Date(),
+    });
+    item = this.save(item.id, undefined, { pendingCommit: { assetId: 'local', tempPath, fileName } });
+    const result = await commitOutput(tempPath, { dir: item.output.dir, fileName, collision: item.output.collision });
+    this.save(item.id, 'done', {
+      outputs: [result.path],
+      downloadedAssetIds: ['local'],
+      pendingCommit: undefined,
+      engine: 'local',
+      progress: 1,
+      finishedAt: Date.now(),
+    });
   }
 
   private async downloadAll(start: QueueItem, model: ModelDescriptor, assetIds: string[], run: Running): Promise<void> {
@@ -414,6 +466,13 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     }
     if (isScenarioError(error) && error.kind === 'network') {
       if (item.state === 'done' || item.state === 'failed' || item.state === 'canceled') return;
+      if (item.state === 'uploading' && item.engineChoice === 'cloud-then-local' && this.lookupModel(item.modelKey)?.local) {
+        // Nothing was paid for yet: convert here now rather than wait for the network.
+        this.connectivity.reportOffline(error.message);
+        this.save(itemId, 'queued', { error: undefined });
+        setImmediate(() => this.pump());
+        return;
+      }
       this.save(itemId, 'waiting-for-network', { resumeState: resumePoint(item.state), error: error.message });
       this.connectivity.reportOffline(error.message);
       return;

@@ -43,6 +43,16 @@ export const MIGRATIONS: readonly string[] = [
   -- nextRunnable across queues: state = 'queued' ORDER BY position, created_at.
   CREATE INDEX items_state_position ON items (state, position, created_at);
   `,
+  // 2: provenance and engines. content_hash (sha256 of the input) lets an unchanged file dropped
+  // again be recognised as already converted; engine_choice is the queue's policy when the item
+  // was added, engine the one that actually made the result.
+  `
+  ALTER TABLE items ADD COLUMN content_hash TEXT;
+  ALTER TABLE items ADD COLUMN engine_choice TEXT NOT NULL DEFAULT 'cloud'
+    CHECK (engine_choice IN ('cloud','local','cloud-then-local'));
+  ALTER TABLE items ADD COLUMN engine TEXT CHECK (engine IN ('cloud','local'));
+  CREATE INDEX items_content ON items (content_hash, model_key, state);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

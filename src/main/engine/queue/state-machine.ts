@@ -16,13 +16,14 @@ import type { ItemState } from './types';
  *   download interrupted by a restart starts over (from processing when the job must be re-read);
  * - processing → processing and downloading → downloading are progress updates, which are
  *   transitions so they go through the same checked path as everything else.
+ * - queued → processing → done is a local conversion: no upload, no job, no download;
  * Nothing leaves `done` except an explicit redo, so a finished result is never re-fetched by accident.
  */
 export const TRANSITIONS: Readonly<Record<ItemState, readonly ItemState[]>> = {
-  queued: ['uploading', 'failed', 'canceled', 'waiting-for-network'],
+  queued: ['uploading', 'processing', 'failed', 'canceled', 'waiting-for-network'],
   uploading: ['submitted', 'queued', 'failed', 'canceled', 'waiting-for-network'],
   submitted: ['processing', 'downloading', 'failed', 'canceled', 'waiting-for-network'],
-  processing: ['processing', 'downloading', 'failed', 'canceled', 'waiting-for-network'],
+  processing: ['processing', 'downloading', 'done', 'failed', 'canceled', 'waiting-for-network'],
   downloading: ['downloading', 'processing', 'done', 'failed', 'canceled', 'waiting-for-network'],
   'waiting-for-network': ['queued', 'uploading', 'submitted', 'processing', 'downloading', 'failed', 'canceled'],
   done: ['queued'],

@@ -49,6 +49,8 @@ const newItemSchema = z.object({
   params: paramsSchema,
   output: outputSettingsSchema,
   dedupeKey: z.string().min(1).optional(),
+  contentHash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  engineChoice: z.enum(['cloud', 'local', 'cloud-then-local']).optional(),
 });
 
 const patchSchema = z
@@ -68,6 +70,7 @@ const patchSchema = z
     params: paramsSchema,
     preset: z.string().optional(),
     output: outputSettingsSchema,
+    engine: z.enum(['cloud', 'local']).optional(),
   })
   .partial()
   .strict();
@@ -98,6 +101,9 @@ const rawRowSchema = z.object({
   created_at: z.number().int(),
   updated_at: z.number().int(),
   finished_at: z.number().int().nullable(),
+  content_hash: z.string().nullable(),
+  engine_choice: z.enum(['cloud', 'local', 'cloud-then-local']),
+  engine: z.enum(['cloud', 'local']).nullable(),
 });
 type RawRow = z.infer<typeof rawRowSchema>;
 
@@ -170,6 +176,9 @@ function rowToItem(raw: unknown): QueueItem {
   if (r.job_id !== null) item.jobId = r.job_id;
   if (r.error !== null) item.error = r.error;
   if (r.finished_at !== null) item.finishedAt = r.finished_at;
+  if (r.content_hash !== null) item.contentHash = r.content_hash;
+  if (r.engine_choice !== 'cloud') item.engineChoice = r.engine_choice;
+  if (r.engine !== null) item.engine = r.engine;
   if (r.pending_commit_json !== null) {
     item.pendingCommit = readJson(r.id, 'pendingCommit', r.pending_commit_json, pendingCommitSchema);
   }
@@ -196,6 +205,7 @@ const PATCH_COLUMNS: ReadonlyArray<[keyof ItemPatch, string, (v: unknown) => Sql
   ['params', 'params_json', (v) => JSON.stringify(v), false],
   ['preset', 'preset', (v) => (v as string | undefined) ?? null, true],
   ['output', 'output_json', (v) => JSON.stringify(v), false],
+  ['engine', 'engine', (v) => (v as string | undefined) ?? null, true],
 ];
 
 export interface QueueStoreOptions {
@@ -292,9 +302,10 @@ export class QueueStore {
     });
     const insert = this.stmt(
       `INSERT INTO items (id, queue_id, position, state, dedupe_key, input_path, input_kind, input_size, model_key,
-         preset, params_json, output_json, progress, outputs_json, downloaded_json, attempts, created_at, updated_at)
+         preset, params_json, output_json, progress, outputs_json, downloaded_json, attempts, created_at, updated_at,
+         content_hash, engine_choice)
        VALUES (@id, @queue_id, @position, 'queued', @dedupe_key, @input_path, @input_kind, @input_size, @model_key,
-         @preset, @params_json, @output_json, 0, '[]', '[]', 0, @now, @now)`,
+         @preset, @params_json, @output_json, 0, '[]', '[]', 0, @now, @now, @content_hash, @engine_choice)`,
     );
     const maxPos = this.stmt('SELECT MAX(position) AS p FROM items WHERE queue_id = ?');
     const run = this.db.transaction((): AddResult[] => {
@@ -335,6 +346,8 @@ export class QueueStore {
         };
         if (n.preset !== undefined) item.preset = n.preset;
         if (n.dedupeKey !== undefined) item.dedupeKey = n.dedupeKey;
+        if (n.contentHash !== undefined) item.contentHash = n.contentHash;
+        if (n.engineChoice !== undefined && n.engineChoice !== 'cloud') item.engineChoice = n.engineChoice;
         insert.run({
           id: item.id,
           queue_id: item.queueId,
@@ -347,6 +360,8 @@ export class QueueStore {
           preset: n.preset ?? null,
           params_json: JSON.stringify(item.params),
           output_json: JSON.stringify(item.output),
+          content_hash: n.contentHash ?? null,
+          engine_choice: n.engineChoice ?? 'cloud',
           now,
         });
         results.push({ item, existed: false });
@@ -362,6 +377,13 @@ export class QueueStore {
   get(id: string): QueueItem | undefined {
     const row = this.stmt('SELECT * FROM items WHERE id = ?').get(id);
     return row === undefined ? undefined : rowToItem(row);
+  }
+
+  /** Finished items made from these exact bytes by this model: the provenance behind "already converted". */
+  findConverted(contentHash: string, modelKey: string): QueueItem[] {
+    return this.readRows(
+      this.stmt("SELECT * FROM items WHERE content_hash = ? AND model_key = ? AND state = 'done' ORDER BY finished_at DESC").all(contentHash, modelKey),
+    );
   }
 
   findByDedupeKey(key: string): QueueItem | undefined {

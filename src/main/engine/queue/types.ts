@@ -22,6 +22,10 @@ export const ACTIVE_STATES: readonly ItemState[] = ['uploading', 'submitted', 'p
 
 export type CollisionPolicy = 'keep-both' | 'overwrite' | 'skip';
 
+/** Where an item may be converted: Scenario, this machine, or Scenario unless offline. */
+export type EngineChoice = 'cloud' | 'local' | 'cloud-then-local';
+export type Engine = 'cloud' | 'local';
+
 export interface OutputSettings {
   /** Absolute folder the results go into; nothing is ever written outside it. */
   dir: string;
@@ -41,6 +45,10 @@ export interface NewItem {
   output: OutputSettings;
   /** Same key ⇒ same work: enqueueing it again returns the existing item instead of a new one. */
   dedupeKey?: string;
+  /** sha256 of the input's bytes when enqueued: provenance, and how "already converted" is known. */
+  contentHash?: string;
+  /** Default 'cloud'. */
+  engineChoice?: EngineChoice;
 }
 
 export interface QueueItem extends NewItem {
@@ -64,6 +72,8 @@ export interface QueueItem extends NewItem {
    * the move and the next write is recognised on restart (see output/writer.ts recoverCommit).
    */
   pendingCommit?: PendingCommit;
+  /** The engine that made the result (set when the item is done). */
+  engine?: Engine;
   attempts: number;
   createdAt: number;
   updatedAt: number;
@@ -78,7 +88,7 @@ export interface PendingCommit {
 
 /** Fields that may change after an item is created. */
 export type ItemPatch = Partial<
-  Pick<QueueItem, 'state' | 'resumeState' | 'assetId' | 'jobId' | 'progress' | 'error' | 'outputs' | 'downloadedAssetIds' | 'attempts' | 'pendingCommit' | 'finishedAt' | 'position' | 'params' | 'preset' | 'output'>
+  Pick<QueueItem, 'state' | 'resumeState' | 'assetId' | 'jobId' | 'progress' | 'error' | 'outputs' | 'downloadedAssetIds' | 'attempts' | 'pendingCommit' | 'finishedAt' | 'engine' | 'position' | 'params' | 'preset' | 'output'>
 >;
 
 export interface QueueCounts {
