@@ -98,6 +98,22 @@ describe('the handler table', () => {
     await waitFor(() => server.generates.length === generates + 1 && app.service.store.counts(queue.id).byState.done === 1, 20_000, 'redone');
   });
 
+  it('recognises a copy of a converted file by its content, wherever it was dropped from', async () => {
+    const queue = await makeQueue();
+    const original = join(dir.path, 'a.png');
+    const bytes = await flatImage('png');
+    await writeFile(original, bytes);
+    await call('items.addPaths', { queueId: queue.id, paths: [original] });
+    await waitFor(() => app.service.store.counts(queue.id).byState.done === 1, 20_000, 'done');
+    const copy = join(dir.path, 'copy of a.png');
+    await writeFile(copy, bytes);
+    const again = await call('items.addPaths', { queueId: queue.id, paths: [copy] });
+    expect(again).toMatchObject({ ok: true, value: { added: [], alreadyConverted: [{ path: copy, outputs: [join(dir.path, 'out', 'a.svg')] }] } });
+    const done = app.service.store.list({ queueId: queue.id })[0]!;
+    expect(done).toMatchObject({ engine: 'cloud', contentHash: expect.stringMatching(/^[0-9a-f]{64}$/), jobId: expect.stringMatching(/^job_/) });
+    expect(done.finishedAt).toBeGreaterThan(0);
+  });
+
   it('pauses and resumes a queue, cancels and retries items', async () => {
     const queue = await makeQueue();
     await call('queues.pause', { queueId: queue.id });
