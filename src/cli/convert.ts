@@ -7,6 +7,7 @@ import { validateTemplate } from '../main/engine/output/naming';
 import { QueueRunner } from '../main/engine/queue/runner';
 import { QueueStore } from '../main/engine/queue/store';
 import type { NewItem, QueueItem } from '../main/engine/queue/types';
+import type { ModelDescriptor, ModelParams } from '../main/engine/models/types';
 import { ScenarioClient } from '../main/engine/scenario/client';
 import { credentialsFromEnv, UsageError, type ConvertArgs } from './args';
 import { defaultStateDir } from './paths';
@@ -14,11 +15,11 @@ import { Reporter, type FinishedLine } from './report';
 
 export const CLI_QUEUE_ID = 'cli';
 
-function dedupeKey(parts: readonly unknown[]): string {
+export function dedupeKey(parts: readonly unknown[]): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }
 
-function lineFor(item: QueueItem): FinishedLine {
+export function lineFor(item: QueueItem): FinishedLine {
   return {
     input: item.inputPath,
     status: item.state === 'done' ? 'done' : item.state === 'canceled' ? 'canceled' : 'failed',
@@ -28,12 +29,11 @@ function lineFor(item: QueueItem): FinishedLine {
   };
 }
 
-/** `kiln convert`: resolves to the process exit code. */
-export async function runConvert(args: ConvertArgs, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const credentials = credentialsFromEnv(env);
+/** The model and validated parameters a convert/watch command asks for; bad usage throws UsageError. */
+export function resolveConversion(args: ConvertArgs): { model: ModelDescriptor; params: ModelParams } {
   const model = findModel(args.model);
   if (!model) throw new UsageError(`unknown model ${args.model}`);
-  let params;
+  let params: ModelParams;
   try {
     params = resolveParams(model, args.preset, parseParamAssignments(model, args.param));
   } catch (error) {
@@ -45,6 +45,14 @@ export async function runConvert(args: ConvertArgs, env: NodeJS.ProcessEnv = pro
   } catch (error) {
     throw new UsageError(`--name: ${(error as Error).message}`);
   }
+  if (args.engine !== 'cloud' && !model.local) throw new UsageError(`${model.displayName} has no local engine; use --engine cloud`);
+  return { model, params };
+}
+
+/** `kiln convert`: resolves to the process exit code. */
+export async function runConvert(args: ConvertArgs, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const credentials = credentialsFromEnv(env);
+  const { model, params } = resolveConversion(args);
 
   const reporter = new Reporter(args.json);
   const expanded = await expandInputs(args.inputs, model);
@@ -53,7 +61,6 @@ export async function runConvert(args: ConvertArgs, env: NodeJS.ProcessEnv = pro
     throw new UsageError(`nothing to convert: no file the ${model.displayName} model accepts was found`);
   }
 
-  if (args.engine !== 'cloud' && !model.local) throw new UsageError(`${model.displayName} has no local engine; use --engine cloud`);
   const hashes = await mapLimited(expanded.accepted, 8, (f) => hashFile(f.path));
   const store = QueueStore.open(args.state ?? defaultStateDir(env));
   const output = { dir: args.out, template: args.name, collision: args.onConflict };

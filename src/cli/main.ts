@@ -3,11 +3,14 @@ import { describeAllowed } from '../main/engine/models/params-schema';
 import { describeKinds } from '../main/engine/inputs/validate';
 import { CONVERT_USAGE, parseConvertArgs, UsageError } from './args';
 import { runConvert } from './convert';
+import { runWatch } from './watch';
 
 const USAGE = `Usage: kiln <command> [options]
 
 Commands:
   convert <files or folders...>   convert files with a Scenario model (kiln convert --help)
+  watch <folder>                  convert every file that appears in a folder, until interrupted
+                                  (same options as convert)
   models                          list the models, their inputs, presets and parameters
 
 Options:
@@ -52,6 +55,14 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     return runConvert(args);
+  }
+  if (command === 'watch') {
+    const args = parseConvertArgs(rest);
+    if (args === 'help') {
+      console.log(CONVERT_USAGE.replace('kiln convert <files or folders...>', 'kiln watch <folder>'));
+      return 0;
+    }
+    return runWatch(args);
   }
   throw new UsageError(`unknown command "${command}"`);
 }

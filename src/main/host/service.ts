@@ -13,11 +13,13 @@ import {
   type QueueConfig,
 } from '../../shared/contract';
 import { existsSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import { expandInputs } from '../engine/inputs/expand';
 import { hashFile, mapLimited } from '../engine/inputs/hash';
 import { MODELS, findModel, resolveParams, ParameterError } from '../engine/models/registry';
 import { validateTemplate } from '../engine/output/naming';
 import { QueueRunner } from '../engine/queue/runner';
+import { FolderWatcher } from '../engine/watch/folder-watcher';
 import { QueueStore } from '../engine/queue/store';
 import type { NewItem, QueueItem } from '../engine/queue/types';
 import { ScenarioClient } from '../engine/scenario/client';
@@ -88,6 +90,7 @@ export class KilnService extends EventEmitter<ServiceEvents> {
   private statsTimer: NodeJS.Timeout | undefined;
   private readonly dirtyQueues = new Set<string>();
   private hasCredentials = false;
+  private readonly watchers = new Map<string, { folder: string; watcher: FolderWatcher }>();
 
   private constructor(private readonly options: KilnServiceOptions) {
     super();
@@ -115,6 +118,7 @@ export class KilnService extends EventEmitter<ServiceEvents> {
     const service = new KilnService(options);
     await service.applyCredentials(await options.credentials.get().catch(() => undefined));
     await service.runner.start();
+    await service.syncWatchers();
     return service;
   }
 
@@ -139,8 +143,39 @@ export class KilnService extends EventEmitter<ServiceEvents> {
 
   async close(): Promise<void> {
     if (this.statsTimer) clearTimeout(this.statsTimer);
+    await Promise.all([...this.watchers.values()].map((w) => w.watcher.close()));
+    this.watchers.clear();
     await this.runner.stop();
     this.store.close();
+  }
+
+  /**
+   * One watcher per queue that watches a folder; started, moved or stopped to match the queue
+   * definitions. Files already in a folder are offered again after a restart and recognised as
+   * converted by their content, so each is enqueued once.
+   */
+  async syncWatchers(): Promise<void> {
+    const wanted = new Map(this.options.settings.queues.filter((q) => q.watchFolder).map((q) => [q.id, q]));
+    for (const [id, entry] of this.watchers) {
+      const queue = wanted.get(id);
+      if (!queue || queue.watchFolder !== entry.folder) {
+        await entry.watcher.close();
+        this.watchers.delete(id);
+      }
+    }
+    for (const [id, queue] of wanted) {
+      if (this.watchers.has(id) || !queue.watchFolder) continue;
+      const watcher = new FolderWatcher({
+        folder: queue.watchFolder,
+        ignoreFolders: [queue.outputDir],
+        onFile: (path) => {
+          void this.addPaths(id, [path]).catch((error: unknown) => console.warn(`[kiln] watch ${queue.name}: ${(error as Error).message}`));
+        },
+        onError: (error) => console.warn(`[kiln] watch ${queue.name}: ${error.message}`),
+      });
+      this.watchers.set(id, { folder: queue.watchFolder, watcher });
+      await watcher.start();
+    }
   }
 
   /** Network hint from the OS (Electron's online event). */
@@ -185,6 +220,9 @@ export class KilnService extends EventEmitter<ServiceEvents> {
     }
     if (!config.outputDir.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(config.outputDir)) {
       throw new CallFailure('invalid-input', 'the output folder must be an absolute path');
+    }
+    if (config.watchFolder !== undefined && !isAbsolute(config.watchFolder)) {
+      throw new CallFailure('invalid-input', 'the watched folder must be an absolute path');
     }
     return config;
   }
@@ -302,6 +340,7 @@ export class KilnService extends EventEmitter<ServiceEvents> {
         const config: QueueConfig = { id: randomUUID(), ...this.validateQueue(input) };
         settings.saveQueues([...settings.queues, config]);
         this.send('queues.changed', settings.queues);
+        await this.syncWatchers();
         return config;
       },
       'queues.update': async ({ id, patch }) => {
@@ -310,6 +349,7 @@ export class KilnService extends EventEmitter<ServiceEvents> {
         const next: QueueConfig = { id, ...this.validateQueue({ ...rest, ...patch }) };
         settings.saveQueues(settings.queues.map((q) => (q.id === id ? next : q)));
         this.send('queues.changed', settings.queues);
+        await this.syncWatchers();
         return next;
       },
       'queues.remove': async ({ id }) => {
@@ -318,6 +358,7 @@ export class KilnService extends EventEmitter<ServiceEvents> {
         this.store.remove(this.store.list({ queueId: id }).map((i) => i.id));
         settings.saveQueues(settings.queues.filter((q) => q.id !== id));
         this.send('queues.changed', settings.queues);
+        await this.syncWatchers();
         return null;
       },
       'queues.stats': async () =>

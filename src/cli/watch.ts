@@ -1,0 +1,88 @@
+import { basename, resolve } from 'node:path';
+import { expandInputs } from '../main/engine/inputs/expand';
+import { hashFile } from '../main/engine/inputs/hash';
+import { QueueRunner } from '../main/engine/queue/runner';
+import { QueueStore } from '../main/engine/queue/store';
+import { ScenarioClient } from '../main/engine/scenario/client';
+import { FolderWatcher } from '../main/engine/watch/folder-watcher';
+import { credentialsFromEnv, UsageError, type ConvertArgs } from './args';
+import { dedupeKey, lineFor, resolveConversion } from './convert';
+import { defaultStateDir } from './paths';
+import { Reporter } from './report';
+
+/**
+ * `kiln watch <folder>`: converts every file that appears in the folder (once it has finished
+ * being written), once, until interrupted. The queue is durable and named after the folder and
+ * settings, so a restart picks up where it stopped, including files added while it was not running.
+ */
+export async function runWatch(args: ConvertArgs, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  if (args.inputs.length !== 1) throw new UsageError('kiln watch takes exactly one folder');
+  const folder = resolve(args.inputs[0] as string);
+  const credentials = credentialsFromEnv(env);
+  const { model, params } = resolveConversion(args);
+  const output = { dir: args.out, template: args.name, collision: args.onConflict };
+  const queueId = `watch:${dedupeKey([folder, model.key, params, output, args.engine]).slice(0, 16)}`;
+  const store = QueueStore.open(args.state ?? defaultStateDir(env));
+  const reporter = new Reporter(args.json);
+  const runner = new QueueRunner({
+    store,
+    api: new ScenarioClient({ baseUrl: args.apiUrl, ...credentials }),
+    concurrency: args.concurrency,
+    accept: (item) => item.queueId === queueId,
+    jobTimeoutMs: args.jobTimeout * 60_000,
+  });
+  runner.on('item', (item) => {
+    if (item.state === 'done' || item.state === 'failed' || item.state === 'canceled') reporter.finished(lineFor(item));
+  });
+  runner.on('connectivity', ({ online, reason }) =>
+    reporter.notice(online ? 'kiln: network is back, resuming' : `kiln: offline — waiting for the network (${reason})`),
+  );
+  runner.on('auth-failed', (message) => reporter.notice(`kiln: ${message}`));
+
+  const enqueue = async (path: string) => {
+    const found = await expandInputs([path], model);
+    for (const r of found.rejected) {
+      reporter.finished({ input: r.path, status: 'failed', outputs: [], jobId: null, error: `${basename(r.path)}: ${r.reason}` });
+    }
+    for (const f of found.accepted) {
+      const contentHash = await hashFile(f.path);
+      store.addItems([
+        {
+          queueId,
+          inputPath: f.path,
+          inputKind: f.kind,
+          inputSize: f.size,
+          modelKey: model.key,
+          preset: args.preset,
+          params,
+          output,
+          contentHash,
+          engineChoice: args.engine,
+          // The same bytes at the same place are converted once, however often they are seen.
+          dedupeKey: dedupeKey([queueId, f.path, contentHash]),
+        },
+      ]);
+    }
+    runner.poke();
+  };
+
+  const watcher = new FolderWatcher({
+    folder,
+    ignoreFolders: [args.out],
+    onFile: (path) => void enqueue(path).catch((error: unknown) => reporter.notice(`kiln: ${(error as Error).message}`)),
+    onError: (error) => reporter.notice(`kiln: watching ${folder}: ${error.message}`),
+  });
+  await runner.start();
+  await watcher.start();
+  reporter.notice(`kiln: watching ${folder} → ${args.out} with ${model.displayName} (Ctrl+C to stop)`);
+
+  const code = await new Promise<number>((done) => {
+    process.once('SIGINT', () => done(0));
+    process.once('SIGTERM', () => done(0));
+  });
+  await watcher.close();
+  await runner.stop();
+  store.close();
+  reporter.close();
+  return code;
+}
