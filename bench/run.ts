@@ -2,7 +2,7 @@
 // Kiln's performance claims, measured side by side in one run against the fake Scenario server.
 // Prints one table and writes it, with every raw figure, to bench/results/latest.json.
 import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
@@ -15,10 +15,10 @@ import type { BenchContext, BenchSettings, Row, Section, SectionResult, Throughp
 import { startBenchServer, type BenchServer } from './server';
 import { renderTable } from './table';
 import { measureThroughput, throughput } from './throughput';
+import { ui } from './ui';
 
-// In the issue's order. Section 6 (UI scale, Chromium through the web host) joins this list as
-// `ui` once src/main/host/web-host.ts exists; it needs nothing from the others.
-const SECTIONS: readonly Section[] = [throughput, naive, requests, memory, queueScale];
+// In the issue's order; each section may use the shared server and throughput run, nothing else.
+const SECTIONS: readonly Section[] = [throughput, naive, requests, memory, queueScale, ui];
 const SECTION_KEYS = SECTIONS.map((s) => s.key);
 
 const USAGE = `usage: npm run bench -- [--quick] [--only ${SECTION_KEYS.join(',')}] [--server child|in-process]
@@ -70,7 +70,7 @@ function settingsFor(quick: boolean, serverMode: BenchSettings['serverMode']): B
     jobDurationMs: 200,
     concurrency: 8,
     throughputItems: quick ? 120 : 1000,
-    naiveSample: quick ? 6 : 40,
+    naiveSample: quick ? 12 : 40,
     naivePollMs: 1000,
     memoryBytes: quick ? 256 * 1024 * 1024 : 1024 * 1024 * 1024,
     memorySamples: quick ? 1 : 3,
@@ -78,6 +78,8 @@ function settingsFor(quick: boolean, serverMode: BenchSettings['serverMode']): B
     transitionReps: quick ? 600 : 6000,
     enqueueFiles: 5000,
     enqueueRuns: quick ? 1 : 3,
+    uiItems: 10_000,
+    uiScrollMs: quick ? 1500 : 4000,
   };
 }
 
@@ -118,6 +120,8 @@ async function main(): Promise<number> {
   const chosen = SECTIONS.filter((s) => flags.only.includes(s.key));
   const outcomes: Outcome[] = [];
   const t0 = performance.now();
+  // Other work on the machine skews every figure; the load before and after says how much.
+  const loadBefore = loadavg()[0] ?? 0;
   try {
     for (const section of chosen) {
       const s0 = performance.now();
@@ -134,6 +138,7 @@ async function main(): Promise<number> {
     await removeTempDirs();
   }
   const totalMs = performance.now() - t0;
+  const loadAfter = loadavg()[0] ?? 0;
 
   const rows = outcomes.flatMap(({ section, result, error }) => {
     const lines: Row[] = result?.rows ?? [{ metric: 'error', value: error ?? 'unknown', verdict: 'MISS' }];
@@ -142,7 +147,8 @@ async function main(): Promise<number> {
   const verdicts = outcomes.flatMap((o) => (o.result ? o.result.rows.flatMap((r) => (r.verdict ? [r.verdict] : [])) : ['ERROR']));
   const header =
     `Kiln bench${settings.quick ? ' (--quick)' : ''}: node ${process.version}, ${cpus().length} CPUs, ` +
-    `fake server in ${settings.serverMode === 'child' ? 'a child process' : 'the same process'}, ${(totalMs / 1000).toFixed(0)} s`;
+    `fake server in ${settings.serverMode === 'child' ? 'a child process' : 'the same process'}, ${(totalMs / 1000).toFixed(0)} s, ` +
+    `load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)}`;
   console.log(`\n${header}\n`);
   console.log(renderTable(['Section', 'Metric', 'Value', 'Target', 'Result'], rows));
   console.log('');
@@ -164,6 +170,7 @@ async function main(): Promise<number> {
         cpus: cpus().length,
         settings,
         totalMs,
+        loadAverage: { before: loadBefore, after: loadAfter },
         table: rows,
         sections: Object.fromEntries(
           outcomes.map((o) => [o.section.key, { title: o.section.title, ms: o.ms, ...(o.result ?? {}), ...(o.error ? { error: o.error } : {}) }]),

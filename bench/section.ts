@@ -44,6 +44,8 @@ export interface BenchSettings {
   transitionReps: number;
   enqueueFiles: number;
   enqueueRuns: number;
+  uiItems: number;
+  uiScrollMs: number;
 }
 
 export interface BenchContext {
