@@ -153,7 +153,11 @@ export const calls = {
 
   'queues.list': { input: none, output: z.array(queueConfigSchema) },
   'queues.create': { input: newQueueSchema.strict(), output: queueConfigSchema },
-  'queues.update': { input: z.object({ id, patch: newQueueSchema.partial().strict() }).strict(), output: queueConfigSchema },
+  /** A patch of the queue; `watchFolder: null` stops watching. */
+  'queues.update': {
+    input: z.object({ id, patch: newQueueSchema.partial().extend({ watchFolder: absolutePath.nullable().optional() }).strict() }).strict(),
+    output: queueConfigSchema,
+  },
   'queues.remove': { input: byId, output: z.null() },
   'queues.stats': { input: none, output: z.array(queueStatsSchema) },
   'queues.pause': { input: byQueue, output: z.null() },

@@ -114,6 +114,19 @@ describe('the handler table', () => {
     expect(done.finishedAt).toBeGreaterThan(0);
   });
 
+  it('watches a queue folder: new files are converted once; clearing the folder stops watching', async () => {
+    const inbox = join(dir.path, 'inbox');
+    await mkdir(inbox);
+    const queue = await makeQueue({ watchFolder: inbox });
+    await writeFile(join(inbox, 'w.png'), await flatImage('png'));
+    await waitFor(() => app.service.store.counts(queue.id).byState.done === 1, 20_000, 'the watched file to be converted');
+    await call('queues.update', { id: queue.id, patch: { watchFolder: null } });
+    await writeFile(join(inbox, 'after.png'), await flatImage('png', 20, 20));
+    await new Promise((r) => setTimeout(r, 1800));
+    expect(app.service.store.counts(queue.id).total).toBe(1);
+    expect(server.generates.filter((g) => g.inputName === 'w.png')).toHaveLength(1);
+  });
+
   it('pauses and resumes a queue, cancels and retries items', async () => {
     const queue = await makeQueue();
     await call('queues.pause', { queueId: queue.id });

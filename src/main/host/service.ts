@@ -346,7 +346,11 @@ export class KilnService extends EventEmitter<ServiceEvents> {
       'queues.update': async ({ id, patch }) => {
         const current = this.queue(id);
         const { id: _id, ...rest } = current;
-        const next: QueueConfig = { id, ...this.validateQueue({ ...rest, ...patch }) };
+        const { watchFolder, ...fields } = patch;
+        const merged: Omit<QueueConfig, 'id'> = { ...rest, ...fields };
+        if (watchFolder === null) delete merged.watchFolder;
+        else if (watchFolder !== undefined) merged.watchFolder = watchFolder;
+        const next: QueueConfig = { id, ...this.validateQueue(merged) };
         settings.saveQueues(settings.queues.map((q) => (q.id === id ? next : q)));
         this.send('queues.changed', settings.queues);
         await this.syncWatchers();

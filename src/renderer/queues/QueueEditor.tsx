@@ -44,6 +44,7 @@ export function QueueEditor({ models, queue, hostKind, defaultOutputDir, onSaved
   const [template, setTemplate] = useState(queue?.nameTemplate ?? DEFAULT_TEMPLATE);
   const [collision, setCollision] = useState<QueueConfig['collision']>(queue?.collision ?? 'keep-both');
   const [engine, setEngine] = useState<EngineChoice>(queue?.engine ?? 'cloud');
+  const [watchFolder, setWatchFolder] = useState(queue?.watchFolder ?? '');
   const [touched, setTouched] = useState<Record<string, boolean>>({});
   const [saving, setSaving] = useState(false);
   const [serverError, setServerError] = useState<string>();
@@ -58,6 +59,7 @@ export function QueueEditor({ models, queue, hostKind, defaultOutputDir, onSaved
     model: model ? undefined : 'Choose a model',
     outputDir: outputDir.trim() === '' ? 'Choose where the results go' : !isAbsolute(outputDir.trim()) ? 'Use a full path, like /Users/you/Art/svg' : undefined,
     template: templateError(template),
+    watchFolder: watchFolder.trim() !== '' && !isAbsolute(watchFolder.trim()) ? 'Use a full path, like /Users/you/Art/inbox' : undefined,
   };
   const invalid = Object.values(errors).some(Boolean) || Object.keys(paramErrors).length > 0;
   const shown = (field: string) => (touched[field] || queue ? errors[field] : undefined);
@@ -96,11 +98,14 @@ export function QueueEditor({ models, queue, hostKind, defaultOutputDir, onSaved
       engine: model.hasLocalEngine ? engine : 'cloud',
     };
     if (preset !== undefined) body.preset = preset;
-    if (queue?.watchFolder) body.watchFolder = queue.watchFolder;
+    const watched = watchFolder.trim();
+    if (watched) body.watchFolder = watched;
     setSaving(true);
     setServerError(undefined);
     try {
-      const saved = queue ? await api.call('queues.update', { id: queue.id, patch: body }) : await api.call('queues.create', body);
+      const saved = queue
+        ? await api.call('queues.update', { id: queue.id, patch: { ...body, watchFolder: watched || null } })
+        : await api.call('queues.create', body);
       onSaved(saved);
     } catch (err) {
       setServerError(errorMessage(err));
@@ -154,6 +159,15 @@ export function QueueEditor({ models, queue, hostKind, defaultOutputDir, onSaved
               {hostKind === 'electron' && <button type="button" onClick={chooseFolder}>Choose…</button>}
             </div>
             {shown('outputDir') && <p className="field-error" role="alert">{shown('outputDir')}</p>}
+          </div>
+
+          <div className="field">
+            <label htmlFor={`${uid}-watch`}>Watch folder <span className="muted">· optional</span></label>
+            <input id={`${uid}-watch`} value={watchFolder} placeholder="/Users/you/Art/inbox" spellCheck={false}
+              aria-invalid={shown('watchFolder') ? true : undefined} onChange={(e) => setWatchFolder(e.currentTarget.value)} {...field('watchFolder')} />
+            {shown('watchFolder')
+              ? <p className="field-error" role="alert">{shown('watchFolder')}</p>
+              : <p className="help">Files that appear here are added to this queue automatically, once each, as soon as they finish copying.</p>}
           </div>
 
           <div className="field">
