@@ -172,6 +172,8 @@ export const calls = {
     input: z.object({ queueId: id, paths: z.array(absolutePath).min(1).max(100_000), redo: z.boolean().optional() }).strict(),
     output: addResultSchema,
   },
+  /** Moves an item within its queue, before another (or to the end with null); works offline too. */
+  'items.reorder': { input: z.object({ id, beforeId: id.nullable() }).strict(), output: z.null() },
   'items.cancel': { input: byIds, output: z.null() },
   'items.retry': { input: byIds, output: z.null() },
   'items.remove': { input: byIds, output: z.null() },

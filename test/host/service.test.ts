@@ -127,6 +127,21 @@ describe('the handler table', () => {
     expect(server.generates.filter((g) => g.inputName === 'w.png')).toHaveLength(1);
   });
 
+  it('reorders waiting items within their queue', async () => {
+    const queue = await makeQueue();
+    await call('queues.pause', { queueId: queue.id });
+    for (const n of ['a', 'b', 'c']) await writeFile(join(dir.path, `${n}.png`), await flatImage('png', 20 + n.charCodeAt(0) % 7, 20));
+    await call('items.addPaths', { queueId: queue.id, paths: ['a', 'b', 'c'].map((n) => join(dir.path, `${n}.png`)) });
+    const names = () => app.service.store.list({ queueId: queue.id }).map((i) => i.inputPath.slice(-5));
+    expect(names()).toEqual(['a.png', 'b.png', 'c.png']);
+    const [a, , c] = app.service.store.list({ queueId: queue.id });
+    expect(await call('items.reorder', { id: c!.id, beforeId: a!.id })).toEqual({ ok: true, value: null });
+    expect(names()).toEqual(['c.png', 'a.png', 'b.png']);
+    await call('items.reorder', { id: c!.id, beforeId: null });
+    expect(names()).toEqual(['a.png', 'b.png', 'c.png']);
+    expect(await call('items.reorder', { id: 'nope', beforeId: null })).toMatchObject({ ok: false, error: { code: 'not-found' } });
+  });
+
   it('pauses and resumes a queue, cancels and retries items', async () => {
     const queue = await makeQueue();
     await call('queues.pause', { queueId: queue.id });

@@ -402,6 +402,15 @@ export class KilnService extends EventEmitter<ServiceEvents> {
 
       'items.list': async ({ queueId }) => this.store.list({ queueId }).map(itemView),
       'items.addPaths': async ({ queueId, paths, redo }) => this.addPaths(queueId, paths, redo),
+      'items.reorder': async ({ id, beforeId }) => {
+        const item = this.item(id);
+        if (beforeId !== null && this.item(beforeId).queueId !== item.queueId) {
+          throw new CallFailure('invalid-input', 'an item can only move within its own queue');
+        }
+        this.store.reorder(id, beforeId);
+        this.send('item', itemView(this.item(id)));
+        return null;
+      },
       'items.cancel': async ({ ids }) => {
         await Promise.all(ids.map((id) => this.runner.cancel(this.item(id).id)));
         return null;

@@ -39,6 +39,16 @@ export function ItemList({ items, electron, onPreview, initialRect }: Props) {
 
   const onKeyDown = (e: KeyboardEvent) => {
     if (!(e.target instanceof HTMLElement) || !e.target.matches('.item-row')) return;
+    // Alt+↑/↓ moves a waiting item up or down the queue (it will be sent in that order).
+    if (e.altKey && (e.key === 'ArrowUp' || e.key === 'ArrowDown')) {
+      const item = items[activeIndex];
+      const target = e.key === 'ArrowUp' ? activeIndex - 1 : activeIndex + 1;
+      if (!item || target < 0 || target >= items.length) return;
+      e.preventDefault();
+      const beforeId = e.key === 'ArrowUp' ? (items[target]?.id ?? null) : (items[target + 1]?.id ?? null);
+      void api.call('items.reorder', { id: item.id, beforeId }).then(() => moveTo(target), () => undefined);
+      return;
+    }
     const page = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 600) / ROW_HEIGHT) - 1);
     const keys: Record<string, number> = {
       ArrowDown: activeIndex + 1, ArrowUp: activeIndex - 1, PageDown: activeIndex + page, PageUp: activeIndex - page, Home: 0, End: items.length - 1,

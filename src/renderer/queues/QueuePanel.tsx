@@ -44,7 +44,7 @@ export function QueuePanel({ queue, model, stats, store, hostKind, onEdit, onPre
             : <ItemList key={queue.id} items={items} electron={hostKind === 'electron'} onPreview={onPreview} />}
           {items.length > 0 && (
             <footer className="queue-foot muted">
-              Drop files or folders anywhere on this queue to add them · ↑ ↓ move through items · Enter previews a finished one
+              Drop files or folders anywhere on this queue to add them · ↑ ↓ move through items · Alt+↑ ↓ reorders · Enter previews a finished one
             </footer>
           )}
         </section>
