@@ -12,8 +12,8 @@ import { startApp, waitFor } from '../support/web-app';
 const hasSecretService = Boolean(process.env['DBUS_SESSION_BUS_ADDRESS']);
 
 describe('the test environment', () => {
-  it.runIf(process.env['CI'])('has a Secret Service in CI, so the keychain tests below really run', () => {
-    expect(hasSecretService).toBe(true);
+  it('has a Secret Service in CI (scripts/test.sh starts one), so the keychain tests below really run there', () => {
+    expect(hasSecretService || !process.env['CI']).toBe(true);
   });
 });
 

@@ -42,7 +42,8 @@ describe('state machine', () => {
     expect(canTransition('queued', 'submitted')).toBe(false);
     expect(canTransition('queued', 'done')).toBe(false);
     expect(canTransition('uploading', 'downloading')).toBe(false);
-    expect(canTransition('processing', 'done')).toBe(false);
+    expect(canTransition('uploading', 'done')).toBe(false);
+    expect(canTransition('submitted', 'done')).toBe(false);
     expect(canTransition('done', 'failed')).toBe(false);
     expect(canTransition('done', 'downloading')).toBe(false);
     expect(canTransition('failed', 'done')).toBe(false);
@@ -50,6 +51,11 @@ describe('state machine', () => {
     expect(canTransition('queued', 'queued')).toBe(false);
     expect(canTransition('done', 'done')).toBe(false);
     expect(canTransition('failed', 'waiting-for-network')).toBe(false);
+  });
+
+  it('lets a local conversion go straight from queued to processing to done', () => {
+    expect(canTransition('queued', 'processing')).toBe(true);
+    expect(canTransition('processing', 'done')).toBe(true);
   });
 
   it('is a table over every state', () => {

@@ -172,7 +172,7 @@ describe('updates and transitions', () => {
     const [a] = store.addItems([newItem()]);
     expect(() => store.transition(a!.id, 'done')).toThrow(IllegalTransitionError);
     expect(() => store.transition(a!.id, 'done')).toThrow(/from queued to done/);
-    expect(() => store.update(a!.id, { state: 'processing' })).toThrow(/from queued to processing/);
+    expect(() => store.update(a!.id, { state: 'downloading' })).toThrow(/from queued to downloading/);
     expect(store.get(a!.id)).toEqual(a);
     expect(() => store.transition('missing', 'uploading')).toThrow(ItemNotFoundError);
   });

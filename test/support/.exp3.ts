@@ -1,0 +1,16 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startFakeScenario } from '../fake-scenario/index';
+import { runCli } from './cli';
+import { tempDir } from './files';
+import { plainPng } from './bad-files';
+const server = await startFakeScenario({ jobDurationMs: 150 });
+const dir = await tempDir('exp-');
+const src = join(dir.path, 'in'); await mkdir(src);
+for (let i = 0; i < 200; i++) await writeFile(join(src, `t${i}.png`), plainPng(4 + (i % 20), 4 + Math.floor(i / 20)));
+let t = Date.now();
+const args = ['convert', src, '--model', 'vtracer', '--out', join(dir.path, 'o'), '--api-url', server.url, '--state', join(dir.path, 's'), '--json', '--concurrency', '8'];
+await runCli(args); console.log('full', Date.now() - t, server.counts);
+t = Date.now(); await runCli(args); console.log('noop rerun', Date.now() - t);
+t = Date.now(); await runCli(['--version']); console.log('version', Date.now() - t);
+await server.close(); await dir.remove();
