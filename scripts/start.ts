@@ -50,7 +50,7 @@ if (electron) {
 }
 
 console.log('Building the interface…');
-if ((await run(process.execPath, [viteBin, 'build', '--config', 'src/renderer/vite.config.ts', '--logLevel', 'warn'])) !== 0) process.exit(1);
+if ((await run(process.execPath, [viteBin, 'build', '--config', 'src/renderer/vite.config.ts', '--logLevel', 'error'])) !== 0) process.exit(1);
 const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
 const app = await launchWebApp({
   stateDir: flags.state ? resolve(flags.state) : defaultStateDir(),
