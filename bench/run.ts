@@ -63,14 +63,14 @@ function parseFlags(): z.infer<typeof flagsSchema> {
 }
 
 function settingsFor(quick: boolean, serverMode: BenchSettings['serverMode']): BenchSettings {
-  // Quick keeps every check but shrinks the samples: ~20 s instead of a few minutes.
+  // Quick keeps every check but shrinks the samples: under a minute instead of a few minutes.
   return {
     quick,
     serverMode,
     jobDurationMs: 200,
     concurrency: 8,
     throughputItems: quick ? 120 : 1000,
-    naiveSample: quick ? 12 : 40,
+    naiveSample: quick ? 8 : 40,
     naivePollMs: 1000,
     memoryBytes: quick ? 256 * 1024 * 1024 : 1024 * 1024 * 1024,
     memorySamples: quick ? 1 : 3,
@@ -78,8 +78,8 @@ function settingsFor(quick: boolean, serverMode: BenchSettings['serverMode']): B
     transitionReps: quick ? 600 : 6000,
     enqueueFiles: 5000,
     enqueueRuns: quick ? 1 : 3,
-    uiItems: 10_000,
-    uiScrollMs: quick ? 1500 : 4000,
+    uiItems: quick ? 2000 : 10_000,
+    uiScrollMs: quick ? 1000 : 4000,
   };
 }
 

@@ -44,7 +44,7 @@ export const throughput: Section = {
         ...(t.serverStats
           ? [
               `fake server process: event loop busy ${(t.serverStats.eventLoopUtilization * 100).toFixed(0)}%, ${fmtMs(t.serverStats.cpuMs / t.kiln.items)} CPU per item` +
-                ` (both processes share ${cpus().length} CPUs: ${fmtRatio((t.kiln.cpuMsPerItem + t.serverStats.cpuMs / t.kiln.items) / ((t.idealMs / t.kiln.items) * cpus().length))} of the CPU the ideal pace leaves)`,
+                `; at the ideal pace client + server would need ${((100 * (t.kiln.cpuMsPerItem + t.serverStats.cpuMs / t.kiln.items)) / ((t.idealMs / t.kiln.items) * cpus().length)).toFixed(0)}% of the machine's ${cpus().length} CPUs`,
             ]
           : []),
         ...(t.kiln.errors.length ? [`errors: ${t.kiln.errors.join(' | ')}`] : []),
