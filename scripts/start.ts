@@ -37,7 +37,7 @@ function electronBinary(): string | undefined {
 
 function run(command: string, args: string[]): Promise<number> {
   return new Promise((done) => {
-    const child = spawn(command, args, { cwd: root, stdio: 'inherit' });
+    const child = spawn(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
     child.on('exit', (code) => done(code ?? 1));
   });
 }

@@ -99,13 +99,15 @@ export async function runConvert(args: ConvertArgs, env: NodeJS.ProcessEnv = pro
   const reported = new Set<string>();
   let done = 0;
   const total = items.length + expanded.rejected.length;
+  // Last known state of each item, kept from the runner's events: counting must not re-read the
+  // whole batch from the store on every change.
+  const states = new Map<string, QueueItem['state']>(items.map((i) => [i.id, i.state]));
   const tally = () => {
     let active = 0;
     let waiting = 0;
-    for (const id of ours) {
-      const s = store.get(id)?.state;
+    for (const s of states.values()) {
       if (s === 'waiting-for-network') waiting++;
-      else if (s && s !== 'queued' && s !== 'done' && s !== 'failed' && s !== 'canceled') active++;
+      else if (s !== 'queued' && s !== 'done' && s !== 'failed' && s !== 'canceled') active++;
     }
     return { total, done, failed, active, waiting };
   };
@@ -127,6 +129,7 @@ export async function runConvert(args: ConvertArgs, env: NodeJS.ProcessEnv = pro
 
   runner.on('item', (item) => {
     if (!ours.has(item.id)) return;
+    states.set(item.id, item.state);
     if (item.state === 'done' || item.state === 'failed' || item.state === 'canceled') onFinal(item);
     else reporter.progress(tally(), `${item.state} ${basename(item.inputPath)}`);
   });

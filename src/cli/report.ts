@@ -25,6 +25,7 @@ interface Tally {
 export class Reporter {
   private barVisible = false;
   private status = '';
+  private lastDraw = 0;
 
   constructor(
     private readonly json: boolean,
@@ -62,6 +63,11 @@ export class Reporter {
   progress(tally: Tally, status?: string): void {
     if (status !== undefined) this.status = status;
     if (!this.live) return;
+    // A terminal cannot show more than a few updates a second; drawing every event only costs CPU.
+    const now = Date.now();
+    const finishedAll = tally.done + tally.failed === tally.total;
+    if (!finishedAll && now - this.lastDraw < 80) return;
+    this.lastDraw = now;
     const width = 24;
     const finished = tally.done + tally.failed;
     const filled = tally.total === 0 ? width : Math.round((finished / tally.total) * width);

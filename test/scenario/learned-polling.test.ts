@@ -6,7 +6,7 @@ const VTRACER = 'model_visioncortex-vtracer';
 
 describe('duration estimates', () => {
   it('shade a job seen done after a long wait, trust one found by a short overdue poll, and average', () => {
-    const d = new DurationEstimates(0.5, 0.8);
+    const d = new DurationEstimates(0.5, 0.8, 0.9);
     expect(d.get('m')).toBeUndefined();
     d.record('m', 1000, true);
     expect(d.get('m')).toBe(800);
@@ -14,6 +14,9 @@ describe('duration estimates', () => {
     expect(d.get('m')).toBe(700);
     d.record('m', Number.NaN, false);
     expect(d.get('m')).toBe(700);
+    // Anchored by a precise observation, late ones are shaded only slightly.
+    d.record('m', 1000, true);
+    expect(d.get('m')).toBe(800);
   });
 });
 

@@ -21,7 +21,11 @@ export function launchChromium(): Promise<Browser> {
 
 /** Builds the renderer the web host serves, exactly as `npm start` does. */
 export async function buildRenderer(): Promise<void> {
-  await promisify(execFile)(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'src/renderer/vite.config.ts', '--logLevel', 'error'], { cwd: ROOT });
+  await promisify(execFile)(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'src/renderer/vite.config.ts', '--logLevel', 'error', '--mode', 'production'], {
+    cwd: ROOT,
+    // Vitest sets NODE_ENV=test, which would give React's development build.
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
 }
 
 export async function screenshotPath(name: string): Promise<string> {

@@ -72,6 +72,8 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
   private readonly pausedQueues = new Set<string>();
   private readonly connectivity: Connectivity;
   private localPool: LocalEnginePool | undefined;
+  /** In-flight items not being worked on (left by a previous run, retried, back from offline). */
+  private readonly resumable = new Set<string>();
   private started = false;
   private stopped = false;
   private authBlocked = false;
@@ -196,6 +198,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     if (!item || (item.state !== 'failed' && item.state !== 'canceled')) return;
     const to: ItemState = item.jobId ? 'submitted' : 'queued';
     this.save(itemId, to, { error: undefined, finishedAt: undefined, attempts: item.attempts + 1 });
+    if (to === 'submitted') this.resumable.add(itemId);
     this.pump();
   }
 
@@ -222,6 +225,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
   private async recover(): Promise<void> {
     const leftovers = this.store.list({ states: [...IN_FLIGHT] }).filter((i) => this.accept(i));
     for (const item of leftovers) {
+      if (item.state !== 'uploading') this.resumable.add(item.id);
       if (item.state === 'uploading') {
         // The upload is redone; an assetId already stored is reused, so nothing is paid twice.
         this.save(item.id, 'queued');
@@ -254,7 +258,8 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     this.emit('connectivity', { online: true, reason: '' });
     for (const item of this.store.list({ states: ['waiting-for-network'] })) {
       if (!this.accept(item)) continue;
-      this.save(item.id, resumePoint(item.resumeState ?? 'queued'), { resumeState: undefined });
+      const back = this.save(item.id, resumePoint(item.resumeState ?? 'queued'), { resumeState: undefined });
+      if (back.state !== 'queued') this.resumable.add(back.id);
     }
     this.pump();
   }
@@ -276,18 +281,34 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
   private pickNext(): QueueItem | undefined {
     const free = (i: QueueItem) => !this.running.has(i.id) && !this.pausedQueues.has(i.queueId) && this.accept(i);
     // Offline, or with the key refused, only work this machine can do on its own goes ahead.
-    if (!this.connectivity.online || this.authBlocked) {
-      return this.store.nextRunnable(this.concurrency + this.running.size + 64).find((i) => {
-        const model = this.lookupModel(i.modelKey);
-        return free(i) && model !== undefined && this.shouldRunLocally(i, model);
-      });
+    const usable = !this.connectivity.online || this.authBlocked
+      ? (i: QueueItem) => {
+          const model = this.lookupModel(i.modelKey);
+          return free(i) && model !== undefined && this.shouldRunLocally(i, model);
+        }
+      : free;
+    if (this.connectivity.online && !this.authBlocked) {
+      // Work already paid for (submitted jobs, downloads) goes before new uploads.
+      for (const id of this.resumable) {
+        const item = this.store.get(id);
+        if (!item || !IN_FLIGHT.includes(item.state) || item.state === 'uploading') {
+          this.resumable.delete(id);
+          continue;
+        }
+        if (free(item)) {
+          this.resumable.delete(id);
+          return item;
+        }
+      }
     }
-    // Work already paid for (submitted jobs, downloads) goes before new uploads.
-    const resumable = this.store.list({ states: ['submitted', 'processing', 'downloading'], limit: this.concurrency * 4 + this.running.size });
-    const inFlight = resumable.find(free);
-    if (inFlight) return inFlight;
-    const queued = this.store.nextRunnable(this.concurrency + this.running.size + 64);
-    return queued.find(free);
+    // Queued items are never running (an item leaves 'queued' as it starts), so a small page
+    // usually holds the next one; only paused or filtered queues make it look further.
+    for (const page of [8, 256, 100_000]) {
+      const queued = this.store.nextRunnable(page);
+      const next = queued.find(usable);
+      if (next || queued.length < page) return next;
+    }
+    return undefined;
   }
 
   private launch(item: QueueItem): void {
@@ -479,7 +500,10 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     }
     if (isScenarioError(error) && error.kind === 'auth') {
       if (item.state === 'uploading') this.save(itemId, 'queued', { error: error.message });
-      else this.save(itemId, undefined, { error: error.message });
+      else {
+        this.save(itemId, undefined, { error: error.message });
+        this.resumable.add(itemId);
+      }
       if (!this.authBlocked) {
         this.authBlocked = true;
         this.emit('auth-failed', error.message);

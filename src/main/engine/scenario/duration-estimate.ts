@@ -9,10 +9,15 @@
  */
 export class DurationEstimates {
   private readonly estimates = new Map<string, number>();
+  /** Keys for which a precise observation was seen: the estimate is near the truth already. */
+  private readonly anchored = new Set<string>();
 
   constructor(
     private readonly weight = 0.5,
+    /** Shade for a late observation while the estimate is still coming down from a first guess. */
     private readonly imprecisionShade = 0.7,
+    /** Shade once anchored: just enough to keep probing slightly earlier. */
+    private readonly anchoredShade = 0.9,
   ) {}
 
   get(key: string): number | undefined {
@@ -22,7 +27,9 @@ export class DurationEstimates {
   /** A job of this kind was seen finished `observedMs` after it was submitted; `late` if after a long wait. */
   record(key: string, observedMs: number, late: boolean): void {
     if (!(observedMs > 0) || !Number.isFinite(observedMs)) return;
-    const sample = late ? observedMs * this.imprecisionShade : observedMs;
+    if (!late) this.anchored.add(key);
+    const shade = this.anchored.has(key) ? this.anchoredShade : this.imprecisionShade;
+    const sample = late ? observedMs * shade : observedMs;
     const previous = this.estimates.get(key);
     this.estimates.set(key, previous === undefined ? sample : previous + this.weight * (sample - previous));
   }
