@@ -70,7 +70,7 @@ export function glbFromJson(json: unknown, options: { version?: number; declared
   const jsonHeader = Buffer.alloc(8);
   jsonHeader.writeUInt32LE(text.length, 0);
   jsonHeader.write('JSON', 4, 'latin1');
-  const chunks = [jsonHeader, text];
+  const chunks: Buffer[] = [jsonHeader, text];
   if (options.bin) {
     const binHeader = Buffer.alloc(8);
     binHeader.writeUInt32LE(options.bin.length, 0);

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { KILN_BIN, type CliResult } from './cli';
+import { KILN_BIN, type CliResult, type CliRun } from './cli';
 
 /** The unprivileged user a permission check runs as when the tests run as root. */
 export const NOBODY = { uid: 65534, gid: 65534 } as const;
@@ -12,13 +12,12 @@ export function canDropPrivileges(): boolean {
 }
 
 /**
- * Runs the real CLI as NOBODY when the tests run as root (root reads every file whatever its mode,
- * so a permission check must drop privileges to mean anything), or as the current user otherwise.
+ * Starts the real CLI through a wrapper command (`setpriv …`, `nsenter …`) that ends by running
+ * its arguments; with an empty wrapper, directly. Same result shape as startCli.
  */
-export function runCliUnprivileged(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  const command = isRoot ? 'setpriv' : process.execPath;
-  const prefix = isRoot ? ['--reuid', String(NOBODY.uid), '--regid', String(NOBODY.gid), '--clear-groups', '--', process.execPath] : [];
-  const child = spawn(command, [...prefix, KILN_BIN, ...args], {
+export function startCliVia(wrapper: readonly string[], args: string[], env: NodeJS.ProcessEnv = {}): CliRun {
+  const [command, ...prefix] = wrapper.length ? [...wrapper, process.execPath] : [process.execPath];
+  const child = spawn(command as string, [...prefix, KILN_BIN, ...args], {
     env: { ...process.env, SCENARIO_SDK_API_KEY: 'test-key', SCENARIO_SDK_API_SECRET: 'test-secret', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -26,7 +25,7 @@ export function runCliUnprivileged(args: string[], env: NodeJS.ProcessEnv = {}):
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve, reject) => {
+  const result = new Promise<CliResult>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code, signal) => {
       const lines = stdout
@@ -36,4 +35,14 @@ export function runCliUnprivileged(args: string[], env: NodeJS.ProcessEnv = {}):
       resolve({ code, signal, stdout, stderr, lines });
     });
   });
+  return { child, result };
+}
+
+/**
+ * Runs the real CLI as NOBODY when the tests run as root (root reads every file whatever its mode,
+ * so a permission check must drop privileges to mean anything), or as the current user otherwise.
+ */
+export function runCliUnprivileged(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  const wrapper = isRoot ? ['setpriv', '--reuid', String(NOBODY.uid), '--regid', String(NOBODY.gid), '--clear-groups', '--'] : [];
+  return startCliVia(wrapper, args, env).result;
 }
