@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readdir, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { WebApp } from '../../src/main/host/launch-web';
+import { startFakeScenario, type FakeScenario } from '../fake-scenario/index';
+import { flatImage, tempDir } from '../support/files';
+import { startApp, waitFor } from '../support/web-app';
+
+/*
+ * The web host serves the engine to a browser on 127.0.0.1. Another site open in the same browser
+ * (or DNS rebinding) must not drive it or read files through it, and the file routes serve only an
+ * item's own input and outputs.
+ */
+
+let server: FakeScenario;
+let dir: { path: string; remove: () => Promise<void> };
+let app: WebApp;
+let queueId: string;
+let doneItemId: string;
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** A raw HTTP request: unlike fetch, it may send any Host and Origin and an un-normalised path. */
+function raw(path: string, options: { method?: string; host?: string; origin?: string; body?: Buffer | string } = {}): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { host: options.host ?? `127.0.0.1:${app.host.port}` };
+    if (options.origin) headers['origin'] = options.origin;
+    if (options.body !== undefined) headers['content-length'] = String(Buffer.byteLength(options.body));
+    const req = request({ host: '127.0.0.1', port: app.host.port, path, method: options.method ?? 'GET', headers }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString('latin1')));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+/** Opens /ws with the given Origin; resolves 'open' or 'refused'. */
+function openSocket(origin: string, host?: string): Promise<'open' | 'refused'> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${app.host.port}/ws`, { origin, headers: host ? { host } : {} });
+    ws.on('open', () => {
+      ws.close();
+      resolve('open');
+    });
+    ws.on('error', () => resolve('refused'));
+  });
+}
+
+beforeAll(async () => {
+  server = await startFakeScenario({ jobDurationMs: 150 });
+  dir = await tempDir('kiln-webhost-');
+  app = await startApp(server, join(dir.path, 'state'));
+  const created = await app.service.handle('queues.create', {
+    name: 'Web', modelKey: 'vtracer', params: {}, outputDir: join(dir.path, 'out'), nameTemplate: '{name}.{ext}', collision: 'keep-both', engine: 'cloud',
+  });
+  if (!created.ok) throw new Error(created.error.message);
+  queueId = (created.value as { id: string }).id;
+  await writeFile(join(dir.path, 'art.png'), await flatImage('png'));
+  const added = await app.service.handle('items.addPaths', { queueId, paths: [join(dir.path, 'art.png')] });
+  if (!added.ok) throw new Error(added.error.message);
+  doneItemId = (added.value as { added: Array<{ id: string }> }).added[0]?.id ?? '';
+  await waitFor(() => app.service.store.get(doneItemId)?.state === 'done', 30_000, 'the item to be converted');
+}, 60_000);
+
+afterAll(async () => {
+  await app?.close();
+  await server?.close();
+  await dir?.remove();
+});
+
+describe('only the Kiln page on this host may talk to the web host', () => {
+  it('a request from the page itself (right Host, own Origin) is served', async () => {
+    const answer = await raw(`/files/${doneItemId}/output`, { origin: `http://127.0.0.1:${app.host.port}` });
+    expect(answer.status).toBe(200);
+  });
+  it('a foreign Origin is refused with 403, on pages, files and uploads', async () => {
+    for (const path of ['/', `/files/${doneItemId}/output`]) {
+      expect((await raw(path, { origin: 'https://evil.example' })).status).toBe(403);
+    }
+    const upload = await raw(`/api/upload?queueId=${queueId}&batch=${randomUUID()}&path=x.png`, { method: 'POST', origin: 'https://evil.example', body: 'x' });
+    expect(upload.status).toBe(403);
+  });
+  it('a foreign Host header (DNS rebinding) is refused with 403', async () => {
+    expect((await raw(`/files/${doneItemId}/output`, { host: `evil.example:${app.host.port}` })).status).toBe(403);
+    expect((await raw('/', { host: 'evil.example' })).status).toBe(403);
+  });
+  it('the WebSocket opens for the page\'s own origin and is destroyed for a foreign Origin or Host', async () => {
+    expect(await openSocket(`http://127.0.0.1:${app.host.port}`)).toBe('open');
+    expect(await openSocket('https://evil.example')).toBe('refused');
+    expect(await openSocket('null')).toBe('refused');
+    expect(await openSocket(`http://127.0.0.1:${app.host.port}`, `evil.example:${app.host.port}`)).toBe('refused');
+  });
+});
+
+describe('file routes serve an item\'s own input and outputs, nothing else', () => {
+  it('an unknown item, an unknown kind of file or an output index out of range → 404 or 400', async () => {
+    expect((await raw('/files/no-such-item/input')).status).toBe(404);
+    expect((await raw(`/files/${doneItemId}/output/1`)).status).toBe(404);
+    expect((await raw(`/files/${doneItemId}/secrets`)).status).toBe(400);
+  });
+  it.each([
+    '/files/../../etc/passwd',
+    '/files/..%2F..%2F..%2Fetc%2Fpasswd/input',
+    '/files/%2e%2e/%2e%2e/etc/passwd',
+    '/%2e%2e/%2e%2e/%2e%2e/etc/passwd',
+    '/..%2f..%2f..%2fetc%2fpasswd',
+    '/../../../../etc/passwd',
+  ])('%s is not served', async (path) => {
+    const answer = await raw(path);
+    expect(answer.status).toBeGreaterThanOrEqual(400);
+    expect(answer.body).not.toContain('root:');
+  });
+  it('a served SVG result is sandboxed by its Content-Security-Policy and never sniffed', async () => {
+    const answer = await raw(`/files/${doneItemId}/output`);
+    expect(answer.status).toBe(200);
+    expect(answer.headers['content-type']).toBe('image/svg+xml');
+    expect(String(answer.headers['content-security-policy'])).toMatch(/(^|;\s*)sandbox(;|$)/);
+    expect(String(answer.headers['content-security-policy'])).toMatch(/default-src 'none'/);
+    expect(answer.headers['x-content-type-options']).toBe('nosniff');
+    expect(answer.body).toMatch(/<svg[\s>]/);
+  });
+});
+
+describe('uploads land in the host\'s inbox, never elsewhere', () => {
+  const inbox = () => join(dir.path, 'state', 'inbox');
+  it.each(['../escape.png', '../../escape.png', 'a/../../escape.png', '..\\..\\escape.png', 'ok/..', '..'])('a relative path with ".." (%s) is refused with 400', async (path) => {
+    const answer = await raw(`/api/upload?queueId=${queueId}&batch=${randomUUID()}&path=${encodeURIComponent(path)}`, { method: 'POST', body: 'bytes' });
+    expect(answer.status).toBe(400);
+    expect(existsSync(join(dir.path, 'state', 'escape.png'))).toBe(false);
+    expect(existsSync(join(dir.path, 'escape.png'))).toBe(false);
+  });
+  it('an absolute path never writes at that absolute place: refused, or kept inside the inbox', async () => {
+    const target = join(dir.path, 'absolute-target.png');
+    const batch = randomUUID();
+    const answer = await raw(`/api/upload?queueId=${queueId}&batch=${batch}&path=${encodeURIComponent(target)}`, { method: 'POST', body: 'bytes' });
+    expect([200, 400]).toContain(answer.status);
+    expect(existsSync(target)).toBe(false);
+    if (answer.status === 200) expect(existsSync(join(inbox(), batch, target))).toBe(true);
+  });
+  it('a batch that is not a UUID (a path) is refused', async () => {
+    const answer = await raw(`/api/upload?queueId=${queueId}&batch=${encodeURIComponent('../../x')}&path=a.png`, { method: 'POST', body: 'bytes' });
+    expect(answer.status).toBe(400);
+    expect(await readdir(dir.path)).not.toContain('x');
+  });
+});
