@@ -22,7 +22,8 @@ Options:
   --name TEMPLATE       output file name: {name} {ext} {model} {preset} {index} {date} (default "{name}.{ext}")
   --on-conflict MODE    keep-both (default: "name (1).svg"), overwrite or skip
   --engine WHERE        cloud (default), local (this machine, offline) or cloud-then-local
-  --concurrency N       items in flight at once (default 4)
+  --concurrency N       jobs running at Scenario at once (default 4); uploads and
+                        downloads of other items overlap with them
   --api-url URL         Scenario API base URL (default ${DEFAULT_API_URL})
   --state DIR           where the durable queue lives (default: the app's data folder)
   --job-timeout MIN     give up on a job after MIN minutes (default 30)

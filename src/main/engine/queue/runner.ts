@@ -27,7 +27,7 @@ export interface RunnerEvents {
 export interface QueueRunnerOptions {
   store: QueueStore;
   api: ScenarioApi;
-  /** Items in flight at once (default 4). */
+  /** Jobs running at once at Scenario, or local conversions (default 4); transfers overlap with them. */
   concurrency?: number;
   /** Restrict the runner to some items (the CLI runs only its own batch). */
   accept?: (item: QueueItem) => boolean;
@@ -72,6 +72,13 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
   private readonly pausedQueues = new Set<string>();
   private readonly connectivity: Connectivity;
   private localPool: LocalEnginePool | undefined;
+  /**
+   * Jobs running at Scenario (or local conversions) now. The concurrency limit applies to these;
+   * uploads of the next items and downloads of finished ones overlap with them, so a slot is
+   * never idle while files move.
+   */
+  private jobsInFlight = 0;
+  private readonly slotWaiters = new Set<() => void>();
   /** In-flight items not being worked on (left by a previous run, retried, back from offline). */
   private readonly resumable = new Set<string>();
   private started = false;
@@ -268,7 +275,8 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     if (!this.started || this.stopped || this.pumping) return;
     this.pumping = true;
     try {
-      while (this.running.size < this.concurrency) {
+      // Twice the job slots: one set of items holds the slots, the other uploads or downloads.
+      while (this.running.size < this.concurrency * 2) {
         const next = this.pickNext();
         if (!next) break;
         this.launch(next);
@@ -323,6 +331,32 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
       });
   }
 
+  private async acquireJobSlot(signal: AbortSignal): Promise<void> {
+    while (this.jobsInFlight >= this.concurrency) {
+      await new Promise<void>((resolve, reject) => {
+        const wake = () => {
+          signal.removeEventListener('abort', onAbort);
+          this.slotWaiters.delete(wake);
+          resolve();
+        };
+        const onAbort = () => {
+          this.slotWaiters.delete(wake);
+          reject(new ScenarioError('canceled', 'stopped'));
+        };
+        if (signal.aborted) return onAbort();
+        this.slotWaiters.add(wake);
+        signal.addEventListener('abort', onAbort, { once: true });
+      });
+    }
+    this.jobsInFlight++;
+  }
+
+  private releaseJobSlot(): void {
+    this.jobsInFlight--;
+    const [next] = this.slotWaiters;
+    next?.();
+  }
+
   private checkRunning(run: Running): void {
     if (run.controller.signal.aborted) throw new ScenarioError('canceled', 'stopped');
   }
@@ -333,65 +367,78 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     if (!model) throw new ParameterError(`unknown model "${start.modelKey}"`);
     let item = start;
     let submittedAt: number | undefined;
+    let holdsSlot = false;
 
     if (item.state === 'queued' && this.shouldRunLocally(item, model)) {
       await this.processLocally(item, model, run);
       return;
     }
-
-    if (item.state === 'queued') {
-      item = this.save(item.id, 'uploading', { error: undefined, progress: 0 });
-      const checked = await checkInput(item.inputPath, model);
-      this.checkRunning(run);
-      let assetId = item.assetId;
-      if (!assetId) {
-        const prepared = await prepareUpload(item.inputPath, checked.kind);
-        try {
-          assetId = await this.api.upload({ path: prepared.path, name: prepared.name, kind: prepared.kind, route: model.input.upload, signal });
-        } finally {
-          await prepared.cleanup();
-        }
-        this.checkRunning(run);
-        item = this.save(item.id, undefined, { assetId });
-      }
-      const result = await this.api.generate(model.modelId, model.buildRequest(item.params, assetId), signal);
-      if (signal.aborted && run.reason === 'cancel') {
-        // Canceled while the job was being created: record it and cancel it remotely too.
-        this.save(item.id, undefined, { jobId: result.jobId });
-        await this.cancelRemote(result.jobId);
-        return;
-      }
-      item = this.save(item.id, 'submitted', { jobId: result.jobId, progress: 0 });
-      submittedAt = Date.now();
-    }
-
     let assetIds: string[] | undefined;
-    if (item.state === 'submitted' || item.state === 'processing') {
-      const jobId = item.jobId;
-      if (!jobId) throw new Error(`item ${item.id} is ${item.state} without a jobId`);
-      const deadline = AbortSignal.timeout(this.jobTimeoutMs);
-      let job;
-      try {
-        job = await this.api.waitForJob(jobId, {
-          signal: AbortSignal.any([signal, deadline]),
-          durationKey: model.modelId,
-          submittedAt,
-          onUpdate: (snapshot) => {
-            if (signal.aborted) return;
-            const progress = snapshot.progress ?? item.progress;
-            if (item.state !== 'processing' || progress !== item.progress) {
-              item = this.save(item.id, 'processing', { progress });
-            }
-          },
-        });
-      } catch (error) {
-        if (!deadline.aborted || signal.aborted) throw error;
-        await this.cancelRemote(jobId);
-        throw new JobFailedError(jobId, 'canceled', `no result after ${formatDuration(this.jobTimeoutMs)}, so Kiln canceled the job`);
+    try {
+      if (item.state === 'queued') {
+        item = this.save(item.id, 'uploading', { error: undefined, progress: 0 });
+        const checked = await checkInput(item.inputPath, model);
+        this.checkRunning(run);
+        let assetId = item.assetId;
+        if (!assetId) {
+          const prepared = await prepareUpload(item.inputPath, checked.kind);
+          try {
+            assetId = await this.api.upload({ path: prepared.path, name: prepared.name, kind: prepared.kind, route: model.input.upload, signal });
+          } finally {
+            await prepared.cleanup();
+          }
+          this.checkRunning(run);
+          item = this.save(item.id, undefined, { assetId });
+        }
+        await this.acquireJobSlot(signal);
+        holdsSlot = true;
+        const result = await this.api.generate(model.modelId, model.buildRequest(item.params, assetId), signal);
+        if (signal.aborted && run.reason === 'cancel') {
+          // Canceled while the job was being created: record it and cancel it remotely too.
+          this.save(item.id, undefined, { jobId: result.jobId });
+          await this.cancelRemote(result.jobId);
+          return;
+        }
+        item = this.save(item.id, 'submitted', { jobId: result.jobId, progress: 0 });
+        submittedAt = Date.now();
       }
-      this.checkRunning(run);
-      assetIds = job.assetIds;
-      item = this.save(item.id, 'downloading', { progress: 1 });
+
+      if (item.state === 'submitted' || item.state === 'processing') {
+        const jobId = item.jobId;
+        if (!jobId) throw new Error(`item ${item.id} is ${item.state} without a jobId`);
+        if (!holdsSlot) {
+          // A job already running at Scenario takes its slot at once: it is there whether we wait or not.
+          this.jobsInFlight++;
+          holdsSlot = true;
+        }
+        const deadline = AbortSignal.timeout(this.jobTimeoutMs);
+        let job;
+        try {
+          job = await this.api.waitForJob(jobId, {
+            signal: AbortSignal.any([signal, deadline]),
+            durationKey: model.modelId,
+            submittedAt,
+            onUpdate: (snapshot) => {
+              if (signal.aborted) return;
+              const progress = snapshot.progress ?? item.progress;
+              if (item.state !== 'processing' || progress !== item.progress) {
+                item = this.save(item.id, 'processing', { progress });
+              }
+            },
+          });
+        } catch (error) {
+          if (!deadline.aborted || signal.aborted) throw error;
+          await this.cancelRemote(jobId);
+          throw new JobFailedError(jobId, 'canceled', `no result after ${formatDuration(this.jobTimeoutMs)}, so Kiln canceled the job`);
+        }
+        this.releaseJobSlot();
+        holdsSlot = false;
+        this.checkRunning(run);
+        assetIds = job.assetIds;
+        item = this.save(item.id, 'downloading', { progress: 1 });
+      }
+    } finally {
+      if (holdsSlot) this.releaseJobSlot();
     }
 
     if (item.state === 'downloading') {
@@ -422,7 +469,12 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     this.checkRunning(run);
     this.localPool ??= new LocalEnginePool({ size: this.concurrency });
     const tempPath = await tempPathFor(item.output.dir, item.id);
-    await this.localPool.run({ engine, inputPath: item.inputPath, outputPath: tempPath, params: item.params }, signal);
+    await this.acquireJobSlot(signal);
+    try {
+      await this.localPool.run({ engine, inputPath: item.inputPath, outputPath: tempPath, params: item.params }, signal);
+    } finally {
+      this.releaseJobSlot();
+    }
     this.checkRunning(run);
     const fileName = renderName(item.output.template, {
       name: item.inputPath,
