@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, symlink, truncate, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENT_DEFAULTS } from '../../src/main/engine/scenario/client';
 import { startFakeScenario, type FakeScenario, type RouteName } from '../fake-scenario/index';
 import { glbFromJson, gltfWithExternalBuffer, plainPng, pngClaiming, withBadIdatCrc } from '../support/bad-files';
 import { runCli, type CliResult } from '../support/cli';
@@ -26,6 +25,7 @@ const FBX_BYTES = Buffer.concat([Buffer.from('Kaydara FBX Binary  \0'), Buffer.a
 let root: { path: string; remove: () => Promise<void> };
 const servers: FakeScenario[] = [];
 let proxy: RewritingProxy;
+const proxies: RewritingProxy[] = [];
 
 async function server(options: Parameters<typeof startFakeScenario>[0] = {}): Promise<FakeScenario> {
   const s = await startFakeScenario({ jobDurationMs: 150, ...options });
@@ -49,10 +49,8 @@ function atRequest(s: FakeScenario, route: RouteName, n: number, action: () => v
 let images: { src: string; explicit: string; out: string; result: CliResult; fake: FakeScenario };
 // Batch B: models through Tripo Retopology.
 let models: { src: string; out: string; result: CliResult; fake: FakeScenario };
-// Batches C: a fault of Scenario's that hits the first item only; the second is fine.
-let notJson: { dir: string; result: CliResult };
-let neverFinishes: { dir: string; result: CliResult };
-let htmlDownload: { dir: string; result: CliResult };
+// Batch C: Scenario misbehaving for three items of a batch (each in its own way), not the others.
+let misbehaving: { dir: string; result: CliResult; fake: FakeScenario };
 // Batch D: a file this user may not read (run unprivileged).
 let unreadable: { dir: string; result: CliResult };
 // Batch F: a naming template that tries to climb out of the output folder.
@@ -162,36 +160,53 @@ async function modelBatch(): Promise<typeof models> {
   return { src, out, result, fake };
 }
 
-/** Two images, converted one at a time: `a-victim.png` meets the fault, `b-after.png` does not. */
-async function twoImageBatch(name: string, fake: FakeScenario, extra: string[] = []): Promise<{ dir: string; result: CliResult }> {
-  const dir = join(root.path, name);
+const PORTAL_HTML = '<!DOCTYPE html><html><head><title>Sign in to network</title></head><body>Accept the terms</body></html>';
+
+/**
+ * Scenario (through a proxy) misbehaves for one item each: `victim-not-json.png`'s upload is
+ * answered by a captive portal's HTML page, every time; `victim-never.png`'s job never finishes;
+ * `victim-html.png`'s result URL serves an HTML page. The fault follows the item, not the order,
+ * because the runner overlaps uploads, jobs and downloads of different items.
+ */
+async function misbehavingBatch(): Promise<typeof misbehaving> {
+  const fake = await server();
+  const dir = join(root.path, 'misbehaving');
   await mkdir(join(dir, 'in'), { recursive: true });
-  await writeFile(join(dir, 'in', 'a-victim.png'), await flatImage('png', 40, 40));
-  await writeFile(join(dir, 'in', 'b-after.png'), await flatImage('png', 41, 41));
-  const result = await runCli(['convert', join(dir, 'in'), '--model', 'vtracer', '--out', join(dir, 'out'), '--api-url', fake.url, '--state', join(dir, 'state'), '--json', '--concurrency', '1', ...extra]);
-  return { dir, result };
-}
-
-async function notJsonBatch(): Promise<typeof notJson> {
-  // A captive portal answers every API call with a 200 HTML page until the client has given up on
-  // the first item's upload (the first try and every retry); the next upload goes through.
-  const fake = await server({ faults: { nonJsonRate: 1 } });
-  atRequest(fake, 'asset-create', CLIENT_DEFAULTS.retries + 2, () => fake.setFaults({ nonJsonRate: 0 }));
-  return twoImageBatch('not-json', fake);
-}
-
-async function neverFinishesBatch(): Promise<typeof neverFinishes> {
-  // The first job never ends; jobs created after it has been polled are normal.
-  const fake = await server({ faults: { neverFinishJobs: true } });
-  atRequest(fake, 'job-get', 1, () => fake.setFaults({ neverFinishJobs: false }));
-  return twoImageBatch('never-finishes', fake, ['--job-timeout', '0.02']);
-}
-
-async function htmlDownloadBatch(): Promise<typeof htmlDownload> {
-  // The CDN serves an HTML page for every download until the second item's job is created.
-  const fake = await server({ faults: { htmlDownloads: true } });
-  atRequest(fake, 'generate', 2, () => fake.setFaults({ htmlDownloads: false }));
-  return twoImageBatch('html-download', fake);
+  const names = ['good-a.png', 'victim-not-json.png', 'victim-never.png', 'victim-html.png', 'good-b.png'];
+  for (const [i, n] of names.entries()) await writeFile(join(dir, 'in', n), await flatImage('png', 40 + i, 40));
+  const assetOf = new Map<string, string>(); // input name → uploaded asset id
+  const neverJobs = new Set<string>();
+  const htmlJobs = new Set<string>();
+  const htmlAssets = new Set<string>();
+  const portal = { status: 200, contentType: 'text/html; charset=utf-8', body: PORTAL_HTML };
+  const misbehaviour = await startRewritingProxy(fake.url, {
+    intercept(req) {
+      if (req.method === 'POST' && req.path === '/v1/assets' && req.body.includes('"victim-not-json.png"')) return portal;
+      if (req.path.startsWith('/portal/')) return portal;
+      return undefined;
+    },
+    rewrite(req, body, origin) {
+      const b = body as { asset?: { id?: string; name?: string; url?: string }; job?: { jobId?: string; status?: string; progress?: number; metadata?: { assetIds?: string[] } } };
+      if (req.method === 'POST' && req.path === '/v1/assets' && b.asset?.id) {
+        const name = /"name":"([^"]+)"/.exec(req.body.toString('utf8'))?.[1];
+        if (name) assetOf.set(name, b.asset.id);
+      }
+      if (req.method === 'POST' && req.path.startsWith('/v1/generate/') && b.job?.jobId) {
+        const body = req.body.toString('utf8');
+        if (body.includes(`"${assetOf.get('victim-never.png')}"`)) neverJobs.add(b.job.jobId);
+        if (body.includes(`"${assetOf.get('victim-html.png')}"`)) htmlJobs.add(b.job.jobId);
+      }
+      if (req.method === 'GET' && b.job?.jobId && neverJobs.has(b.job.jobId) && b.job.status !== 'canceled') {
+        Object.assign(b.job, { status: 'in-progress', progress: 0.5, metadata: { ...b.job.metadata, assetIds: [] } });
+      }
+      if (req.method === 'GET' && b.job?.jobId && htmlJobs.has(b.job.jobId)) for (const id of b.job.metadata?.assetIds ?? []) htmlAssets.add(id);
+      if (req.method === 'GET' && b.asset?.id && htmlAssets.has(b.asset.id)) b.asset.url = `${origin}/portal/${b.asset.id}`;
+      return body;
+    },
+  });
+  proxies.push(misbehaviour);
+  const result = await runCli(['convert', join(dir, 'in'), '--model', 'vtracer', '--out', join(dir, 'out'), '--api-url', misbehaviour.url, '--state', join(dir, 'state'), '--json', '--job-timeout', '0.05']);
+  return { dir, result, fake };
 }
 
 async function unreadableBatch(): Promise<typeof unreadable> {
@@ -253,12 +268,10 @@ async function usageBatch(): Promise<typeof usage> {
 
 beforeAll(async () => {
   root = await tempDir('kiln-bad-inputs-');
-  [images, models, notJson, neverFinishes, htmlDownload, unreadable, climbing, usage] = await Promise.all([
+  [images, models, misbehaving, unreadable, climbing, usage] = await Promise.all([
     imageBatch(),
     modelBatch(),
-    notJsonBatch(),
-    neverFinishesBatch(),
-    htmlDownloadBatch(),
+    misbehavingBatch(),
     unreadableBatch(),
     climbingBatch(),
     usageBatch(),
@@ -267,6 +280,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await proxy?.close();
+  await Promise.all(proxies.map((p) => p.close()));
   await Promise.all(servers.map((s) => s.close()));
   await root?.remove();
 });
@@ -393,29 +407,29 @@ describe('bad models in a Tripo Retopology batch: each fails on its own, the res
   });
 });
 
-describe('Scenario misbehaving for one item: that item fails clearly, the next one is converted', () => {
-  const victim = (b: { dir: string; result: CliResult }) => line(b.result, join(b.dir, 'in', 'a-victim.png'));
-  const after = (b: { dir: string; result: CliResult }) => line(b.result, join(b.dir, 'in', 'b-after.png'));
+describe('Scenario misbehaving for one item: that item fails clearly, the others are converted', () => {
+  const get = (name: string) => line(misbehaving.result, join(misbehaving.dir, 'in', name));
 
+  it('the items Scenario treated well are converted, and the batch exits 1', () => {
+    expect(get('good-a.png')).toMatchObject({ status: 'done', outputs: [join(misbehaving.dir, 'out', 'good-a.svg')] });
+    expect(get('good-b.png')).toMatchObject({ status: 'done', outputs: [join(misbehaving.dir, 'out', 'good-b.svg')] });
+    expect(misbehaving.result.code).toBe(1);
+  });
   it('kind 47 — an API answer that is not JSON (a captive portal), retries exhausted', () => {
-    expect(victim(notJson)).toMatchObject({ status: 'failed', jobId: null });
-    expect(victim(notJson)?.['error']).toMatch(/^Scenario answered POST \/assets with something that is not JSON \(HTTP 200, text\/html.*\): "<!DOCTYPE html>/);
-    expect(after(notJson)).toMatchObject({ status: 'done', outputs: [join(notJson.dir, 'out', 'b-after.svg')] });
+    expect(get('victim-not-json.png')).toMatchObject({ status: 'failed', jobId: null });
+    expect(get('victim-not-json.png')?.['error']).toMatch(/^Scenario answered POST \/assets with something that is not JSON \(HTTP 200, text\/html.*\): "<!DOCTYPE html>/);
   });
   it('kind 48 — a job that never finishes: canceled after --job-timeout, saying so', () => {
-    expect(victim(neverFinishes)?.['status']).toBe('failed');
-    expect(victim(neverFinishes)?.['error']).toMatch(/^Scenario job job_\w+ was canceled: no result after 1 s, so Kiln canceled the job$/);
-    expect(after(neverFinishes)).toMatchObject({ status: 'done' });
+    expect(get('victim-never.png')?.['status']).toBe('failed');
+    expect(get('victim-never.png')?.['error']).toMatch(/^Scenario job job_\w+ was canceled: no result after 3 s, so Kiln canceled the job$/);
   });
   it('kind 49 — an asset URL that serves an HTML page instead of the SVG', () => {
-    expect(victim(htmlDownload)?.['status']).toBe('failed');
-    expect(victim(htmlDownload)?.['error']).toMatch(/^Could not download asset asset_\w+: the download URL served text\/html instead of image\/svg\+xml \(asked for a fresh URL 3 times\)$/);
-    expect(after(htmlDownload)).toMatchObject({ status: 'done' });
+    expect(get('victim-html.png')?.['status']).toBe('failed');
+    expect(get('victim-html.png')?.['error']).toMatch(/^Could not download asset asset_\w+: the download URL served text\/html instead of image\/svg\+xml \(asked for a fresh URL 3 times\)$/);
   });
-  it('none of those left a partial file in the output folder', async () => {
-    expect(await readdir(join(notJson.dir, 'out'))).toEqual(['b-after.svg']);
-    expect(await readdir(join(neverFinishes.dir, 'out'))).toEqual(['b-after.svg']);
-    expect(await readdir(join(htmlDownload.dir, 'out'))).toEqual(['b-after.svg']);
+  it('each item was generated once at most, and the failed ones left no partial file in the output folder', async () => {
+    expect(tally(misbehaving.fake.generates.map((g) => g.inputName ?? '?'))).toEqual({ 'good-a.png': 1, 'good-b.png': 1, 'victim-never.png': 1, 'victim-html.png': 1 });
+    expect((await readdir(join(misbehaving.dir, 'out'))).sort()).toEqual(['good-a.svg', 'good-b.svg']);
   });
 });
 
