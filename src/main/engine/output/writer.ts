@@ -73,15 +73,21 @@ async function firstMissing(abs: string): Promise<string> {
  */
 export async function tempPathFor(dir: string, itemId: string): Promise<string> {
   const abs = resolve(dir);
-  await ensureOutputDir(abs);
   // The id goes into a file name, so keep it to characters that are safe everywhere.
   const safeId = itemId.replace(/[^A-Za-z0-9_-]/g, '_');
   const path = join(abs, `${TEMP_PREFIX}${safeId}-${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
   try {
-    const handle = await open(path, 'wx');
-    await handle.close();
-  } catch (err) {
-    throw toOutputError(err, { dir: abs, file: path });
+    await (await open(path, 'wx')).close();
+  } catch (first) {
+    // Usually the folder exists and the first try is all it takes; otherwise make the folder
+    // (which names the real problem: a file in the way, a read-only disk) and try once more.
+    if (!isErrno(first, 'ENOENT') && !isErrno(first, 'ENOTDIR')) throw toOutputError(first, { dir: abs, file: path });
+    await ensureOutputDir(abs);
+    try {
+      await (await open(path, 'wx')).close();
+    } catch (err) {
+      throw toOutputError(err, { dir: abs, file: path });
+    }
   }
   return path;
 }

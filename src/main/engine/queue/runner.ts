@@ -442,6 +442,11 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     }
 
     if (item.state === 'downloading') {
+      // A retry after a failed move into place: settle that move before downloading anything.
+      if (item.pendingCommit) {
+        await this.recoverDownload(item);
+        item = this.store.get(item.id) ?? item;
+      }
       if (!assetIds) {
         if (!item.jobId) throw new Error(`item ${item.id} is downloading without a jobId`);
         assetIds = (await this.api.getJob(item.jobId, signal)).assetIds;
@@ -563,6 +568,9 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
       return;
     }
     if (item.state === 'done' || item.state === 'failed' || item.state === 'canceled') return;
+    // A half-written temporary file is of no use to anyone; one whose move into place was under
+    // way is kept for the retry to settle (see recoverDownload).
+    if (!item.pendingCommit) void sweepTemps(item.output.dir, item.id).catch(() => undefined);
     this.save(itemId, 'failed', {
       error: describeFailure(error),
       finishedAt: Date.now(),
