@@ -1,10 +1,11 @@
-import { existsSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { DB_FILE_NAME } from '../../src/main/engine/queue/store';
 import { createRng } from '../fake-scenario/faults';
 import type { FakeScenario, RouteName } from '../fake-scenario/index';
-import { startCli, type CliResult } from './cli';
+import { startCli, type CliResult, type CliRun } from './cli';
 import type { KillPlan } from './crash';
 
 /**
@@ -42,6 +43,8 @@ export function everyJobRecorded(server: FakeScenario, stateDir: string, dbFile 
         if (!existsSync(path)) return server.generates.length === 0;
         db = new Database(path, { readonly: true, fileMustExist: true });
       }
+      // A generate the server is still handling will create a job the client may never hear of.
+      if (server.counts.generate !== server.generates.length) return false;
       const recorded = new Set((db.prepare('SELECT job_id FROM items WHERE job_id IS NOT NULL').all() as Array<{ job_id: string }>).map((r) => r.job_id));
       return server.generates.every((g) => recorded.has(g.jobId));
     },
@@ -49,11 +52,36 @@ export function everyJobRecorded(server: FakeScenario, stateDir: string, dbFile 
   };
 }
 
+function stateOf(pid: number): string | undefined {
+  try {
+    return /^\d+ \(.*\) (\S)/.exec(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Like runWithKills (crash.ts), and with the same rule: a kill happens at or after the planned
- * request, at the first request of that route where `safeToKill()` holds (by default: no generate
- * answer is still on its way to the client, `jobsAwaitingFirstPoll() === 0`; see crash.ts).
- * Reports every step, then runs once more to completion.
+ * Kills `child` with SIGKILL only if `safe()` holds while it cannot act: it is frozen first
+ * (SIGSTOP), the requests it had already written are given time to reach the server, and only then
+ * is `safe()` asked. A plain check-then-kill leaves a gap in which the process can still send a
+ * generate whose job it will never hear of. Thaws the child (SIGCONT) when it is not safe.
+ */
+async function killIfSafe(child: ChildProcess, safe: () => boolean): Promise<boolean> {
+  const pid = child.pid;
+  if (pid === undefined || !safe() || !child.kill('SIGSTOP')) return false;
+  for (let i = 0; i < 200 && stateOf(pid) !== 'T' && stateOf(pid) !== undefined; i++) await new Promise((r) => setTimeout(r, 1));
+  await new Promise((r) => setTimeout(r, 15));
+  if (safe()) return child.kill('SIGKILL');
+  child.kill('SIGCONT');
+  return false;
+}
+
+/**
+ * Like runWithKills (crash.ts), and with the same rule: the planned request arms the kill, which
+ * happens then or at the first moment after it when `safeToKill()` holds (by default: no generate
+ * answer is still on its way to the client, `jobsAwaitingFirstPoll() === 0`; see crash.ts) —
+ * tried at every request the server receives and every 2 ms, and decided while the process is
+ * frozen (see killIfSafe). Reports every step, then runs once more to completion.
  */
 export async function runWithKillSteps(
   server: FakeScenario,
@@ -63,31 +91,36 @@ export async function runWithKillSteps(
 ): Promise<{ steps: KillStep[]; final: CliResult }> {
   const env = options.env ?? {};
   const safeToKill = options.safeToKill ?? (() => server.jobsAwaitingFirstPoll() === 0);
-  let trigger: (() => void) | undefined;
-  let target: KillPlan | undefined;
-  let seen = 0;
+  let current: { run: CliRun; plan: KillPlan; seen: number; armed: boolean; trying: boolean; killed: boolean } | undefined;
+  const attempt = () => {
+    const c = current;
+    if (!c || !c.armed || c.trying || c.killed) return;
+    c.trying = true;
+    void killIfSafe(c.run.child, safeToKill).then((killed) => {
+      c.killed ||= killed;
+      c.trying = false;
+    });
+  };
   server.on('request', (route) => {
-    if (!target || route !== target.route) return;
-    seen++;
-    if (seen >= target.after && safeToKill()) trigger?.();
+    if (current && route === current.plan.route && ++current.seen >= current.plan.after) current.armed = true;
+    attempt();
   });
+  const ticker = setInterval(attempt, 2);
   const steps: KillStep[] = [];
-  for (const step of plan) {
-    const run = startCli(args, env);
-    let killed = false;
-    seen = 0;
-    target = step;
-    trigger = () => {
-      target = undefined;
-      killed = run.child.kill('SIGKILL');
-    };
-    const result = await run.result;
-    target = undefined;
-    trigger = undefined;
-    if (result.signal !== 'SIGKILL' && result.code !== 0 && result.code !== 1) {
-      throw new Error(`run ended unexpectedly (${result.code}): ${result.stderr}`);
+  try {
+    for (const step of plan) {
+      const run = startCli(args, env);
+      const c = { run, plan: step, seen: 0, armed: false, trying: false, killed: false };
+      current = c;
+      const result = await run.result;
+      current = undefined;
+      if (result.signal !== 'SIGKILL' && result.code !== 0 && result.code !== 1) {
+        throw new Error(`run ended unexpectedly (${result.signal ?? result.code}): ${result.stderr}`);
+      }
+      steps.push({ plan: step, killed: c.killed && result.signal === 'SIGKILL', result });
     }
-    steps.push({ plan: step, killed: killed && result.signal === 'SIGKILL', result });
+  } finally {
+    clearInterval(ticker);
   }
   const final = await startCli(args, env).result;
   return { steps, final };
