@@ -4,6 +4,7 @@ import { expandInputs } from '../main/engine/inputs/expand';
 import { hashFile, mapLimited } from '../main/engine/inputs/hash';
 import { findModel, parseParamAssignments, resolveParams, ParameterError } from '../main/engine/models/registry';
 import { validateTemplate } from '../main/engine/output/naming';
+import { ensureOutputDir } from '../main/engine/output/writer';
 import { QueueRunner } from '../main/engine/queue/runner';
 import { QueueStore } from '../main/engine/queue/store';
 import type { NewItem, QueueItem } from '../main/engine/queue/types';
@@ -49,6 +50,15 @@ export function resolveConversion(args: ConvertArgs): { model: ModelDescriptor; 
   return { model, params };
 }
 
+/** The output folder must be usable before anything is paid for: made if missing, refused if a file. */
+export async function prepareOutputFolder(dir: string): Promise<void> {
+  try {
+    await ensureOutputDir(dir);
+  } catch (error) {
+    throw new UsageError(`--out: ${(error as Error).message}`);
+  }
+}
+
 /** `kiln convert`: resolves to the process exit code. */
 export async function runConvert(args: ConvertArgs, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const credentials = credentialsFromEnv(env);
@@ -61,6 +71,7 @@ export async function runConvert(args: ConvertArgs, env: NodeJS.ProcessEnv = pro
     throw new UsageError(`nothing to convert: no file the ${model.displayName} model accepts was found`);
   }
 
+  await prepareOutputFolder(args.out);
   const hashes = await mapLimited(expanded.accepted, 8, (f) => hashFile(f.path));
   const store = QueueStore.open(args.state ?? defaultStateDir(env));
   const output = { dir: args.out, template: args.name, collision: args.onConflict };

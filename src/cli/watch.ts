@@ -6,7 +6,7 @@ import { QueueStore } from '../main/engine/queue/store';
 import { ScenarioClient } from '../main/engine/scenario/client';
 import { FolderWatcher } from '../main/engine/watch/folder-watcher';
 import { credentialsFromEnv, UsageError, type ConvertArgs } from './args';
-import { dedupeKey, lineFor, resolveConversion } from './convert';
+import { dedupeKey, lineFor, prepareOutputFolder, resolveConversion } from './convert';
 import { defaultStateDir } from './paths';
 import { Reporter } from './report';
 
@@ -20,6 +20,7 @@ export async function runWatch(args: ConvertArgs, env: NodeJS.ProcessEnv = proce
   const folder = resolve(args.inputs[0] as string);
   const credentials = credentialsFromEnv(env);
   const { model, params } = resolveConversion(args);
+  await prepareOutputFolder(args.out);
   const output = { dir: args.out, template: args.name, collision: args.onConflict };
   const queueId = `watch:${dedupeKey([folder, model.key, params, output, args.engine]).slice(0, 16)}`;
   const store = QueueStore.open(args.state ?? defaultStateDir(env));

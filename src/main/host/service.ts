@@ -12,7 +12,7 @@ import {
   type EventPayload,
   type QueueConfig,
 } from '../../shared/contract';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { expandInputs } from '../engine/inputs/expand';
 import { hashFile, mapLimited } from '../engine/inputs/hash';
@@ -221,6 +221,8 @@ export class KilnService extends EventEmitter<ServiceEvents> {
     if (!config.outputDir.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(config.outputDir)) {
       throw new CallFailure('invalid-input', 'the output folder must be an absolute path');
     }
+    const existing = statSync(config.outputDir, { throwIfNoEntry: false });
+    if (existing && !existing.isDirectory()) throw new CallFailure('invalid-input', `the output folder ${config.outputDir} is a file, not a folder`);
     if (config.watchFolder !== undefined && !isAbsolute(config.watchFolder)) {
       throw new CallFailure('invalid-input', 'the watched folder must be an absolute path');
     }

@@ -58,8 +58,9 @@ async function checkImage(path: string): Promise<void> {
     throw new InputError(`the image is ${meta.width}×${meta.height} pixels; at most ${MAX_IMAGE_PIXELS / 1e6} megapixels are accepted`);
   }
   try {
-    // A full decode at a small size catches truncated and corrupt data that the header hides.
-    await sharp(path, { failOn: 'truncated', limitInputPixels: MAX_IMAGE_PIXELS }).resize(32, 32, { fit: 'inside' }).raw().toBuffer();
+    // A full decode at a small size catches truncated and corrupt data (bad CRCs included) that the
+    // header hides, before a job is paid for.
+    await sharp(path, { failOn: 'error', limitInputPixels: MAX_IMAGE_PIXELS }).resize(32, 32, { fit: 'inside' }).raw().toBuffer();
   } catch (error) {
     throw new InputError(`the image data is damaged or truncated (${(error as Error).message})`);
   }

@@ -234,7 +234,9 @@ async function placeExclusive(temp: string, target: string): Promise<void> {
     }
     return;
   }
-  await unlink(temp);
+  // The output is in place once the link exists; failing to remove the temp name (the folder just
+  // went read-only, say) must not report a finished result as failed. Startup sweeps it later.
+  await unlink(temp).catch(() => undefined);
 }
 
 async function lstatOrUndefined(path: string): Promise<Stats | undefined> {

@@ -377,6 +377,8 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     try {
       if (item.state === 'queued') {
         item = this.save(item.id, 'uploading', { error: undefined, progress: 0 });
+        // Everything that can fail here fails before anything is paid for: the result's name, the input.
+        this.outputName(item, model, new Date());
         const checked = await checkInput(item.inputPath, model);
         this.checkRunning(run);
         let assetId = item.assetId;
@@ -458,6 +460,17 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     }
   }
 
+  private outputName(item: QueueItem, model: ModelDescriptor, date: Date, index?: number): string {
+    return renderName(item.output.template, {
+      name: item.inputPath,
+      ext: model.output.extension,
+      model: model.key,
+      preset: item.preset ?? '',
+      index,
+      date,
+    });
+  }
+
   /** Local when the queue says so, or when it allows it and Scenario cannot be reached right now. */
   private shouldRunLocally(item: QueueItem, model: ModelDescriptor): boolean {
     const choice = item.engineChoice ?? 'cloud';
@@ -470,6 +483,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     const engine = model.local?.workerModule;
     if (!engine || !isLocalEngineName(engine)) throw new ParameterError(`${model.displayName} has no local engine; choose the cloud for this queue`);
     let item = this.save(start.id, 'processing', { error: undefined, progress: 0 });
+    const fileName = this.outputName(item, model, new Date());
     await checkInput(item.inputPath, model);
     this.checkRunning(run);
     this.localPool ??= new LocalEnginePool({ size: this.concurrency });
@@ -481,13 +495,6 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
       this.releaseJobSlot();
     }
     this.checkRunning(run);
-    const fileName = renderName(item.output.template, {
-      name: item.inputPath,
-      ext: model.output.extension,
-      model: model.key,
-      preset: item.preset ?? '',
-      date: new Date(),
-    });
     item = this.save(item.id, undefined, { pendingCommit: { assetId: 'local', tempPath, fileName } });
     const result = await commitOutput(tempPath, { dir: item.output.dir, fileName, collision: item.output.collision });
     this.save(item.id, 'done', {
@@ -515,14 +522,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
         onProgress: (receivedBytes, totalBytes) => this.emit('transfer', { itemId: item.id, receivedBytes, totalBytes }),
       });
       this.checkRunning(run);
-      const fileName = renderName(item.output.template, {
-        name: item.inputPath,
-        ext: model.output.extension,
-        model: model.key,
-        preset: item.preset ?? '',
-        index: assetIds.length > 1 ? index + 1 : undefined,
-        date,
-      });
+      const fileName = this.outputName(item, model, date, assetIds.length > 1 ? index + 1 : undefined);
       // The intent is stored before the file moves into place, so a crash in between is
       // recognised on restart instead of producing the same output twice.
       item = this.save(item.id, undefined, { pendingCommit: { assetId, tempPath, fileName } });
