@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
-import { expandInputs } from '../main/engine/inputs/expand';
+import { expandInputs, type FoundInput } from '../main/engine/inputs/expand';
 import { hashFile, mapLimited } from '../main/engine/inputs/hash';
 import { findModel, parseParamAssignments, resolveParams, ParameterError } from '../main/engine/models/registry';
 import { validateTemplate } from '../main/engine/output/naming';
@@ -50,6 +50,24 @@ export function resolveConversion(args: ConvertArgs): { model: ModelDescriptor; 
   return { model, params };
 }
 
+/** A queue item for a file found by a CLI command, identified by queue, path, content and settings. */
+export function cliItem(queueId: string, file: FoundInput, contentHash: string, args: ConvertArgs, model: ModelDescriptor, params: ModelParams): NewItem {
+  const output = { dir: args.out, template: args.name, collision: args.onConflict };
+  return {
+    queueId,
+    inputPath: file.path,
+    inputKind: file.kind,
+    inputSize: file.size,
+    modelKey: model.key,
+    preset: args.preset,
+    params,
+    output,
+    contentHash,
+    engineChoice: args.engine,
+    dedupeKey: dedupeKey([queueId, file.path, contentHash, model.key, params, output, args.engine]),
+  };
+}
+
 /** The output folder must be usable before anything is paid for: made if missing, refused if a file. */
 export async function prepareOutputFolder(dir: string): Promise<void> {
   try {
@@ -74,21 +92,8 @@ export async function runConvert(args: ConvertArgs, env: NodeJS.ProcessEnv = pro
   await prepareOutputFolder(args.out);
   const hashes = await mapLimited(expanded.accepted, 8, (f) => hashFile(f.path));
   const store = QueueStore.open(args.state ?? defaultStateDir(env));
-  const output = { dir: args.out, template: args.name, collision: args.onConflict };
-  const newItems: NewItem[] = expanded.accepted.map((f, i) => ({
-    queueId: CLI_QUEUE_ID,
-    inputPath: f.path,
-    inputKind: f.kind,
-    inputSize: f.size,
-    modelKey: model.key,
-    preset: args.preset,
-    params,
-    output,
-    contentHash: hashes[i],
-    engineChoice: args.engine,
-    // The same file (unchanged) with the same settings is the same work: a rerun resumes it.
-    dedupeKey: dedupeKey([CLI_QUEUE_ID, f.path, hashes[i], model.key, params, output, args.engine]),
-  }));
+  // The same file (unchanged) with the same settings is the same work: a rerun resumes it.
+  const newItems = expanded.accepted.map((f, i) => cliItem(CLI_QUEUE_ID, f, hashes[i] as string, args, model, params));
   const items = store.addItems(newItems);
   const ours = new Set(items.map((i) => i.id));
 

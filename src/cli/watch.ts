@@ -6,7 +6,7 @@ import { QueueStore } from '../main/engine/queue/store';
 import { ScenarioClient } from '../main/engine/scenario/client';
 import { FolderWatcher } from '../main/engine/watch/folder-watcher';
 import { credentialsFromEnv, UsageError, type ConvertArgs } from './args';
-import { dedupeKey, lineFor, prepareOutputFolder, resolveConversion } from './convert';
+import { cliItem, dedupeKey, lineFor, prepareOutputFolder, resolveConversion } from './convert';
 import { defaultStateDir } from './paths';
 import { Reporter } from './report';
 
@@ -46,23 +46,8 @@ export async function runWatch(args: ConvertArgs, env: NodeJS.ProcessEnv = proce
       reporter.finished({ input: r.path, status: 'failed', outputs: [], jobId: null, error: `${basename(r.path)}: ${r.reason}` });
     }
     for (const f of found.accepted) {
-      const contentHash = await hashFile(f.path);
-      store.addItems([
-        {
-          queueId,
-          inputPath: f.path,
-          inputKind: f.kind,
-          inputSize: f.size,
-          modelKey: model.key,
-          preset: args.preset,
-          params,
-          output,
-          contentHash,
-          engineChoice: args.engine,
-          // The same bytes at the same place are converted once, however often they are seen.
-          dedupeKey: dedupeKey([queueId, f.path, contentHash]),
-        },
-      ]);
+      // The same bytes at the same place are converted once, however often they are seen.
+      store.addItems([cliItem(queueId, f, await hashFile(f.path), args, model, params)]);
     }
     runner.poke();
   };
