@@ -72,7 +72,7 @@ export function ItemList({ items, electron, onPreview, initialRect }: Props) {
           return (
             <ItemRow key={item.id} item={item} index={row.index} count={items.length} api={api} electron={electron}
               tabbable={row.index === tabbable} onPreview={onPreview} onFocusRow={setActive}
-              style={{ transform: `translateY(${row.start}px)`, height: ROW_HEIGHT }} />
+              top={row.start} height={ROW_HEIGHT} />
           );
         })}
       </div>

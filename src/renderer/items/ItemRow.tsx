@@ -9,7 +9,9 @@ interface Props {
   item: ItemView;
   index: number;
   count: number;
-  style: CSSProperties;
+  /** Offset of the row in the list; a number (not a style object) so memo can skip unchanged rows while scrolling. */
+  top: number;
+  height: number;
   tabbable: boolean;
   api: KilnApi;
   electron: boolean;
@@ -26,7 +28,8 @@ function Thumb({ item, api }: { item: ItemView; api: KilnApi }) {
 }
 
 /** One fixed-height row; memoised on the item so progress on one row re-renders only that row. */
-export const ItemRow = memo(function ItemRow({ item, index, count, style, tabbable, api, electron, onPreview, onFocusRow }: Props) {
+export const ItemRow = memo(function ItemRow({ item, index, count, top, height, tabbable, api, electron, onPreview, onFocusRow }: Props) {
+  const style: CSSProperties = { transform: `translateY(${top}px)`, height };
   const [actionError, setActionError] = useState<string>();
   const act = (fn: () => Promise<unknown>) => () => {
     setActionError(undefined);

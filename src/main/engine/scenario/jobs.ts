@@ -54,8 +54,11 @@ export class Jobs {
 
   async wait(jobId: string, options: WaitOptions = {}): Promise<JobSnapshot> {
     const { signal, onUpdate, durationKey, submittedAt } = options;
-    const interval = new PollInterval(this.settings.pollInitialMs, this.settings.pollMaxMs, this.settings.pollFactor);
     const expected = durationKey === undefined ? undefined : this.durations.get(durationKey);
+    // Nothing known yet about jobs of this kind: look a little sooner at first, so the very first
+    // duration learned is not one full backoff step too long.
+    const first = durationKey !== undefined && expected === undefined ? Math.max(100, this.settings.pollInitialMs / 4) : this.settings.pollInitialMs;
+    const interval = new PollInterval(first, this.settings.pollMaxMs, this.settings.pollFactor);
     // With a learned duration and a known start, the first poll waits until the job is likely done.
     if (expected !== undefined && submittedAt !== undefined) {
       const untilDone = submittedAt + expected - Date.now();
