@@ -8,8 +8,8 @@ import type { z } from 'zod';
 import { DurationEstimates } from './duration-estimate';
 
 /** Shortest wait between polls once a job is overdue, as a share of its expected duration. */
-const OVERDUE_POLL_SHARE = 0.1;
-const OVERDUE_POLL_MIN_MS = 20;
+const OVERDUE_POLL_SHARE = 0.05;
+const OVERDUE_POLL_MIN_MS = 10;
 
 export interface PollSettings {
   pollInitialMs: number;
