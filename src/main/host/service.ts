@@ -169,7 +169,12 @@ export class KilnService extends EventEmitter<ServiceEvents> {
         folder: queue.watchFolder,
         ignoreFolders: [queue.outputDir],
         onFile: (path) => {
-          void this.addPaths(id, [path]).catch((error: unknown) => console.warn(`[kiln] watch ${queue.name}: ${(error as Error).message}`));
+          void this.addPaths(id, [path]).then(
+            (result) => {
+              for (const r of result.rejected) console.warn(`[kiln] watch ${queue.name}: ${r.path}: ${r.reason}`);
+            },
+            (error: unknown) => console.warn(`[kiln] watch ${queue.name}: ${(error as Error).message}`),
+          );
         },
         onError: (error) => console.warn(`[kiln] watch ${queue.name}: ${error.message}`),
       });
