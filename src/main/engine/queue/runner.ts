@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { rm } from 'node:fs/promises';
 import { InputError, checkInput } from '../inputs/validate';
 import { prepareUpload } from '../inputs/prepare';
 import { findModel, ParameterError } from '../models/registry';
@@ -491,6 +492,9 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     await this.acquireJobSlot(signal);
     try {
       await this.localPool.run({ engine, inputPath: item.inputPath, outputPath: tempPath, params: item.params }, signal);
+    } catch (error) {
+      await rm(tempPath, { force: true }).catch(() => undefined);
+      throw error;
     } finally {
       this.releaseJobSlot();
     }
@@ -514,13 +518,19 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     for (const [index, assetId] of assetIds.entries()) {
       if (item.downloadedAssetIds.includes(assetId)) continue;
       const tempPath = await tempPathFor(item.output.dir, item.id);
-      await this.api.download({
-        assetId,
-        destPath: tempPath,
-        expected: model.output,
-        signal,
-        onProgress: (receivedBytes, totalBytes) => this.emit('transfer', { itemId: item.id, receivedBytes, totalBytes }),
-      });
+      try {
+        await this.api.download({
+          assetId,
+          destPath: tempPath,
+          expected: model.output,
+          signal,
+          onProgress: (receivedBytes, totalBytes) => this.emit('transfer', { itemId: item.id, receivedBytes, totalBytes }),
+        });
+      } catch (error) {
+        // Whatever comes next (a retry, waiting for the network, a restart) starts a fresh file.
+        await rm(tempPath, { force: true }).catch(() => undefined);
+        throw error;
+      }
       this.checkRunning(run);
       const fileName = this.outputName(item, model, date, assetIds.length > 1 ? index + 1 : undefined);
       // The intent is stored before the file moves into place, so a crash in between is
