@@ -52,3 +52,17 @@ describe('polling timed by learned job durations', () => {
     for (const ms of latencies.slice(4)) expect(ms).toBeLessThan(700);
   });
 });
+
+describe('the quicker first look at an unknown kind of job', () => {
+  it('lasts only a few seconds, even for a long job reporting progress on every poll', async () => {
+    const hh = await harness({ jobDurationMs: 9000 });
+    h = hh;
+    const client = clientFor(hh.fake, { pollInitialMs: 1000, pollMaxMs: 10_000, pollFactor: 1.5 });
+    const assetId = await client.upload({ path: await writePng(hh.dir), name: 'art.png', kind: 'png', route: 'image-asset' });
+    const { jobId } = await client.generate(VTRACER, { presetName: 'poster', image: assetId });
+    await client.waitForJob(jobId, { durationKey: 'a-new-kind', submittedAt: Date.now() });
+    // About 12 looks in the first 3 s, then about one a second: far from one every 250 ms (36).
+    expect(hh.fake.counts['job-get']).toBeLessThanOrEqual(22);
+    expect(hh.fake.counts['job-get']).toBeGreaterThanOrEqual(9);
+  }, 20_000);
+});

@@ -10,6 +10,8 @@ import { DurationEstimates } from './duration-estimate';
 /** Shortest wait between polls once a job is overdue, as a share of its expected duration. */
 const OVERDUE_POLL_SHARE = 0.05;
 const OVERDUE_POLL_MIN_MS = 10;
+/** How long the first job of a kind is looked at more often while its duration is unknown. */
+const DISCOVERY_MS = 3000;
 
 export interface PollSettings {
   pollInitialMs: number;
@@ -59,6 +61,9 @@ export class Jobs {
     // duration learned is not one full backoff step too long.
     const first = durationKey !== undefined && expected === undefined ? Math.max(100, this.settings.pollInitialMs / 4) : this.settings.pollInitialMs;
     const interval = new PollInterval(first, this.settings.pollMaxMs, this.settings.pollFactor);
+    // The quicker look lasts a few seconds at most: a long job reporting progress on every poll
+    // must not be polled at that pace for its whole life.
+    const discoveringUntil = first < this.settings.pollInitialMs ? Date.now() + DISCOVERY_MS : 0;
     // With a learned duration and a known start, the first poll waits until the job is likely done.
     if (expected !== undefined && submittedAt !== undefined) {
       const untilDone = submittedAt + expected - Date.now();
@@ -82,7 +87,7 @@ export class Jobs {
       // Any other status, known or not, means "still working".
       const changed = !previous || previous.status !== job.status || previous.progress !== job.progress;
       previous = job;
-      let wait = interval.next(changed);
+      let wait = interval.next(changed, Date.now() < discoveringUntil ? first : this.settings.pollInitialMs);
       precise = false;
       if (expected !== undefined && submittedAt !== undefined) {
         // Never wait much past the expected end; once overdue, look again soon, not on the backoff.

@@ -48,9 +48,12 @@ export class PollInterval {
     this.current = initialMs;
   }
 
-  /** The wait before the next poll; `changed` says whether the last poll saw news. */
-  next(changed: boolean): number {
-    const wait = changed ? this.initialMs : this.current;
+  /**
+   * The wait before the next poll; `changed` says whether the last poll saw news, which starts the
+   * backoff again from `resetMs` (default: the first interval).
+   */
+  next(changed: boolean, resetMs: number = this.initialMs): number {
+    const wait = changed ? resetMs : this.current;
     this.current = Math.min(this.maxMs, wait * this.factor);
     return wait;
   }
