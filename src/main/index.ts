@@ -12,7 +12,7 @@ import { registerIpc } from './app/ipc';
 import { desktopCapabilities } from './app/native';
 import { resolvePreviewUrl } from './app/file-protocol';
 import { hardenSession, hardenWebContents, isAppUrl } from './app/security';
-import { FILE_PROTOCOL, mainWindowOptions } from './app/window-options';
+import { FILE_PROTOCOL, IPC, mainWindowOptions } from './app/window-options';
 
 const devServerUrl = process.env['ELECTRON_RENDERER_URL'];
 let mainWindow: BrowserWindow | undefined;
@@ -59,7 +59,7 @@ async function start(): Promise<void> {
     },
     log: { warn: (message) => console.warn(`[kiln] ${message}`) },
   });
-  service.on('event', (name, payload) => mainWindow?.webContents.send('kiln:event', name, payload));
+  service.on('event', (name, payload) => mainWindow?.webContents.send(IPC.event, name, payload));
 
   createWindow(settings);
   app.on('activate', () => {

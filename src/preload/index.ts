@@ -4,8 +4,8 @@
  */
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
 import type { CallName, EventName, KilnApi } from '../shared/contract';
+import { IPC } from '../shared/ipc';
 
-const IPC = { call: 'kiln:call', event: 'kiln:event', startDrag: 'kiln:start-drag', online: 'kiln:online' } as const;
 
 type Listener = (payload: unknown) => void;
 const listeners = new Map<string, Set<Listener>>();

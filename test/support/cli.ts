@@ -17,8 +17,13 @@ export interface CliRun {
   result: Promise<CliResult>;
 }
 
-export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliRun {
-  const child = spawn(process.execPath, [KILN_BIN, ...args], {
+/**
+ * Starts the real CLI, directly or through a wrapper command (`setpriv …`, `nsenter …`) that ends
+ * by running its arguments.
+ */
+export function startCliVia(wrapper: readonly string[], args: string[], env: NodeJS.ProcessEnv = {}): CliRun {
+  const [command, ...prefix] = wrapper.length ? [...wrapper, process.execPath] : [process.execPath];
+  const child = spawn(command as string, [...prefix, KILN_BIN, ...args], {
     env: { ...process.env, SCENARIO_SDK_API_KEY: 'test-key', SCENARIO_SDK_API_SECRET: 'test-secret', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -37,6 +42,10 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliRun {
     });
   });
   return { child, result };
+}
+
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliRun {
+  return startCliVia([], args, env);
 }
 
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {

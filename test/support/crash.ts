@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import type { FakeScenario, RouteName } from '../fake-scenario/index';
-import { startCli, type CliResult } from './cli';
+import type { CliResult } from './cli';
+import { runWithKillSteps } from './kill-schedule';
 
 export interface KillPlan {
   /** Kill when the server receives the n-th request (counted from the run's start) of this route. */
@@ -13,34 +14,11 @@ export interface KillPlan {
  * completion. A kill happens only while every job the server created has been polled at least
  * once, i.e. while no generate answer is still on its way to the client: the one moment the API
  * gives a client no way to recognise its own job after a crash (there is no idempotency key).
+ * The kill is decided while the process is frozen (see kill-schedule.ts).
  */
 export async function runWithKills(server: FakeScenario, args: string[], plan: readonly KillPlan[]): Promise<{ final: CliResult; killed: number }> {
-  let trigger: (() => void) | undefined;
-  let target: KillPlan | undefined;
-  let seen = 0;
-  server.on('request', (route) => {
-    if (!target || route !== target.route) return;
-    seen++;
-    if (seen >= target.after && server.jobsAwaitingFirstPoll() === 0) trigger?.();
-  });
-  let killed = 0;
-  for (const step of plan) {
-    const run = startCli(args);
-    seen = 0;
-    target = step;
-    trigger = () => {
-      target = undefined;
-      if (run.child.kill('SIGKILL')) killed++;
-    };
-    const result = await run.result;
-    target = undefined;
-    trigger = undefined;
-    if (result.signal !== 'SIGKILL' && result.code !== 0 && result.code !== 1) {
-      throw new Error(`run ended unexpectedly (${result.code}): ${result.stderr}`);
-    }
-  }
-  const final = await startCli(args).result;
-  return { final, killed };
+  const { steps, final } = await runWithKillSteps(server, args, plan);
+  return { final, killed: steps.filter((s) => s.killed).length };
 }
 
 export async function listFiles(dir: string): Promise<string[]> {

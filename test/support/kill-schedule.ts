@@ -77,7 +77,7 @@ async function killIfSafe(child: ChildProcess, safe: () => boolean): Promise<boo
 }
 
 /**
- * Like runWithKills (crash.ts), and with the same rule: the planned request arms the kill, which
+ * The harness behind runWithKills (crash.ts), with its rule: the planned request arms the kill, which
  * happens then or at the first moment after it when `safeToKill()` holds (by default: no generate
  * answer is still on its way to the client, `jobsAwaitingFirstPoll() === 0`; see crash.ts) —
  * tried at every request the server receives and every 2 ms, and decided while the process is

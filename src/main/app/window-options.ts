@@ -44,13 +44,7 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/** IPC channel names shared by main and preload. */
-export const IPC = {
-  call: 'kiln:call',
-  event: 'kiln:event',
-  startDrag: 'kiln:start-drag',
-  online: 'kiln:online',
-} as const;
+export { IPC } from '../../shared/ipc';
 
 /** Custom protocol for previews: kiln-file://item/<itemId>/<input|output>/<index>. */
 export const FILE_PROTOCOL = 'kiln-file';

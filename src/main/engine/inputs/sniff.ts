@@ -57,14 +57,3 @@ export function sniffKind(head: Buffer): InputKind | undefined {
   if (isObj(head)) return 'obj';
   return undefined;
 }
-
-/**
- * Sniffs a file reading as little as possible: binary signatures need a few bytes; only text
- * formats (OBJ, glTF) need a longer look.
- */
-export async function sniffFile(path: string): Promise<InputKind | undefined> {
-  const short = await readHead(path, 4096);
-  const kind = sniffKind(short);
-  if (kind || short.length < 4096 || !looksLikeText(short)) return kind;
-  return sniffKind(await readHead(path));
-}
