@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import type { ItemView } from '../../src/shared/contract';
 import { ItemStore } from '../../src/renderer/items/item-store';
 import { ItemList } from '../../src/renderer/items/ItemList';
+import { THUMB_SETTLE_MS } from '../../src/renderer/items/thumb-loader';
 import { statusText } from '../../src/renderer/items/status';
 import { useQueueItems } from '../../src/renderer/items/use-items';
 import { ApiProvider } from '../../src/renderer/transport/context';
@@ -91,17 +92,48 @@ describe('ItemList', () => {
     expect(api.callsTo('items.open')).toEqual([{ id: 'item-0' }]);
   });
 
-  it('shows image inputs as lazy thumbnails and 3D inputs as a glyph', () => {
-    const { container } = render(
-      <ApiProvider api={new FakeApi()}>
-        <ItemList items={[makeItem(0), makeItem(1, { inputKind: 'glb', inputName: 'knot.glb' })]} electron={false} onPreview={() => undefined} initialRect={{ width: 1100, height: 600 }} />
-      </ApiProvider>,
-    );
-    const imgs = container.querySelectorAll('img.thumb');
-    expect(imgs).toHaveLength(1);
-    expect(imgs[0]?.getAttribute('loading')).toBe('lazy');
-    expect(imgs[0]?.getAttribute('src')).toBe('/files/item-0/input/0');
-    expect(container.querySelectorAll('.thumb-glyph')).toHaveLength(1);
+  it("shows an image input's thumbnail once its row has stayed on screen, and 3D inputs as a glyph", () => {
+    vi.useFakeTimers();
+    try {
+      const { container } = render(
+        <ApiProvider api={new FakeApi()}>
+          <ItemList items={[makeItem(0), makeItem(1, { inputKind: 'glb', inputName: 'knot.glb' })]} electron={false} onPreview={() => undefined} initialRect={{ width: 1100, height: 600 }} />
+        </ApiProvider>,
+      );
+      // A row that only flies past during a fast scroll must not fetch and decode an image.
+      const imgs = container.querySelectorAll('img.thumb');
+      expect(imgs).toHaveLength(1);
+      expect(imgs[0]?.hasAttribute('src')).toBe(false);
+      act(() => vi.advanceTimersByTime(THUMB_SETTLE_MS + 50));
+      expect(imgs[0]?.getAttribute('src')).toBe('/files/item-0/input/0');
+      expect(container.querySelectorAll('.thumb-glyph')).toHaveLength(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('never requests the thumbnail of a row that left the screen before it settled', () => {
+    vi.useFakeTimers();
+    try {
+      const { container, rerender } = render(
+        <ApiProvider api={new FakeApi()}>
+          <ItemList items={[makeItem(0)]} electron={false} onPreview={() => undefined} initialRect={{ width: 1100, height: 600 }} />
+        </ApiProvider>,
+      );
+      act(() => vi.advanceTimersByTime(THUMB_SETTLE_MS / 2));
+      rerender(
+        <ApiProvider api={new FakeApi()}>
+          <ItemList items={[makeItem(1)]} electron={false} onPreview={() => undefined} initialRect={{ width: 1100, height: 600 }} />
+        </ApiProvider>,
+      );
+      act(() => vi.advanceTimersByTime(THUMB_SETTLE_MS / 2 + 20));
+      expect(container.querySelector('img[src="/files/item-0/input/0"]')).toBeNull();
+      expect(container.querySelector('img[src]')).toBeNull();
+      act(() => vi.advanceTimersByTime(THUMB_SETTLE_MS));
+      expect(container.querySelector('img[src]')?.getAttribute('src')).toBe('/files/item-1/input/0');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('keeps exactly one row in the tab order and moves it with the arrow keys', async () => {

@@ -7,6 +7,8 @@ import { ItemRow } from './ItemRow';
 /** Fixed so progress, errors and new items never change a row's height (no jumps while scrolling). */
 export const ROW_HEIGHT = 60;
 
+const estimateSize = () => ROW_HEIGHT;
+
 interface Props {
   items: readonly ItemView[];
   electron: boolean;
@@ -19,12 +21,15 @@ export function ItemList({ items, electron, onPreview, initialRect }: Props) {
   const api = useApi();
   const scrollRef = useRef<HTMLDivElement>(null);
   const [active, setActive] = useState(0);
+  // Stable callbacks: the virtualiser rebuilds its offsets for every item (10,000) whenever
+  // getItemKey or estimateSize changes identity — so only when the items do, never per scroll frame.
+  const getItemKey = useCallback((i: number) => items[i]?.id ?? i, [items]);
   const virtualizer = useVirtualizer({
     count: items.length,
     getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
-    getItemKey: (i) => items[i]?.id ?? i,
-    overscan: 6,
+    estimateSize,
+    getItemKey,
+    overscan: 3,
     initialRect,
   });
   const activeIndex = Math.min(active, Math.max(0, items.length - 1));

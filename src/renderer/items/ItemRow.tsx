@@ -1,8 +1,9 @@
-import { memo, useState, type CSSProperties } from 'react';
+import { memo, useEffect, useRef, useState, type CSSProperties } from 'react';
 import type { ItemView, KilnApi } from '../../shared/contract';
 import { errorMessage } from '../transport/errors';
 import { formatBytes, IMAGE_KINDS } from '../ui/format';
 import { ModelGlyph } from '../ui/icons';
+import { thumbLoader } from './thumb-loader';
 import { ACTIVE_STATES, barFraction, RETRYABLE_STATES, statusLabel, statusText } from './status';
 
 interface Props {
@@ -21,8 +22,17 @@ interface Props {
 
 function Thumb({ item, api }: { item: ItemView; api: KilnApi }) {
   const [broken, setBroken] = useState(false);
-  if (IMAGE_KINDS.has(item.inputKind) && !broken) {
-    return <img className="thumb" loading="lazy" decoding="async" alt="" src={api.fileUrl(item.id, 'input', 0)} onError={() => setBroken(true)} />;
+  const ref = useRef<HTMLImageElement>(null);
+  const isImage = IMAGE_KINDS.has(item.inputKind) && !broken;
+  const url = api.fileUrl(item.id, 'input', 0);
+  useEffect(() => {
+    const img = ref.current;
+    if (!isImage || !img) return;
+    return thumbLoader.watch(img, url);
+  }, [isImage, url]);
+  if (isImage) {
+    // No src here: the loader sets it once the row has stayed on screen (see thumb-loader.ts).
+    return <img ref={ref} className="thumb" decoding="async" alt="" onError={() => setBroken(true)} />;
   }
   return <span className="thumb thumb-glyph" aria-hidden="true"><ModelGlyph kind={item.inputKind} /></span>;
 }
