@@ -5,18 +5,51 @@ import { clientFor, harness, writePng, type Harness } from './helpers';
 const VTRACER = 'model_visioncortex-vtracer';
 
 describe('duration estimates', () => {
-  it('shade a job seen done after a long wait, trust one found by a short overdue poll, and average', () => {
-    const d = new DurationEstimates(0.5, 0.8, 0.9);
+  const settings = { down: 0.01, up: 0.04, catchUp: 0.5, firstShade: 0.8 };
+
+  it('start from the first duration seen, shaded down: the job may have finished before it was seen', () => {
+    const d = new DurationEstimates(settings);
     expect(d.get('m')).toBeUndefined();
-    d.record('m', 1000, true);
+    d.record('m', 1000, undefined);
     expect(d.get('m')).toBe(800);
-    d.record('m', 600, false);
-    expect(d.get('m')).toBe(700);
-    d.record('m', Number.NaN, false);
-    expect(d.get('m')).toBe(700);
-    // Anchored by a precise observation, late ones are shaded only slightly.
-    d.record('m', 1000, true);
+    d.record('m', Number.NaN, true);
+    d.record('m', -5, false);
     expect(d.get('m')).toBe(800);
+  });
+
+  it('step down a little when the first look found the job done, and up more when it did not', () => {
+    const d = new DurationEstimates(settings);
+    d.set('m', 1000);
+    d.record('m', 1000, true);
+    expect(d.get('m')).toBeCloseTo(990);
+    d.record('m', 1000, false);
+    expect(d.get('m')).toBeCloseTo(990 * 1.04);
+  });
+
+  it('catch up quickly with a kind of job that became much slower', () => {
+    const d = new DurationEstimates(settings);
+    d.set('m', 1000);
+    d.record('m', 3000, false);
+    expect(d.get('m')).toBe(2000);
+  });
+
+  it('settle where the chosen share of first looks finds the job done (up ÷ (up + down) = 80 %)', () => {
+    const d = new DurationEstimates(settings);
+    d.set('m', 500);
+    // Durations spread evenly over 900…1100 ms: the estimate should settle near their 80th percentile.
+    let done = 0;
+    const n = 20_000;
+    for (let i = 0; i < n; i++) {
+      const duration = 900 + ((i * 7919) % 200);
+      const estimate = d.get('m') ?? 0;
+      const firstLookDone = duration <= estimate;
+      if (i >= n / 2 && firstLookDone) done++;
+      d.record('m', firstLookDone ? estimate : duration, firstLookDone);
+    }
+    expect(d.get('m')).toBeGreaterThan(1030);
+    expect(d.get('m')).toBeLessThan(1110);
+    expect(done / (n / 2)).toBeGreaterThan(0.7);
+    expect(done / (n / 2)).toBeLessThan(0.9);
   });
 });
 
@@ -65,4 +98,28 @@ describe('the quicker first look at an unknown kind of job', () => {
     expect(hh.fake.counts['job-get']).toBeLessThanOrEqual(22);
     expect(hh.fake.counts['job-get']).toBeGreaterThanOrEqual(9);
   }, 20_000);
+});
+
+describe('a job that runs far past its expected end', () => {
+  it('is looked at often only just after the expected end, then on the usual backoff', async () => {
+    const hh = await harness({ jobDurationMs: 200 });
+    h = hh;
+    const client = clientFor(hh.fake, { pollInitialMs: 1000, pollMaxMs: 10_000, pollFactor: 1.5 });
+    const assetId = await client.upload({ path: await writePng(hh.dir), name: 'art.png', kind: 'png', route: 'image-asset' });
+    for (let i = 0; i < 4; i++) {
+      const { jobId } = await client.generate(VTRACER, { presetName: 'poster', image: assetId });
+      await client.waitForJob(jobId, { durationKey: VTRACER, submittedAt: Date.now() });
+    }
+    hh.fake.setFaults({ neverFinishJobs: true });
+    const { jobId } = await client.generate(VTRACER, { presetName: 'poster', image: assetId });
+    const before = hh.fake.counts['job-get'];
+    const controller = new AbortController();
+    const waited = client.waitForJob(jobId, { durationKey: VTRACER, submittedAt: Date.now(), signal: controller.signal });
+    await new Promise((r) => setTimeout(r, 2500));
+    controller.abort();
+    await expect(waited).rejects.toThrow();
+    // ~200 ms job: a few looks 5, 7.5, 11… ms apart until 300 ms, then the 1 s backoff —
+    // not one every 5 ms (≈ 460).
+    expect(hh.fake.counts['job-get'] - before).toBeLessThanOrEqual(15);
+  });
 });

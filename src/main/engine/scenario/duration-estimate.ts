@@ -1,36 +1,60 @@
 /**
- * Learns how long jobs of one kind take, so the first poll can land when the job is likely done
+ * Learns when to take the first look at a job of one kind, so it lands just after the job is done
  * instead of on a fixed schedule: fewer polls per job, and a finished job is noticed sooner.
  *
- * A job seen done after a long wait may have finished long before, so that observation is shaded
- * well down (probe earlier next time); a job found by a short overdue poll was seen promptly, so
- * its observation is close to the truth. The estimate settles around the true duration,
- * where most jobs are seen done at their first poll and the rest one short poll later.
+ * The estimate tracks a high quantile of job durations rather than their mean. After each job's
+ * first look it moves a little: down when the job was already done (perhaps we could have looked
+ * sooner), up when it was not (we looked too soon). With an upward step `up/down` times the
+ * downward one, it settles where that share of first looks find the job done — by default 80 %:
+ * most jobs take one poll and are seen within a few ms of finishing; the rest take one more
+ * short poll. A first look that finds the job running also pulls the estimate part of the way
+ * toward when it was finally seen done, so a kind of job that became much slower is relearned in a
+ * few jobs, not dozens.
  */
+export interface DurationEstimateSettings {
+  /** Relative step down after a first look that found the job done. */
+  down: number;
+  /** Relative step up after a first look that found it still running. */
+  up: number;
+  /** Share of the distance to the observed completion covered after a too-early first look. */
+  catchUp: number;
+  /** The first duration seen is an upper bound (the job finished before we looked): shade it. */
+  firstShade: number;
+}
+
+export const DEFAULT_DURATION_ESTIMATE: DurationEstimateSettings = { down: 0.005, up: 0.02, catchUp: 0.25, firstShade: 0.9 };
+
 export class DurationEstimates {
   private readonly estimates = new Map<string, number>();
-  /** Keys for which a precise observation was seen: the estimate is near the truth already. */
-  private readonly anchored = new Set<string>();
 
-  constructor(
-    private readonly weight = 0.5,
-    /** Shade for a late observation while the estimate is still coming down from a first guess. */
-    private readonly imprecisionShade = 0.7,
-    /** Shade once anchored: just enough to keep probing slightly earlier. */
-    private readonly anchoredShade = 0.9,
-  ) {}
+  constructor(private readonly settings: DurationEstimateSettings = DEFAULT_DURATION_ESTIMATE) {}
 
   get(key: string): number | undefined {
     return this.estimates.get(key);
   }
 
-  /** A job of this kind was seen finished `observedMs` after it was submitted; `late` if after a long wait. */
-  record(key: string, observedMs: number, late: boolean): void {
+  /** Starts from a known estimate (e.g. one saved from an earlier run); ignored if not a positive number. */
+  set(key: string, ms: number): void {
+    if (ms > 0 && Number.isFinite(ms)) this.estimates.set(key, ms);
+  }
+
+  /**
+   * A job of this kind was seen done `observedMs` after it was submitted. `firstLookDone`: whether
+   * the first look at the estimate found it done; undefined when there was no estimate yet.
+   */
+  record(key: string, observedMs: number, firstLookDone: boolean | undefined): void {
     if (!(observedMs > 0) || !Number.isFinite(observedMs)) return;
-    if (!late) this.anchored.add(key);
-    const shade = this.anchored.has(key) ? this.anchoredShade : this.imprecisionShade;
-    const sample = late ? observedMs * shade : observedMs;
-    const previous = this.estimates.get(key);
-    this.estimates.set(key, previous === undefined ? sample : previous + this.weight * (sample - previous));
+    const { down, up, catchUp, firstShade } = this.settings;
+    const current = this.estimates.get(key);
+    if (current === undefined || firstLookDone === undefined) {
+      const seeded = observedMs * firstShade;
+      this.estimates.set(key, current === undefined ? seeded : (current + seeded) / 2);
+      return;
+    }
+    if (firstLookDone) {
+      this.estimates.set(key, current * (1 - down));
+      return;
+    }
+    this.estimates.set(key, current + Math.max(current * up, catchUp * (observedMs - current)));
   }
 }

@@ -7,9 +7,11 @@ import type { JobSnapshot, WaitOptions } from './types';
 import type { z } from 'zod';
 import { DurationEstimates } from './duration-estimate';
 
-/** Shortest wait between polls once a job is overdue, as a share of its expected duration. */
-const OVERDUE_POLL_SHARE = 0.05;
-const OVERDUE_POLL_MIN_MS = 10;
+/** Wait between polls once a job is just overdue, as a share of its expected duration (and at least 5 ms). */
+const OVERDUE_POLL_SHARE = 0.025;
+const OVERDUE_POLL_MIN_MS = 5;
+/** Past this multiple of the expected duration a job is simply slow: back to the usual backoff. */
+const OVERDUE_WINDOW = 1.5;
 /** How long the first job of a kind is looked at more often while its duration is unknown. */
 const DISCOVERY_MS = 3000;
 
@@ -70,13 +72,19 @@ export class Jobs {
       if (untilDone > 0) await sleep(Math.min(untilDone, this.settings.pollMaxMs), signal);
     }
     let previous: JobSnapshot | undefined;
-    // Whether the wait before this poll was a short overdue one: then the success was seen promptly.
-    let precise = false;
+    const timed = expected !== undefined && submittedAt !== undefined;
+    // What the first look at (or after) the expected end found: it moves the estimate.
+    let firstLookDone: boolean | undefined;
+    let overduePolls = 0;
     for (;;) {
       const job = await this.pollShared(jobId, signal);
+      const now = Date.now();
+      if (timed && firstLookDone === undefined && (job.status === 'success' || now >= submittedAt + expected)) {
+        firstLookDone = job.status === 'success';
+      }
       onUpdate?.(job);
       if (job.status === 'success') {
-        if (durationKey !== undefined && submittedAt !== undefined) this.durations.record(durationKey, Date.now() - submittedAt, !precise);
+        if (durationKey !== undefined && submittedAt !== undefined) this.durations.record(durationKey, now - submittedAt, timed ? firstLookDone : undefined);
         return job;
       }
       const final = job.status === 'failure' ? 'failure' : job.status === 'canceled' ? 'canceled' : undefined;
@@ -88,16 +96,14 @@ export class Jobs {
       const changed = !previous || previous.status !== job.status || previous.progress !== job.progress;
       previous = job;
       let wait = interval.next(changed, Date.now() < discoveringUntil ? first : this.settings.pollInitialMs);
-      precise = false;
-      if (expected !== undefined && submittedAt !== undefined) {
-        // Never wait much past the expected end; once overdue, look again soon, not on the backoff.
-        const overdueWait = Math.max(OVERDUE_POLL_MIN_MS, expected * OVERDUE_POLL_SHARE);
-        const remaining = submittedAt + expected - Date.now();
-        if (remaining <= overdueWait && overdueWait < wait) {
-          wait = overdueWait;
-          precise = true;
-        } else {
-          wait = Math.min(wait, remaining);
+      if (timed) {
+        const elapsed = Date.now() - submittedAt;
+        if (elapsed < expected) {
+          // Never look much past the expected end.
+          wait = Math.min(wait, expected - elapsed);
+        } else if (elapsed < expected * OVERDUE_WINDOW) {
+          // Just overdue: it is most likely finishing now, look again soon, then less and less soon.
+          wait = Math.min(wait, Math.max(OVERDUE_POLL_MIN_MS, expected * OVERDUE_POLL_SHARE) * 1.5 ** overduePolls++);
         }
       }
       await sleep(wait, signal);
