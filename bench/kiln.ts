@@ -9,7 +9,6 @@ import { expandInputs } from '../src/main/engine/inputs/expand';
 import { findModel, resolveParams } from '../src/main/engine/models/registry';
 import { QueueRunner } from '../src/main/engine/queue/runner';
 import { QueueStore } from '../src/main/engine/queue/store';
-import { CHECKPOINT_INTERVAL_MS } from '../src/main/engine/queue/checkpointer';
 import type { ItemState, NewItem, QueueItem } from '../src/main/engine/queue/types';
 import { ScenarioClient } from '../src/main/engine/scenario/client';
 import type { BenchServer } from './server';
@@ -52,7 +51,7 @@ export async function runKiln(options: {
   if (expanded.rejected.length > 0 || expanded.accepted.length !== options.inputs.length) {
     throw new Error(`bench inputs not all accepted: ${JSON.stringify(expanded.rejected.slice(0, 3))}`);
   }
-  const store = QueueStore.open(options.stateDir, { backgroundCheckpointMs: CHECKPOINT_INTERVAL_MS });
+  const store = QueueStore.open(options.stateDir);
   const newItems: NewItem[] = expanded.accepted.map((f) => ({
     queueId: QUEUE_ID,
     inputPath: f.path,

@@ -7,7 +7,6 @@ import { validateTemplate } from '../main/engine/output/naming';
 import { ensureOutputDir } from '../main/engine/output/writer';
 import { QueueRunner } from '../main/engine/queue/runner';
 import { QueueStore } from '../main/engine/queue/store';
-import { CHECKPOINT_INTERVAL_MS } from '../main/engine/queue/checkpointer';
 import type { NewItem, QueueItem } from '../main/engine/queue/types';
 import type { ModelDescriptor, ModelParams } from '../main/engine/models/types';
 import { ScenarioClient } from '../main/engine/scenario/client';
@@ -92,7 +91,7 @@ export async function runConvert(args: ConvertArgs, env: NodeJS.ProcessEnv = pro
 
   await prepareOutputFolder(args.out);
   const hashes = await mapLimited(expanded.accepted, 8, (f) => hashFile(f.path));
-  const store = QueueStore.open(args.state ?? defaultStateDir(env), { backgroundCheckpointMs: CHECKPOINT_INTERVAL_MS });
+  const store = QueueStore.open(args.state ?? defaultStateDir(env));
   // The same file (unchanged) with the same settings is the same work: a rerun resumes it.
   const newItems = expanded.accepted.map((f, i) => cliItem(CLI_QUEUE_ID, f, hashes[i] as string, args, model, params));
   const items = store.addItems(newItems);

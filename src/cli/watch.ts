@@ -3,7 +3,6 @@ import { expandInputs } from '../main/engine/inputs/expand';
 import { hashFile } from '../main/engine/inputs/hash';
 import { QueueRunner } from '../main/engine/queue/runner';
 import { QueueStore } from '../main/engine/queue/store';
-import { CHECKPOINT_INTERVAL_MS } from '../main/engine/queue/checkpointer';
 import { ScenarioClient } from '../main/engine/scenario/client';
 import { FolderWatcher } from '../main/engine/watch/folder-watcher';
 import { credentialsFromEnv, UsageError, type ConvertArgs } from './args';
@@ -24,7 +23,7 @@ export async function runWatch(args: ConvertArgs, env: NodeJS.ProcessEnv = proce
   await prepareOutputFolder(args.out);
   const output = { dir: args.out, template: args.name, collision: args.onConflict };
   const queueId = `watch:${dedupeKey([folder, model.key, params, output, args.engine]).slice(0, 16)}`;
-  const store = QueueStore.open(args.state ?? defaultStateDir(env), { backgroundCheckpointMs: CHECKPOINT_INTERVAL_MS });
+  const store = QueueStore.open(args.state ?? defaultStateDir(env));
   const reporter = new Reporter(args.json);
   const runner = new QueueRunner({
     store,

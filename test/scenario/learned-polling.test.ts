@@ -5,32 +5,42 @@ import { clientFor, harness, writePng, type Harness } from './helpers';
 const VTRACER = 'model_visioncortex-vtracer';
 
 describe('duration estimates', () => {
-  const settings = { down: 0.01, up: 0.04, catchUp: 0.5, firstShade: 0.8 };
+  const settings = { down: 0.01, up: 0.04, catchUp: 0.5 };
 
-  it('start from the first duration seen, shaded down: the job may have finished before it was seen', () => {
+  it('start from the last moment the first job was seen running (a sure lower bound)', () => {
     const d = new DurationEstimates(settings);
     expect(d.get('m')).toBeUndefined();
-    d.record('m', 1000, undefined);
-    expect(d.get('m')).toBe(800);
-    d.record('m', Number.NaN, true);
-    d.record('m', -5, false);
+    d.record('m', { doneMs: 1000, lastRunningMs: 700 });
+    expect(d.get('m')).toBe(700);
+    // Nonsense is ignored.
+    d.record('m', { doneMs: Number.NaN, firstLookDone: true });
+    d.record('m', { doneMs: -5, firstLookDone: false });
+    expect(d.get('m')).toBe(700);
+  });
+
+  it('without a bracket, start well below the time the job was seen done', () => {
+    const d = new DurationEstimates(settings);
+    d.record('m', { doneMs: 1000 });
     expect(d.get('m')).toBe(800);
   });
 
   it('step down a little when the first look found the job done, and up more when it did not', () => {
     const d = new DurationEstimates(settings);
     d.set('m', 1000);
-    d.record('m', 1000, true);
+    d.record('m', { doneMs: 1000, firstLookDone: true });
     expect(d.get('m')).toBeCloseTo(990);
-    d.record('m', 1000, false);
+    d.record('m', { doneMs: 1000, lastRunningMs: 990, firstLookDone: false });
     expect(d.get('m')).toBeCloseTo(990 * 1.04);
   });
 
-  it('catch up quickly with a kind of job that became much slower', () => {
+  it('catch up quickly with a kind of job that became slower, but never jump more than half again', () => {
     const d = new DurationEstimates(settings);
     d.set('m', 1000);
-    d.record('m', 3000, false);
-    expect(d.get('m')).toBe(2000);
+    d.record('m', { doneMs: 1700, lastRunningMs: 1600, firstLookDone: false });
+    expect(d.get('m')).toBe(1300);
+    // One very slow job: the next ones must not all be looked at far too late.
+    d.record('m', { doneMs: 9100, lastRunningMs: 9000, firstLookDone: false });
+    expect(d.get('m')).toBe(1950);
   });
 
   it('settle where the chosen share of first looks finds the job done (up ÷ (up + down) = 80 %)', () => {
@@ -44,7 +54,7 @@ describe('duration estimates', () => {
       const estimate = d.get('m') ?? 0;
       const firstLookDone = duration <= estimate;
       if (i >= n / 2 && firstLookDone) done++;
-      d.record('m', firstLookDone ? estimate : duration, firstLookDone);
+      d.record('m', firstLookDone ? { doneMs: estimate, firstLookDone } : { doneMs: duration + 5, lastRunningMs: estimate, firstLookDone });
     }
     expect(d.get('m')).toBeGreaterThan(1030);
     expect(d.get('m')).toBeLessThan(1110);

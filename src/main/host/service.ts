@@ -21,7 +21,6 @@ import { validateTemplate } from '../engine/output/naming';
 import { QueueRunner } from '../engine/queue/runner';
 import { FolderWatcher } from '../engine/watch/folder-watcher';
 import { QueueStore } from '../engine/queue/store';
-import { CHECKPOINT_INTERVAL_MS } from '../engine/queue/checkpointer';
 import type { NewItem, QueueItem } from '../engine/queue/types';
 import { ScenarioClient } from '../engine/scenario/client';
 import { isScenarioError } from '../engine/scenario/errors';
@@ -95,7 +94,7 @@ export class KilnService extends EventEmitter<ServiceEvents> {
 
   private constructor(private readonly options: KilnServiceOptions) {
     super();
-    this.store = QueueStore.open(options.stateDir, { backgroundCheckpointMs: CHECKPOINT_INTERVAL_MS });
+    this.store = QueueStore.open(options.stateDir);
     this.runner = new QueueRunner({
       store: this.store,
       api: this.api,

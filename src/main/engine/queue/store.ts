@@ -4,7 +4,6 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { InputKind } from '../inputs/kinds';
-import { WalCheckpointer } from './checkpointer';
 import { migrate } from './schema.sql';
 import { IllegalTransitionError, RESUMABLE_STATES, canTransition } from './state-machine';
 import { FINAL_STATES } from './types';
@@ -216,12 +215,6 @@ export interface QueueStoreOptions {
   busyTimeoutMs?: number;
   /** Told about rows skipped by list()/nextRunnable() because they cannot be read back. */
   onCorrupt?: (error: CorruptItemError) => void;
-  /**
-   * Copy the write-ahead log into the database from a worker thread every this many ms instead of
-   * on the committing connection (see checkpointer.ts). For the process that runs batches; a
-   * short-lived or in-memory store has no use for it.
-   */
-  backgroundCheckpointMs?: number;
 }
 
 export interface AddResult {
@@ -246,13 +239,8 @@ export interface ListFilter {
  * Writes touch only the rows they change (no rewriting of the queue), so a transition costs the
  * same with 10 items as with 10,000.
  */
-/** SQLite's own default for wal_autocheckpoint, in pages. */
-const SQLITE_DEFAULT_AUTOCHECKPOINT = 1000;
-
 export class QueueStore {
   private readonly stmts = new Map<string, Database.Statement>();
-
-  private checkpointer: WalCheckpointer | undefined;
 
   private constructor(
     private readonly db: Database.Database,
@@ -284,20 +272,7 @@ export class QueueStore {
       db.close();
       throw err;
     }
-    const store = new QueueStore(db, options.onCorrupt);
-    if (file !== ':memory:' && options.backgroundCheckpointMs !== undefined) {
-      db.pragma('wal_autocheckpoint = 0');
-      store.checkpointer = WalCheckpointer.start(file, options.backgroundCheckpointMs, () => {
-        // The worker cannot do it: this connection checkpoints again, as SQLite does by default.
-        if (db.open) db.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT}`);
-      });
-    }
-    return store;
-  }
-
-  /** The background checkpointer, when this store was opened with one (tests, diagnostics). */
-  get walCheckpointer(): WalCheckpointer | undefined {
-    return this.checkpointer;
+    return new QueueStore(db, options.onCorrupt);
   }
 
   private stmt(sql: string): Database.Statement {
@@ -559,7 +534,9 @@ export class QueueStore {
       sql += ' AND state = @expected_state';
       params.expected_state = expectedState;
     }
-    const row = this.stmt(`${sql} RETURNING *`).get(params);
+    // all(), not get(): a RETURNING statement left mid-step by get() keeps SQLite from ever
+    // checkpointing, and the write-ahead log grows without bound (hundreds of MB per thousand items).
+    const [row] = this.stmt(`${sql} RETURNING *`).all(params);
     return row === undefined ? undefined : rowToItem(row);
   }
 
@@ -656,7 +633,6 @@ export class QueueStore {
   }
 
   close(): void {
-    this.checkpointer?.stop();
     if (this.db.open) this.db.close();
   }
 }

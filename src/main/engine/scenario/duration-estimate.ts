@@ -2,27 +2,44 @@
  * Learns when to take the first look at a job of one kind, so it lands just after the job is done
  * instead of on a fixed schedule: fewer polls per job, and a finished job is noticed sooner.
  *
- * The estimate tracks a high quantile of job durations rather than their mean. After each job's
- * first look it moves a little: down when the job was already done (perhaps we could have looked
- * sooner), up when it was not (we looked too soon). With an upward step `up/down` times the
- * downward one, it settles where that share of first looks find the job done — by default 80 %:
- * most jobs take one poll and are seen within a few ms of finishing; the rest take one more
- * short poll. A first look that finds the job running also pulls the estimate part of the way
- * toward when it was finally seen done, so a kind of job that became much slower is relearned in a
- * few jobs, not dozens.
+ * Each job brackets its own duration: it was still running at the last look that said so
+ * (`lastRunningMs`) and done by the first look that said so (`doneMs`). The estimate tracks a high
+ * quantile of durations rather than their mean. After a job's first look at the estimate it moves:
+ * - up when the job was still running (we looked too soon): at least `up`, and part of the way to
+ *   the last moment the job was seen running, a sure lower bound, so a kind of job that became
+ *   much slower is relearned in a few jobs;
+ * - down a little when the job was already done (perhaps we could have looked sooner). A look that
+ *   finds the job done says nothing about how long ago it finished, so only probing earlier can
+ *   tell, and that is slow; hence the very first estimate is the lower end of the first job's
+ *   bracket, and the estimate climbs to the right place within a few jobs.
+ * With the step up `up/down` times the step down it settles where that share of first looks find
+ * the job done (80 %), seen within a few ms of finishing; the rest take one more short poll.
  */
 export interface DurationEstimateSettings {
   /** Relative step down after a first look that found the job done. */
   down: number;
-  /** Relative step up after a first look that found it still running. */
+  /** Smallest relative step up after a first look that found the job running. */
   up: number;
-  /** Share of the distance to the observed completion covered after a too-early first look. */
+  /** Share of the distance to the last moment the job was seen running covered by a step up. */
   catchUp: number;
-  /** The first duration seen is an upper bound (the job finished before we looked): shade it. */
-  firstShade: number;
 }
 
-export const DEFAULT_DURATION_ESTIMATE: DurationEstimateSettings = { down: 0.005, up: 0.02, catchUp: 0.25, firstShade: 0.9 };
+export const DEFAULT_DURATION_ESTIMATE: DurationEstimateSettings = { down: 0.002, up: 0.008, catchUp: 0.75 };
+
+/** What one job's polling showed, in ms after it was submitted. */
+export interface JobObservation {
+  /** When a look first found it done. */
+  doneMs: number;
+  /** The last look that found it still running, if any. */
+  lastRunningMs?: number;
+  /** Whether the first look at (or after) the estimate found it done; undefined if it was not timed by one. */
+  firstLookDone?: boolean;
+}
+
+/** Largest step up from one job, relative to the estimate. */
+const MAX_STEP_UP = 0.5;
+
+const valid = (ms: number | undefined): ms is number => ms !== undefined && ms > 0 && Number.isFinite(ms);
 
 export class DurationEstimates {
   private readonly estimates = new Map<string, number>();
@@ -35,26 +52,28 @@ export class DurationEstimates {
 
   /** Starts from a known estimate (e.g. one saved from an earlier run); ignored if not a positive number. */
   set(key: string, ms: number): void {
-    if (ms > 0 && Number.isFinite(ms)) this.estimates.set(key, ms);
+    if (valid(ms)) this.estimates.set(key, ms);
   }
 
-  /**
-   * A job of this kind was seen done `observedMs` after it was submitted. `firstLookDone`: whether
-   * the first look at the estimate found it done; undefined when there was no estimate yet.
-   */
-  record(key: string, observedMs: number, firstLookDone: boolean | undefined): void {
-    if (!(observedMs > 0) || !Number.isFinite(observedMs)) return;
-    const { down, up, catchUp, firstShade } = this.settings;
+  record(key: string, { doneMs, lastRunningMs, firstLookDone }: JobObservation): void {
+    if (!valid(doneMs)) return;
+    const { down, up, catchUp } = this.settings;
+    const running = valid(lastRunningMs) && lastRunningMs < doneMs ? lastRunningMs : undefined;
     const current = this.estimates.get(key);
     if (current === undefined || firstLookDone === undefined) {
-      const seeded = observedMs * firstShade;
-      this.estimates.set(key, current === undefined ? seeded : (current + seeded) / 2);
+      // The lower end of the bracket: a low start is corrected upward within a few jobs, a high
+      // one only slowly. Without a bracket, the time it was seen done, well shaded.
+      const seed = running ?? doneMs * 0.8;
+      this.estimates.set(key, current === undefined ? seed : (current + seed) / 2);
       return;
     }
     if (firstLookDone) {
       this.estimates.set(key, current * (1 - down));
       return;
     }
-    this.estimates.set(key, current + Math.max(current * up, catchUp * (observedMs - current)));
+    // Capped: one unusually slow job must not push the estimate so high that the next ones,
+    // which only come back down slowly, are all noticed late.
+    const towardRunning = running === undefined ? 0 : Math.min(MAX_STEP_UP * current, catchUp * (running - current));
+    this.estimates.set(key, current + Math.max(current * up, towardRunning));
   }
 }

@@ -75,8 +75,10 @@ export class Jobs {
     const timed = expected !== undefined && submittedAt !== undefined;
     // What the first look at (or after) the expected end found: it moves the estimate.
     let firstLookDone: boolean | undefined;
+    let lastRunningAt: number | undefined;
     let overduePolls = 0;
     for (;;) {
+      const sentAt = Date.now();
       const job = await this.pollShared(jobId, signal);
       const now = Date.now();
       if (timed && firstLookDone === undefined && (job.status === 'success' || now >= submittedAt + expected)) {
@@ -84,7 +86,13 @@ export class Jobs {
       }
       onUpdate?.(job);
       if (job.status === 'success') {
-        if (durationKey !== undefined && submittedAt !== undefined) this.durations.record(durationKey, now - submittedAt, timed ? firstLookDone : undefined);
+        if (durationKey !== undefined && submittedAt !== undefined) {
+          this.durations.record(durationKey, {
+            doneMs: now - submittedAt,
+            ...(lastRunningAt === undefined ? {} : { lastRunningMs: lastRunningAt - submittedAt }),
+            ...(timed ? { firstLookDone } : {}),
+          });
+        }
         return job;
       }
       const final = job.status === 'failure' ? 'failure' : job.status === 'canceled' ? 'canceled' : undefined;
@@ -92,7 +100,8 @@ export class Jobs {
         const fallback = final === 'failure' ? 'Scenario reported the job failed without a reason' : 'the job was canceled on Scenario';
         throw new JobFailedError(jobId, final, job.reason ?? fallback);
       }
-      // Any other status, known or not, means "still working".
+      // Any other status, known or not, means "still working" — as of when the look was sent.
+      lastRunningAt = sentAt;
       const changed = !previous || previous.status !== job.status || previous.progress !== job.progress;
       previous = job;
       let wait = interval.next(changed, Date.now() < discoveringUntil ? first : this.settings.pollInitialMs);
