@@ -3,10 +3,10 @@
  * QueueStore.addItems → ScenarioClient → QueueRunner, in this process. Only the terminal reporter
  * is left out, so what is timed is the engine, not the progress line.
  */
-import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { expandInputs } from '../src/main/engine/inputs/expand';
 import { findModel, resolveParams } from '../src/main/engine/models/registry';
+import { dedupeKey } from '../src/main/engine/queue/dedupe-key';
 import { QueueRunner } from '../src/main/engine/queue/runner';
 import { QueueStore } from '../src/main/engine/queue/store';
 import type { ItemState, NewItem, QueueItem } from '../src/main/engine/queue/types';
@@ -60,7 +60,7 @@ export async function runKiln(options: {
     modelKey: model.key,
     params,
     output,
-    dedupeKey: createHash('sha256').update(JSON.stringify([QUEUE_ID, f.path, f.size, f.mtimeMs, model.key, params, output])).digest('hex'),
+    dedupeKey: dedupeKey([QUEUE_ID, f.path, f.size, f.mtimeMs, model.key, params, output]),
   }));
   const items = store.addItems(newItems);
   const enqueueMs = performance.now() - t0;

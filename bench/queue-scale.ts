@@ -2,10 +2,10 @@
  * 5. Queue scale: the cost of a state transition with 10, 1,000 and 10,000 items stored, and
  * enqueueing a drop of 5,000 files as the app does it (src/main/host/service.ts addPaths).
  */
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { expandInputs } from '../src/main/engine/inputs/expand';
 import { findModel, resolveParams } from '../src/main/engine/models/registry';
+import { dedupeKey } from '../src/main/engine/queue/dedupe-key';
 import { QueueStore } from '../src/main/engine/queue/store';
 import type { ItemState, NewItem } from '../src/main/engine/queue/types';
 import { makePngs, tempDir } from './fixtures';
@@ -110,7 +110,7 @@ async function enqueueDrop(ctx: Parameters<Section['run']>[0]): Promise<EnqueueT
           modelKey: model.key,
           params,
           output,
-          dedupeKey: createHash('sha256').update(JSON.stringify([queueId, f.path, f.size, f.mtimeMs, model.key, params, output])).digest('hex'),
+          dedupeKey: dedupeKey([queueId, f.path, f.size, f.mtimeMs, model.key, params, output]),
         })),
       );
       const totalMs = elapsedMs(t0);

@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { expandInputs, type FoundInput } from '../main/engine/inputs/expand';
 import { hashFile, mapLimited } from '../main/engine/inputs/hash';
 import { findModel, parseParamAssignments, resolveParams, ParameterError } from '../main/engine/models/registry';
 import { validateTemplate } from '../main/engine/output/naming';
 import { ensureOutputDir } from '../main/engine/output/writer';
+import { dedupeKey } from '../main/engine/queue/dedupe-key';
 import { QueueRunner } from '../main/engine/queue/runner';
 import { QueueStore } from '../main/engine/queue/store';
 import type { NewItem, QueueItem } from '../main/engine/queue/types';
@@ -15,10 +15,6 @@ import { defaultStateDir } from './paths';
 import { Reporter, type FinishedLine } from './report';
 
 export const CLI_QUEUE_ID = 'cli';
-
-export function dedupeKey(parts: readonly unknown[]): string {
-  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
-}
 
 export function lineFor(item: QueueItem): FinishedLine {
   return {

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { z } from 'zod';
 import {
@@ -18,6 +18,7 @@ import { expandInputs } from '../engine/inputs/expand';
 import { hashFile, mapLimited } from '../engine/inputs/hash';
 import { MODELS, findModel, resolveParams, ParameterError } from '../engine/models/registry';
 import { validateTemplate } from '../engine/output/naming';
+import { dedupeKey } from '../engine/queue/dedupe-key';
 import { QueueRunner } from '../engine/queue/runner';
 import { FolderWatcher } from '../engine/watch/folder-watcher';
 import { QueueStore } from '../engine/queue/store';
@@ -305,7 +306,7 @@ export class KilnService extends EventEmitter<ServiceEvents> {
         output,
         contentHash,
         engineChoice: queue.engine,
-        dedupeKey: createHash('sha256').update(JSON.stringify([queueId, f.path, contentHash, model.key, params, output, queue.engine])).digest('hex'),
+        dedupeKey: dedupeKey([queueId, f.path, contentHash, model.key, params, output, queue.engine]),
       });
     }
     const results = this.store.addItemsDetailed(newItems);
