@@ -10,6 +10,7 @@ import { chromium, type Page } from 'playwright-core';
 import { z } from 'zod';
 import { MemoryCredentialStore } from '../src/main/host/credentials';
 import { launchWebApp } from '../src/main/host/launch-web';
+import { ROW_HEIGHT } from '../src/renderer/items/row-height';
 import { makePngs, tempDir } from './fixtures';
 import { BENCH_MODEL } from './kiln';
 import type { BenchContext, Section } from './section';
@@ -88,8 +89,6 @@ const frameReport = z.object({ frames: z.array(z.number()), work: z.array(z.numb
 type FrameReport = z.infer<typeof frameReport>;
 /** Scroll step meaning "¾ of the list's visible height". */
 const FLING = -1;
-/** The renderer's fixed row height (src/renderer/items/ItemList.tsx). */
-const ROW_HEIGHT_PX = 60;
 
 /**
  * Runs SCROLL_SCRIPT in the page. KILN_BENCH_TRACE=trace.json (Chrome trace, for Perfetto) or
@@ -97,11 +96,12 @@ const ROW_HEIGHT_PX = 60;
  * where a frame's time goes.
  */
 async function scrollAndRecord(page: Page, durationMs: number, stepPx: number): Promise<FrameReport> {
+  const name = stepPx === FLING ? 'fling' : 'steady';
   const tracePath = stepPx === 0 ? undefined : process.env['KILN_BENCH_TRACE'];
   const profilePath = stepPx === 0 ? undefined : process.env['KILN_BENCH_CPUPROFILE'];
   const browser = page.context().browser();
   if (tracePath && browser) {
-    await browser.startTracing(page, { path: `${tracePath}.${stepPx === FLING ? 'fling' : 'steady'}.json`, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink', 'cc', 'v8.execute', 'loading'] });
+    await browser.startTracing(page, { path: `${tracePath}.${name}.json`, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink', 'cc', 'v8.execute', 'loading'] });
   }
   const cdp = profilePath ? await page.context().newCDPSession(page) : undefined;
   if (cdp) {
@@ -112,7 +112,7 @@ async function scrollAndRecord(page: Page, durationMs: number, stepPx: number): 
   const report = frameReport.parse(await page.evaluate(`(${SCROLL_SCRIPT})(${durationMs}, ${stepPx})`));
   if (cdp && profilePath) {
     const { profile } = await cdp.send('Profiler.stop');
-    await writeFile(`${profilePath}.${stepPx === FLING ? 'fling' : 'steady'}.cpuprofile`, JSON.stringify(profile));
+    await writeFile(`${profilePath}.${name}.cpuprofile`, JSON.stringify(profile));
   }
   if (tracePath && browser) await browser.stopTracing();
   return report;
@@ -171,7 +171,7 @@ export const ui: Section = {
       const fling = await scrollAndRecord(page, uiScrollMs, FLING);
       // Steady: one row per frame (3,600 px/s, a brisk wheel scroll); rows stay long enough for their
       // thumbnails to be fetched, decoded and painted while the list moves.
-      const steady = await scrollAndRecord(page, uiScrollMs, ROW_HEIGHT_PX);
+      const steady = await scrollAndRecord(page, uiScrollMs, ROW_HEIGHT);
       const worstP95 = Math.max(percentile(fling.work, 95), percentile(steady.work, 95));
       const line = (name: string, r: FrameReport) => [
         {
@@ -185,7 +185,7 @@ export const ui: Section = {
           { metric: `${uiItems.toLocaleString('en-US')} items: first rows shown after load`, value: fmtMs(firstRowsMs) },
           { metric: 'idle: main-thread work per frame, median; frame interval median', value: `${fmtMs(median(idle.work))}; ${fmtMs(median(idle.frames))}` },
           ...line('fling (¾ screen per frame)', fling),
-          ...line(`steady (${ROW_HEIGHT_PX} px per frame, thumbnails loading)`, steady),
+          ...line(`steady (${ROW_HEIGHT} px per frame, thumbnails loading)`, steady),
           { metric: 'main-thread work per frame: p95, worse of the two', value: fmtMs(worstP95), target: `< ${FRAME_TARGET_MS} ms`, verdict: verdict(worstP95 < FRAME_TARGET_MS) },
           { metric: 'rows in the DOM while scrolling; thumbnails shown (steady)', value: `${fling.rows} (list ${fling.scrollHeight.toLocaleString('en-US')} px tall); ${steady.thumbs}` },
         ],

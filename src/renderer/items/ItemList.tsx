@@ -3,9 +3,7 @@ import { useCallback, useRef, useState, type KeyboardEvent } from 'react';
 import type { ItemView } from '../../shared/contract';
 import { useApi } from '../transport/context';
 import { ItemRow } from './ItemRow';
-
-/** Fixed so progress, errors and new items never change a row's height (no jumps while scrolling). */
-export const ROW_HEIGHT = 60;
+import { ROW_HEIGHT } from './row-height';
 
 const estimateSize = () => ROW_HEIGHT;
 

@@ -50,7 +50,7 @@ export class DurationEstimates {
     return this.estimates.get(key);
   }
 
-  /** Starts from a known estimate (e.g. one saved from an earlier run); ignored if not a positive number. */
+  /** Sets the estimate outright; ignored if not a positive number. */
   set(key: string, ms: number): void {
     if (valid(ms)) this.estimates.set(key, ms);
   }
