@@ -241,7 +241,8 @@ const getJob: Handler = async (ctx, _req, res, [id]) => {
   job.polled = true;
   let now = Date.now();
   if (ctx.state.viewJob(job, now).status === 'success') {
-    // Outputs are made the first time anyone sees the job done, so idle jobs cost nothing.
+    // Outputs are made while the job runs (createJob); the first look at the finished job settles
+    // them, turning a failure to make them into a failed job.
     await ctx.state.settleOutputs(job);
     now = Date.now();
   }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { GenerateRecord } from './types';
 import { buildGlb, traceSvg, type SyntheticContent } from './outputs';
 import { checkModel, MODEL_MIME } from './formats';
@@ -161,17 +161,24 @@ export class FakeState {
         source: {
           type: 'output',
           jobId: job.jobId,
-          make: () =>
-            this.cached(`svg:${source.id}`, async () => {
-              const bytes = await this.assetBytes(source);
-              if (!bytes) throw new Error('input image has no stored bytes');
-              return traceSvg(bytes);
-            }),
+          make: async () => {
+            const bytes = await this.assetBytes(source);
+            if (!bytes) throw new Error('input image has no stored bytes');
+            // The trace depends only on the pixels, so the same picture uploaded again is traced once.
+            return this.cached(`svg:${createHash('sha256').update(bytes).digest('hex')}`, () => traceSvg(bytes));
+          },
         },
       });
       job.outputAssetIds.push(output.id);
     }
     this.jobs.set(job.jobId, job);
+    // As on Scenario, the output is made while the job runs, so the poll that first sees the job
+    // done answers at once instead of tracing then. A failure is only recorded when someone looks
+    // (settleOutputs), exactly as before.
+    for (const id of job.outputAssetIds) {
+      const asset = this.assets.get(id);
+      if (asset) void this.assetBytes(asset)?.catch(() => undefined);
+    }
     this.generates.push({
       jobId: job.jobId,
       modelId: input.modelId,

@@ -84,11 +84,11 @@ describe('polling timed by learned job durations', () => {
       latencies.push(Date.now() - submittedAt);
       polls.push(hh.fake.counts['job-get'] - before);
     }
-    // The first job knows nothing: an immediate poll, then a backoff that starts at a quarter of
-    // the usual first interval (250 ms) and grows.
-    expect(polls[0]).toBeGreaterThanOrEqual(2);
+    // The first job knows nothing: it is looked at 20 ms after it started, then each look about
+    // 10 % later than the one before, so it is noticed at most a step or two after it is done.
+    expect(polls[0]).toBeGreaterThanOrEqual(10);
     expect(latencies[0]).toBeGreaterThanOrEqual(400);
-    expect(latencies[0]).toBeLessThan(1000);
+    expect(latencies[0]).toBeLessThan(400 * 1.1 + 60);
     // The estimate starts at the last moment the first job was seen running and climbs to the
     // duration within a few jobs. Once there: about one poll per job, and completion is noticed
     // much closer to the true 400 ms than a fixed schedule would notice it.
@@ -98,17 +98,47 @@ describe('polling timed by learned job durations', () => {
   });
 });
 
-describe('the quicker first look at an unknown kind of job', () => {
-  it('lasts only a few seconds, even for a long job reporting progress on every poll', async () => {
+describe('the first jobs of a kind nobody has timed yet', () => {
+  it('are timed by one of them, looked at ~10 % later each time, and the others wait for its answer', async () => {
+    const hh = await harness({ jobDurationMs: 300 });
+    h = hh;
+    const client = clientFor(hh.fake, { pollInitialMs: 1000, pollMaxMs: 10_000, pollFactor: 1.5 });
+    const assetId = await client.upload({ path: await writePng(hh.dir), name: 'art.png', kind: 'png', route: 'image-asset' });
+    const jobs = await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        const { jobId } = await client.generate(VTRACER, { presetName: 'poster', image: assetId });
+        return { jobId, submittedAt: Date.now() };
+      }),
+    );
+    const noticedAfter = await Promise.all(
+      jobs.map(async ({ jobId, submittedAt }) => {
+        await client.waitForJob(jobId, { durationKey: 'a-new-kind', submittedAt });
+        return Date.now() - submittedAt;
+      }),
+    );
+    // The scout looks at 20 ms, 22 ms, 24 ms… (about 30 looks to reach 300 ms); the seven others
+    // look once or twice when it has its answer, not on a blind schedule of their own.
+    expect(hh.fake.counts['job-get']).toBeLessThanOrEqual(30 + 7 * 2 + 4);
+    // Every job is noticed done within about one scout step (10 %) of its end, plus scheduling.
+    for (const ms of noticedAfter) {
+      expect(ms).toBeLessThan(300 * 1.1 + 60);
+    }
+  });
+
+  it('look closely for the first 3 s only, then on the usual backoff, even for a long job reporting progress', async () => {
     const hh = await harness({ jobDurationMs: 9000 });
     h = hh;
     const client = clientFor(hh.fake, { pollInitialMs: 1000, pollMaxMs: 10_000, pollFactor: 1.5 });
     const assetId = await client.upload({ path: await writePng(hh.dir), name: 'art.png', kind: 'png', route: 'image-asset' });
     const { jobId } = await client.generate(VTRACER, { presetName: 'poster', image: assetId });
+    let atThreeSeconds = 0;
+    const timer = setTimeout(() => (atThreeSeconds = hh.fake.counts['job-get']), 3200);
     await client.waitForJob(jobId, { durationKey: 'a-new-kind', submittedAt: Date.now() });
-    // About 12 looks in the first 3 s, then about one a second: far from one every 250 ms (36).
-    expect(hh.fake.counts['job-get']).toBeLessThanOrEqual(22);
-    expect(hh.fake.counts['job-get']).toBeGreaterThanOrEqual(9);
+    clearTimeout(timer);
+    // 20 ms × 1.1ⁿ up to 3 s is about 53 looks; the 6 s after that take the 1 s, 1.5 s, 2.25 s… backoff.
+    expect(atThreeSeconds).toBeGreaterThanOrEqual(40);
+    expect(atThreeSeconds).toBeLessThanOrEqual(56);
+    expect(hh.fake.counts['job-get'] - atThreeSeconds).toBeLessThanOrEqual(6);
   }, 20_000);
 });
 

@@ -422,7 +422,8 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
             durationKey: model.modelId,
             submittedAt,
             onUpdate: (snapshot) => {
-              if (signal.aborted) return;
+              // A finished job goes straight to downloading: no write between seeing it done and freeing its slot.
+              if (signal.aborted || snapshot.status === 'success') return;
               const progress = snapshot.progress ?? item.progress;
               if (item.state !== 'processing' || progress !== item.progress) {
                 item = this.save(item.id, 'processing', { progress });

@@ -2,7 +2,7 @@
 import { JobFailedError } from './errors';
 import type { HttpCore } from './http';
 import { Ignored, JobEnvelope, pickReason, type JobSchema } from './schemas';
-import { canceledFrom, PollInterval, sleep, throwIfAborted } from './timing';
+import { canceledFrom, PollInterval, sleepUnless, throwIfAborted } from './timing';
 import type { JobSnapshot, WaitOptions } from './types';
 import type { z } from 'zod';
 import { DurationEstimates } from './duration-estimate';
@@ -12,13 +12,27 @@ const OVERDUE_POLL_SHARE = 0.025;
 const OVERDUE_POLL_MIN_MS = 5;
 /** Past this multiple of the expected duration a job is simply slow: back to the usual backoff. */
 const OVERDUE_WINDOW = 1.5;
-/** How long the first job of a kind is looked at more often while its duration is unknown. */
+/**
+ * The first job of a kind nobody has timed yet (the scout) is looked at SCOUT_FIRST_MS after it
+ * was submitted, then each look SCOUT_FACTOR times later than the one before, for DISCOVERY_MS at
+ * most. So its duration is bracketed within 10 %, whatever it is, for one job's few dozen polls;
+ * the other jobs of that kind wait for its answer instead of polling blind.
+ */
+const SCOUT_FIRST_MS = 20;
+const SCOUT_FACTOR = 1.1;
 const DISCOVERY_MS = 3000;
 
 export interface PollSettings {
   pollInitialMs: number;
   pollMaxMs: number;
   pollFactor: number;
+}
+
+interface Scout {
+  since: number;
+  /** Settles when the scout's job ends, whatever the outcome. */
+  learned: Promise<void>;
+  settle: () => void;
 }
 
 interface InFlight {
@@ -39,6 +53,7 @@ export class Jobs {
   /** At most one GET /jobs/{id} on the wire per job, however many callers wait on it. */
   private readonly inFlight = new Map<string, InFlight>();
   private readonly durations = new DurationEstimates();
+  private readonly scouts = new Map<string, Scout>();
 
   constructor(
     private readonly http: HttpCore,
@@ -57,66 +72,104 @@ export class Jobs {
   }
 
   async wait(jobId: string, options: WaitOptions = {}): Promise<JobSnapshot> {
-    const { signal, onUpdate, durationKey, submittedAt } = options;
-    const expected = durationKey === undefined ? undefined : this.durations.get(durationKey);
-    // Nothing known yet about jobs of this kind: look a little sooner at first, so the very first
-    // duration learned is not one full backoff step too long.
-    const first = durationKey !== undefined && expected === undefined ? Math.max(100, this.settings.pollInitialMs / 4) : this.settings.pollInitialMs;
-    const interval = new PollInterval(first, this.settings.pollMaxMs, this.settings.pollFactor);
-    // The quicker look lasts a few seconds at most: a long job reporting progress on every poll
-    // must not be polled at that pace for its whole life.
-    const discoveringUntil = first < this.settings.pollInitialMs ? Date.now() + DISCOVERY_MS : 0;
-    // With a learned duration and a known start, the first poll waits until the job is likely done.
-    if (expected !== undefined && submittedAt !== undefined) {
-      const untilDone = submittedAt + expected - Date.now();
-      if (untilDone > 0) await sleep(Math.min(untilDone, this.settings.pollMaxMs), signal);
-    }
+    const { signal, onUpdate, durationKey: key, submittedAt } = options;
+    const backoff = new PollInterval(this.settings.pollInitialMs, this.settings.pollMaxMs, this.settings.pollFactor);
+    let scout: Scout | undefined;
     let previous: JobSnapshot | undefined;
-    const timed = expected !== undefined && submittedAt !== undefined;
+    let looks = 0;
+    let lastLookAt = Date.now();
+    let backoffWait = 0;
+    let scoutLookMs = SCOUT_FIRST_MS;
+    let overduePolls = 0;
     // What the first look at (or after) the expected end found: it moves the estimate.
     let firstLookDone: boolean | undefined;
     let lastRunningAt: number | undefined;
-    let overduePolls = 0;
-    for (;;) {
-      const sentAt = Date.now();
-      const job = await this.pollShared(jobId, signal);
-      const now = Date.now();
-      if (timed && firstLookDone === undefined && (job.status === 'success' || now >= submittedAt + expected)) {
-        firstLookDone = job.status === 'success';
-      }
-      onUpdate?.(job);
-      if (job.status === 'success') {
-        if (durationKey !== undefined && submittedAt !== undefined) {
-          this.durations.record(durationKey, {
-            doneMs: now - submittedAt,
-            ...(lastRunningAt === undefined ? {} : { lastRunningMs: lastRunningAt - submittedAt }),
-            ...(timed ? { firstLookDone } : {}),
-          });
+    try {
+      for (;;) {
+        const expected = key === undefined ? undefined : this.durations.get(key);
+        // Only a job whose start is known can time its kind; one scout per kind at a time.
+        if (key !== undefined && expected === undefined && submittedAt !== undefined && !scout && !this.scouts.has(key)) {
+          scout = this.claimScout(key);
         }
-        return job;
-      }
-      const final = job.status === 'failure' ? 'failure' : job.status === 'canceled' ? 'canceled' : undefined;
-      if (final) {
-        const fallback = final === 'failure' ? 'Scenario reported the job failed without a reason' : 'the job was canceled on Scenario';
-        throw new JobFailedError(jobId, final, job.reason ?? fallback);
-      }
-      // Any other status, known or not, means "still working" — as of when the look was sent.
-      lastRunningAt = sentAt;
-      const changed = !previous || previous.status !== job.status || previous.progress !== job.progress;
-      previous = job;
-      let wait = interval.next(changed, Date.now() < discoveringUntil ? first : this.settings.pollInitialMs);
-      if (timed) {
-        const elapsed = Date.now() - submittedAt;
-        if (elapsed < expected) {
-          // Never look much past the expected end.
-          wait = Math.min(wait, expected - elapsed);
-        } else if (elapsed < expected * OVERDUE_WINDOW) {
-          // Just overdue: it is most likely finishing now, look again soon, then less and less soon.
-          wait = Math.min(wait, Math.max(OVERDUE_POLL_MIN_MS, expected * OVERDUE_POLL_SHARE) * 1.5 ** overduePolls++);
+        const now = Date.now();
+        let lookAt: number;
+        if (expected !== undefined && submittedAt !== undefined) {
+          const due = submittedAt + expected;
+          const backoffAt = looks === 0 ? now + this.settings.pollMaxMs : lastLookAt + backoffWait;
+          if (now < due) lookAt = Math.min(due, backoffAt);
+          else if (firstLookDone === undefined) lookAt = now;
+          else if (now < submittedAt + expected * OVERDUE_WINDOW) {
+            // Just overdue: it is most likely finishing now, look again soon, then less and less soon.
+            const soon = Math.max(OVERDUE_POLL_MIN_MS, expected * OVERDUE_POLL_SHARE) * 1.5 ** overduePolls;
+            lookAt = Math.min(backoffAt, lastLookAt + soon);
+          } else lookAt = backoffAt;
+        } else if (scout && submittedAt !== undefined && now - scout.since < DISCOVERY_MS) {
+          lookAt = submittedAt + scoutLookMs;
+        } else if (looks === 0) {
+          // A job picked up again (start unknown) is looked at now; a new one waits for its kind's scout.
+          lookAt = submittedAt === undefined || key === undefined ? now : submittedAt + this.settings.pollInitialMs;
+        } else {
+          lookAt = lastLookAt + backoffWait;
         }
+        // Timers may fire a millisecond early: what counts is that this look was meant for the expected end.
+        const atExpectedEnd = expected !== undefined && submittedAt !== undefined && lookAt >= submittedAt + expected;
+        if (lookAt > now) {
+          // Waiting blind while another job times this kind: wake as soon as it has an answer.
+          const learned = expected === undefined && key !== undefined && !scout ? this.scouts.get(key)?.learned : undefined;
+          if (await sleepUnless(lookAt - now, learned, signal)) continue;
+        }
+
+        const sentAt = Date.now();
+        const job = await this.pollShared(jobId, signal);
+        const seenAt = Date.now();
+        looks++;
+        lastLookAt = sentAt;
+        if (firstLookDone === undefined && (atExpectedEnd || (expected !== undefined && job.status === 'success'))) {
+          firstLookDone = job.status === 'success';
+        } else if (firstLookDone === false) {
+          overduePolls++;
+        }
+        onUpdate?.(job);
+        if (job.status === 'success') {
+          if (key !== undefined && submittedAt !== undefined) {
+            this.durations.record(key, {
+              doneMs: seenAt - submittedAt,
+              ...(lastRunningAt === undefined ? {} : { lastRunningMs: lastRunningAt - submittedAt }),
+              ...(firstLookDone === undefined ? {} : { firstLookDone }),
+            });
+          }
+          return job;
+        }
+        const final = job.status === 'failure' ? 'failure' : job.status === 'canceled' ? 'canceled' : undefined;
+        if (final) {
+          const fallback = final === 'failure' ? 'Scenario reported the job failed without a reason' : 'the job was canceled on Scenario';
+          throw new JobFailedError(jobId, final, job.reason ?? fallback);
+        }
+        // Any other status, known or not, means "still working" — as of when the look was sent.
+        lastRunningAt = sentAt;
+        if (scout) scoutLookMs = Math.max(scoutLookMs, sentAt - (submittedAt ?? sentAt)) * SCOUT_FACTOR;
+        const changed = !previous || previous.status !== job.status || previous.progress !== job.progress;
+        previous = job;
+        backoffWait = backoff.next(changed);
       }
-      await sleep(wait, signal);
+    } finally {
+      if (scout && key !== undefined) this.releaseScout(key, scout);
     }
+  }
+
+  /** This job times its kind; the others of that kind wait for `learned`. */
+  private claimScout(key: string): Scout {
+    let settle: () => void = () => {};
+    const learned = new Promise<void>((resolve) => (settle = resolve));
+    const scout: Scout = { since: Date.now(), learned, settle };
+    this.scouts.set(key, scout);
+    return scout;
+  }
+
+  /** Done, failed or abandoned: the waiting jobs go on (one of them scouts if nothing was learned). */
+  private releaseScout(key: string, scout: Scout): void {
+    if (this.scouts.get(key) === scout) this.scouts.delete(key);
+    scout.settle();
   }
 
   async cancel(jobId: string): Promise<void> {

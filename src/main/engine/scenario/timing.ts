@@ -30,6 +30,36 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /**
+ * As sleep, but cut short when `wake` settles first: resolves true if woken, false if the time ran out.
+ */
+export function sleepUnless(ms: number, wake: Promise<unknown> | undefined, signal?: AbortSignal): Promise<boolean> {
+  if (!wake) return sleep(ms, signal).then(() => false);
+  throwIfAborted(signal);
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const finish = (woken: boolean): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      resolve(woken);
+    };
+    const onAbort = (): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      reject(canceledFrom(signal));
+    };
+    const timer = setTimeout(() => finish(false), Math.max(0, ms));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    wake.then(
+      () => finish(true),
+      () => finish(true),
+    );
+  });
+}
+
+/**
  * "Full jitter" backoff: a uniform delay in [0, min(cap, base·2^attempt)). Spreading retries over
  * the whole window is what keeps many queued items from hammering a recovering server in step.
  */
