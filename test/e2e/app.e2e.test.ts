@@ -129,6 +129,9 @@ describe('Kiln in a real browser, through the web host, against the fake Scenari
 
     await waitForRows('done', 4);
     await page.waitForTimeout(600); // let progress bars finish their transition
+    // Every image row shows its input, fetched and decoded by the thumbnail worker, not on the page.
+    await page.waitForFunction(() => [...document.querySelectorAll('canvas.thumb')].filter((c) => (c as HTMLCanvasElement).width > 1).length === 4);
+    expect(page.workers().some((w) => w.url().includes('thumb-worker'))).toBe(true);
     await page.screenshot({ path: await screenshotPath('03-queue-done') });
     expect((await readdir(out)).sort()).toEqual(['logo.svg', 'poster.svg', 'scan-a.svg', 'scan-b.svg']);
     expect(await readFile(join(out, 'logo.svg'), 'utf8')).toContain('<svg');

@@ -101,11 +101,11 @@ describe('ItemList', () => {
         </ApiProvider>,
       );
       // A row that only flies past during a fast scroll must not fetch and decode an image.
-      const imgs = container.querySelectorAll('img.thumb');
-      expect(imgs).toHaveLength(1);
-      expect(imgs[0]?.hasAttribute('src')).toBe(false);
+      const thumbs = container.querySelectorAll('canvas.thumb');
+      expect(thumbs).toHaveLength(1);
+      expect(thumbs[0]?.hasAttribute('data-src')).toBe(false);
       act(() => vi.advanceTimersByTime(THUMB_SETTLE_MS + 50));
-      expect(imgs[0]?.getAttribute('src')).toBe('/files/item-0/input/0');
+      expect(thumbs[0]?.getAttribute('data-src')).toBe('/files/item-0/input/0');
       expect(container.querySelectorAll('.thumb-glyph')).toHaveLength(1);
     } finally {
       vi.useRealTimers();
@@ -127,10 +127,10 @@ describe('ItemList', () => {
         </ApiProvider>,
       );
       act(() => vi.advanceTimersByTime(THUMB_SETTLE_MS / 2 + 20));
-      expect(container.querySelector('img[src="/files/item-0/input/0"]')).toBeNull();
-      expect(container.querySelector('img[src]')).toBeNull();
+      expect(container.querySelector('canvas[data-src="/files/item-0/input/0"]')).toBeNull();
+      expect(container.querySelector('canvas[data-src]')).toBeNull();
       act(() => vi.advanceTimersByTime(THUMB_SETTLE_MS));
-      expect(container.querySelector('img[src]')?.getAttribute('src')).toBe('/files/item-1/input/0');
+      expect(container.querySelector('canvas[data-src]')?.getAttribute('data-src')).toBe('/files/item-1/input/0');
     } finally {
       vi.useRealTimers();
     }

@@ -27,7 +27,7 @@ export function ItemList({ items, electron, onPreview, initialRect }: Props) {
     getScrollElement: () => scrollRef.current,
     estimateSize,
     getItemKey,
-    overscan: 3,
+    overscan: 1,
     initialRect,
   });
   const activeIndex = Math.min(active, Math.max(0, items.length - 1));

@@ -22,17 +22,17 @@ interface Props {
 
 function Thumb({ item, api }: { item: ItemView; api: KilnApi }) {
   const [broken, setBroken] = useState(false);
-  const ref = useRef<HTMLImageElement>(null);
+  const ref = useRef<HTMLCanvasElement>(null);
   const isImage = IMAGE_KINDS.has(item.inputKind) && !broken;
   const url = api.fileUrl(item.id, 'input', 0);
   useEffect(() => {
-    const img = ref.current;
-    if (!isImage || !img) return;
-    return thumbLoader.watch(img, url);
+    const canvas = ref.current;
+    if (!isImage || !canvas) return;
+    return thumbLoader.watch(canvas, url, () => setBroken(true));
   }, [isImage, url]);
   if (isImage) {
-    // No src here: the loader sets it once the row has stayed on screen (see thumb-loader.ts).
-    return <img ref={ref} className="thumb" decoding="async" alt="" onError={() => setBroken(true)} />;
+    // Empty until the loader paints it, once the row has stayed on screen (see thumb-loader.ts).
+    return <canvas ref={ref} className="thumb" width={1} height={1} aria-hidden="true" />;
   }
   return <span className="thumb thumb-glyph" aria-hidden="true"><ModelGlyph kind={item.inputKind} /></span>;
 }
