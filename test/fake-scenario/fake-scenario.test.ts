@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeScenario, type FakeScenario, type FakeScenarioOptions } from './index';
 import { collect, syntheticAsset } from './outputs';
+import { FakeState } from './state';
 
 // Behaviour specification of the fake Scenario API, exercised over real HTTP.
 
@@ -550,5 +551,30 @@ describe('server lifecycle', () => {
     expect(fake.counts).toMatchObject({ 'job-get': 1, unknown: 1, generate: 0 });
     fake.resetCounts();
     expect(fake.counts['job-get']).toBe(0);
+  });
+});
+
+describe('outputs, as Scenario makes them', () => {
+  it('are made while the job runs, so the look that first sees it done has nothing left to do', async () => {
+    const state = new FakeState(200);
+    const input = state.addAsset({ name: 'logo.png', mimeType: 'image/png', kind: 'image', source: { type: 'bytes', bytes: PNG } });
+    const job = state.createJob({ modelId: 'model_visioncortex-vtracer', body: {}, input, fate: 'normal' });
+    const output = state.assets.get(job.outputAssetIds[0] ?? '');
+    // Already under way the moment the job exists, long before its 200 ms are up.
+    expect(output?.bytes).toBeDefined();
+    expect((await output?.bytes)?.toString('utf8')).toContain('<svg');
+  });
+
+  it('trace the same picture once, however many times it is uploaded', async () => {
+    const state = new FakeState(0);
+    const traces = await Promise.all(
+      [1, 2].map(async () => {
+        const input = state.addAsset({ name: 'logo.png', mimeType: 'image/png', kind: 'image', source: { type: 'bytes', bytes: Buffer.from(PNG) } });
+        const job = state.createJob({ modelId: 'model_visioncortex-vtracer', body: {}, input, fate: 'normal' });
+        return state.assets.get(job.outputAssetIds[0] ?? '')?.bytes;
+      }),
+    );
+    expect(traces[0]).toBeDefined();
+    expect(await traces[1]).toBe(await traces[0]);
   });
 });
