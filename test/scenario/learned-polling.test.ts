@@ -126,6 +126,30 @@ describe('the first jobs of a kind nobody has timed yet', () => {
     }
   });
 
+  it('hand the timing over to another job when the scout fails', async () => {
+    const hh = await harness({ jobDurationMs: 300 });
+    h = hh;
+    const client = clientFor(hh.fake, { pollInitialMs: 1000, pollMaxMs: 10_000, pollFactor: 1.5 });
+    const assetId = await client.upload({ path: await writePng(hh.dir), name: 'art.png', kind: 'png', route: 'image-asset' });
+    hh.fake.setFaults({ failJobRate: 1 });
+    const doomed = await client.generate(VTRACER, { presetName: 'poster', image: assetId });
+    const doomedAt = Date.now();
+    hh.fake.setFaults({ failJobRate: 0 });
+    const others = await Promise.all(
+      [1, 2, 3].map(async () => ({ ...(await client.generate(VTRACER, { presetName: 'poster', image: assetId })), submittedAt: Date.now() })),
+    );
+    // The failing job waits first, so it is the scout; the others wait for its answer.
+    const failed = client.waitForJob(doomed.jobId, { durationKey: 'a-new-kind', submittedAt: doomedAt });
+    const noticedAfter = others.map(async ({ jobId, submittedAt }) => {
+      await client.waitForJob(jobId, { durationKey: 'a-new-kind', submittedAt });
+      return Date.now() - submittedAt;
+    });
+    await expect(failed).rejects.toThrow(/failed/i);
+    // It fails at 60 % of the job time; one of the others takes over and times the rest closely,
+    // rather than all three falling back to the 1 s backoff.
+    for (const ms of await Promise.all(noticedAfter)) expect(ms).toBeLessThan(300 * 1.1 + 60);
+  });
+
   it('look closely for the first 3 s only, then on the usual backoff, even for a long job reporting progress', async () => {
     const hh = await harness({ jobDurationMs: 9000 });
     h = hh;
