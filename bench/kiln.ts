@@ -11,6 +11,7 @@ import { QueueRunner } from '../src/main/engine/queue/runner';
 import { QueueStore } from '../src/main/engine/queue/store';
 import type { ItemState, NewItem, QueueItem } from '../src/main/engine/queue/types';
 import { ScenarioClient } from '../src/main/engine/scenario/client';
+import { durationMemory } from '../src/main/engine/queue/duration-memory';
 import type { BenchServer } from './server';
 import { median } from './stats';
 
@@ -66,7 +67,7 @@ export async function runKiln(options: {
   const enqueueMs = performance.now() - t0;
   const ours = new Set(items.map((i) => i.id));
 
-  const client = new ScenarioClient({ baseUrl: options.server.url, apiKey: options.server.apiKey, apiSecret: options.server.apiSecret });
+  const client = new ScenarioClient({ baseUrl: options.server.url, apiKey: options.server.apiKey, apiSecret: options.server.apiSecret, durationMemory: durationMemory(store) });
   const runner = new QueueRunner({ store, api: client, concurrency: options.concurrency, accept: (i) => ours.has(i.id) });
 
   const firstSeen = new Map<string, Partial<Record<ItemState, number>>>();

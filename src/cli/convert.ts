@@ -10,6 +10,7 @@ import { QueueStore } from '../main/engine/queue/store';
 import type { NewItem, QueueItem } from '../main/engine/queue/types';
 import type { ModelDescriptor, ModelParams } from '../main/engine/models/types';
 import { ScenarioClient } from '../main/engine/scenario/client';
+import { durationMemory } from '../main/engine/queue/duration-memory';
 import { credentialsFromEnv, UsageError, type ConvertArgs } from './args';
 import { defaultStateDir } from './paths';
 import { Reporter, type FinishedLine } from './report';
@@ -93,7 +94,7 @@ export async function runConvert(args: ConvertArgs, env: NodeJS.ProcessEnv = pro
   const items = store.addItems(newItems);
   const ours = new Set(items.map((i) => i.id));
 
-  const client = new ScenarioClient({ baseUrl: args.apiUrl, ...credentials });
+  const client = new ScenarioClient({ baseUrl: args.apiUrl, ...credentials, durationMemory: durationMemory(store) });
   const runner = new QueueRunner({
     store,
     api: client,

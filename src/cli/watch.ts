@@ -5,6 +5,7 @@ import { dedupeKey } from '../main/engine/queue/dedupe-key';
 import { QueueRunner } from '../main/engine/queue/runner';
 import { QueueStore } from '../main/engine/queue/store';
 import { ScenarioClient } from '../main/engine/scenario/client';
+import { durationMemory } from '../main/engine/queue/duration-memory';
 import { FolderWatcher } from '../main/engine/watch/folder-watcher';
 import { credentialsFromEnv, UsageError, type ConvertArgs } from './args';
 import { cliItem, lineFor, prepareOutputFolder, resolveConversion } from './convert';
@@ -28,7 +29,7 @@ export async function runWatch(args: ConvertArgs, env: NodeJS.ProcessEnv = proce
   const reporter = new Reporter(args.json);
   const runner = new QueueRunner({
     store,
-    api: new ScenarioClient({ baseUrl: args.apiUrl, ...credentials }),
+    api: new ScenarioClient({ baseUrl: args.apiUrl, ...credentials, durationMemory: durationMemory(store) }),
     concurrency: args.concurrency,
     accept: (item) => item.queueId === queueId,
     jobTimeoutMs: args.jobTimeout * 60_000,

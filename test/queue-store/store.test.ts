@@ -307,6 +307,28 @@ describe('durability and integrity', () => {
     db.close();
   });
 
+  it('remembers learned job durations across a reopen, including in a database from the previous schema', () => {
+    const dir = tempDir();
+    QueueStore.open(dir).close();
+    // As the previous Kiln left it: no job_durations table, schema 2.
+    const db = new Database(join(dir, DB_FILE_NAME));
+    db.exec('DROP TABLE job_durations');
+    db.pragma('user_version = 2');
+    db.close();
+
+    const store = QueueStore.open(dir);
+    expect(store.jobDurations().size).toBe(0);
+    store.saveJobDuration('model_visioncortex-vtracer', 212.5);
+    store.saveJobDuration('model_visioncortex-vtracer', 204);
+    store.saveJobDuration('model_tripo-retopology', 61_000);
+    expect(() => store.saveJobDuration('bad', Number.NaN)).toThrow(RangeError);
+    store.close();
+
+    const again = QueueStore.open(dir);
+    open.push(again);
+    expect(Object.fromEntries(again.jobDurations())).toEqual({ 'model_visioncortex-vtracer': 204, 'model_tripo-retopology': 61_000 });
+  });
+
   it('refuses a database from a newer Kiln instead of damaging it', () => {
     const dir = tempDir();
     QueueStore.open(dir).close();

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DurationEstimates } from '../../src/main/engine/scenario/duration-estimate';
+import { durationMemory } from '../../src/main/engine/queue/duration-memory';
+import { QueueStore } from '../../src/main/engine/queue/store';
 import { clientFor, harness, writePng, type Harness } from './helpers';
 
 const VTRACER = 'model_visioncortex-vtracer';
@@ -31,6 +33,37 @@ describe('duration estimates', () => {
     expect(d.get('m')).toBeCloseTo(990);
     d.record('m', { doneMs: 1000, lastRunningMs: 990, firstLookDone: false });
     expect(d.get('m')).toBeCloseTo(990 * 1.04);
+  });
+
+  it('start from what an earlier run remembered, and write it down again only when it moved 1 %', () => {
+    const saves: [string, number][] = [];
+    const memory = { load: () => new Map([['m', 1000], ['nonsense', -3]]), save: (k: string, ms: number) => void saves.push([k, ms]) };
+    const d = new DurationEstimates(settings, memory);
+    expect(d.get('m')).toBe(1000);
+    expect(d.get('nonsense')).toBeUndefined();
+    d.record('m', { doneMs: 1000, firstLookDone: true }); // 990: moved 1 % from 1000, written
+    d.record('m', { doneMs: 1000, firstLookDone: true }); // 980.1: just under 1 % from 990, not yet
+    d.record('m', { doneMs: 1000, firstLookDone: true }); // 970.3: 2 % from 990, written
+    expect(saves.map(([, ms]) => Math.round(ms))).toEqual([990, 970]);
+    const quiet = new DurationEstimates({ ...settings, down: 0.002 }, memory);
+    saves.length = 0;
+    for (let i = 0; i < 5; i++) quiet.record('m', { doneMs: 1000, firstLookDone: true });
+    expect(saves).toEqual([]); // five steps of 0.2 %: still just under 1 %, not yet worth a write
+    quiet.record('m', { doneMs: 1000, firstLookDone: true });
+    expect(saves).toHaveLength(1);
+  });
+
+  it('keep working when the memory cannot be read or written', () => {
+    const d = new DurationEstimates(settings, {
+      load: () => {
+        throw new Error('database is locked');
+      },
+      save: () => {
+        throw new Error('database is closed');
+      },
+    });
+    d.record('m', { doneMs: 1000, lastRunningMs: 700 });
+    expect(d.get('m')).toBe(700);
   });
 
   it('catch up quickly with a kind of job that became slower, but never jump more than half again', () => {
@@ -96,6 +129,35 @@ describe('polling timed by learned job durations', () => {
     const later = polls.slice(8);
     expect(later.reduce((a, b) => a + b, 0) / later.length).toBeLessThanOrEqual(2);
     for (const ms of latencies.slice(8)) expect(ms).toBeLessThan(700);
+  });
+});
+
+describe('job durations remembered by the queue store', () => {
+  it('let the next run look at its first job on time instead of timing the kind again', async () => {
+    const hh = await harness({ jobDurationMs: 300 });
+    h = hh;
+    const store = QueueStore.open(':memory:');
+    try {
+      const run = async () => {
+        const client = clientFor(hh.fake, { pollInitialMs: 1000, pollMaxMs: 10_000, pollFactor: 1.5, durationMemory: durationMemory(store) });
+        const assetId = await client.upload({ path: await writePng(hh.dir), name: 'art.png', kind: 'png', route: 'image-asset' });
+        const polls: number[] = [];
+        for (let i = 0; i < 6; i++) {
+          const { jobId } = await client.generate(VTRACER, { presetName: 'poster', image: assetId });
+          const before = hh.fake.counts['job-get'];
+          await client.waitForJob(jobId, { durationKey: VTRACER, submittedAt: Date.now() });
+          polls.push(hh.fake.counts['job-get'] - before);
+        }
+        return polls;
+      };
+      const first = await run();
+      expect(first[0]).toBeGreaterThanOrEqual(10); // timed by the scout
+      expect(store.jobDurations().get(VTRACER)).toBeGreaterThan(250);
+      const second = await run(); // a new client, as after a restart
+      expect(second[0]).toBeLessThanOrEqual(3);
+    } finally {
+      store.close();
+    }
   });
 });
 

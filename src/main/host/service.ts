@@ -24,6 +24,7 @@ import { FolderWatcher } from '../engine/watch/folder-watcher';
 import { QueueStore } from '../engine/queue/store';
 import type { NewItem, QueueItem } from '../engine/queue/types';
 import { ScenarioClient } from '../engine/scenario/client';
+import { durationMemory } from '../engine/queue/duration-memory';
 import { isScenarioError } from '../engine/scenario/errors';
 import type { Credentials } from '../engine/scenario/types';
 import type { CredentialStore } from './credentials';
@@ -199,7 +200,7 @@ export class KilnService extends EventEmitter<ServiceEvents> {
       this.api.set(undefined);
       return;
     }
-    this.api.set(new ScenarioClient({ baseUrl: this.options.settings.settings.apiUrl, ...credentials }));
+    this.api.set(new ScenarioClient({ baseUrl: this.options.settings.settings.apiUrl, ...credentials, durationMemory: durationMemory(this.store) }));
     this.runner.setApi(this.api);
   }
 

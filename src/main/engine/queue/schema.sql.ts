@@ -53,6 +53,15 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE items ADD COLUMN engine TEXT CHECK (engine IN ('cloud','local'));
   CREATE INDEX items_content ON items (content_hash, model_key, state);
   `,
+  // 3: how long each kind of job takes, as learned from polling (scenario/duration-estimate.ts), so
+  // a restart or the next `kiln convert` looks at its first jobs on time instead of timing them again.
+  `
+  CREATE TABLE job_durations (
+    kind       TEXT PRIMARY KEY,
+    ms         REAL NOT NULL CHECK (ms > 0),
+    updated_at INTEGER NOT NULL
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

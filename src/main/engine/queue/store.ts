@@ -107,6 +107,8 @@ const rawRowSchema = z.object({
 });
 type RawRow = z.infer<typeof rawRowSchema>;
 
+const jobDurationRowSchema = z.object({ kind: z.string().min(1), ms: z.number().positive().finite() });
+
 /** A row whose stored data cannot be read back; names the item so it can be shown or removed. */
 export class CorruptItemError extends Error {
   override readonly name = 'CorruptItemError';
@@ -618,6 +620,25 @@ export class QueueStore {
   remove(ids: string[]): void {
     if (ids.length === 0) return;
     this.stmt('DELETE FROM items WHERE id IN (SELECT value FROM json_each(?))').run(JSON.stringify(ids));
+  }
+
+  /** Learned job durations by kind (see scenario/duration-estimate.ts); unreadable rows are skipped. */
+  jobDurations(): Map<string, number> {
+    const rows = this.stmt('SELECT kind, ms FROM job_durations').all();
+    const out = new Map<string, number>();
+    for (const row of rows) {
+      const parsed = jobDurationRowSchema.safeParse(row);
+      if (parsed.success) out.set(parsed.data.kind, parsed.data.ms);
+    }
+    return out;
+  }
+
+  saveJobDuration(kind: string, ms: number): void {
+    if (!(Number.isFinite(ms) && ms > 0)) throw new RangeError(`A job duration must be a positive number of ms, not ${ms}`);
+    this.stmt(
+      `INSERT INTO job_durations (kind, ms, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT (kind) DO UPDATE SET ms = excluded.ms, updated_at = excluded.updated_at`,
+    ).run(kind, ms, Date.now());
   }
 
   /** Queue ids that have at least one item, oldest queue first. */

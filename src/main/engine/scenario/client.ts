@@ -57,7 +57,7 @@ export class ScenarioClient implements ScenarioApi {
       retryBaseMs: positive(options.retryBaseMs, d.retryBaseMs),
       retryMaxMs: positive(options.retryMaxMs, d.retryMaxMs),
     });
-    this.jobs = new Jobs(this.http, poll);
+    this.jobs = new Jobs(this.http, poll, options.durationMemory);
     this.uploader = new Uploader(this.http, { ...poll, partBytes: Math.floor(positive(options.uploadPartBytes, d.uploadPartBytes)) });
   }
 

@@ -15,6 +15,8 @@
  * With the step up `up/down` times the step down it settles where that share of first looks find
  * the job done (80 %), seen within a few ms of finishing; the rest take one more short poll.
  */
+import type { DurationMemory } from './types';
+
 export interface DurationEstimateSettings {
   /** Relative step down after a first look that found the job done. */
   down: number;
@@ -41,10 +43,29 @@ const MAX_STEP_UP = 0.5;
 
 const valid = (ms: number | undefined): ms is number => ms !== undefined && ms > 0 && Number.isFinite(ms);
 
+/** An estimate is written to the memory when it moved this much (relative) since it was last written. */
+const SAVE_WHEN_MOVED = 0.01;
+
 export class DurationEstimates {
   private readonly estimates = new Map<string, number>();
+  private readonly saved = new Map<string, number>();
 
-  constructor(private readonly settings: DurationEstimateSettings = DEFAULT_DURATION_ESTIMATE) {}
+  constructor(
+    private readonly settings: DurationEstimateSettings = DEFAULT_DURATION_ESTIMATE,
+    private readonly memory?: DurationMemory,
+  ) {
+    let remembered: ReadonlyMap<string, number> = new Map();
+    try {
+      remembered = memory?.load() ?? remembered;
+    } catch {
+      // Nothing remembered is the same as a first run: the kinds are timed again.
+    }
+    for (const [key, ms] of remembered) {
+      if (!valid(ms)) continue;
+      this.estimates.set(key, ms);
+      this.saved.set(key, ms);
+    }
+  }
 
   get(key: string): number | undefined {
     return this.estimates.get(key);
@@ -52,7 +73,7 @@ export class DurationEstimates {
 
   /** Sets the estimate outright; ignored if not a positive number. */
   set(key: string, ms: number): void {
-    if (valid(ms)) this.estimates.set(key, ms);
+    if (valid(ms)) this.put(key, ms);
   }
 
   record(key: string, { doneMs, lastRunningMs, firstLookDone }: JobObservation): void {
@@ -64,16 +85,29 @@ export class DurationEstimates {
       // The lower end of the bracket: a low start is corrected upward within a few jobs, a high
       // one only slowly. Without a bracket, the time it was seen done, well shaded.
       const seed = running ?? doneMs * 0.8;
-      this.estimates.set(key, current === undefined ? seed : (current + seed) / 2);
+      this.put(key, current === undefined ? seed : (current + seed) / 2);
       return;
     }
     if (firstLookDone) {
-      this.estimates.set(key, current * (1 - down));
+      this.put(key, current * (1 - down));
       return;
     }
     // Capped: one unusually slow job must not push the estimate so high that the next ones,
     // which only come back down slowly, are all noticed late.
     const towardRunning = running === undefined ? 0 : Math.min(MAX_STEP_UP * current, catchUp * (running - current));
-    this.estimates.set(key, current + Math.max(current * up, towardRunning));
+    this.put(key, current + Math.max(current * up, towardRunning));
+  }
+
+  /** Every few moves (not every job) the estimate is written down, so the next run starts from it. */
+  private put(key: string, ms: number): void {
+    this.estimates.set(key, ms);
+    const saved = this.saved.get(key);
+    if (!this.memory || (saved !== undefined && Math.abs(ms - saved) < saved * SAVE_WHEN_MOVED)) return;
+    try {
+      this.memory.save(key, ms);
+      this.saved.set(key, ms);
+    } catch {
+      // Remembering is an optimisation: a store that cannot write must never fail a job.
+    }
   }
 }

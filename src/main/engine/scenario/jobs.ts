@@ -3,7 +3,7 @@ import { JobFailedError } from './errors';
 import type { HttpCore } from './http';
 import { Ignored, JobEnvelope, pickReason, type JobSchema } from './schemas';
 import { canceledFrom, PollInterval, sleepUnless, throwIfAborted } from './timing';
-import type { JobSnapshot, WaitOptions } from './types';
+import type { DurationMemory, JobSnapshot, WaitOptions } from './types';
 import type { z } from 'zod';
 import { DurationEstimates } from './duration-estimate';
 
@@ -52,13 +52,16 @@ export function toSnapshot(job: z.infer<typeof JobSchema>): JobSnapshot {
 export class Jobs {
   /** At most one GET /jobs/{id} on the wire per job, however many callers wait on it. */
   private readonly inFlight = new Map<string, InFlight>();
-  private readonly durations = new DurationEstimates();
+  private readonly durations: DurationEstimates;
   private readonly scouts = new Map<string, Scout>();
 
   constructor(
     private readonly http: HttpCore,
     private readonly settings: PollSettings,
-  ) {}
+    memory?: DurationMemory,
+  ) {
+    this.durations = new DurationEstimates(undefined, memory);
+  }
 
   async get(jobId: string, signal?: AbortSignal): Promise<JobSnapshot> {
     const { job } = await this.http.json({

@@ -29,6 +29,14 @@ export interface ScenarioClientOptions extends Credentials {
   pollFactor?: number;
   /** Part size for multipart uploads (default 8 MiB). */
   uploadPartBytes?: number;
+  /** Where learned job durations are kept between runs (the queue store); in memory only without it. */
+  durationMemory?: DurationMemory;
+}
+
+/** Learned job durations by kind, kept across runs. */
+export interface DurationMemory {
+  load(): ReadonlyMap<string, number>;
+  save(kind: string, ms: number): void;
 }
 
 export type JobStatus = 'queued' | 'warming-up' | 'in-progress' | 'success' | 'failure' | 'canceled' | (string & {});
