@@ -58,8 +58,9 @@ const SCROLL_SCRIPT = `async (durationMs, stepPx) => {
   const onScroll = () => { if (scrollStart === null) scrollStart = performance.now(); };
   window.addEventListener('scroll', onScroll, { capture: true, passive: true });
   let thumbLoads = 0;
-  const loads = new MutationObserver((records) => { thumbLoads += records.length; });
-  loads.observe(el, { subtree: true, attributeFilter: ['data-src'] });
+  // A load starts when a thumbnail gets its data-src (see thumb-loader.ts); removals are not loads.
+  const loads = new MutationObserver((records) => { thumbLoads += records.filter((r) => r.oldValue === null).length; });
+  loads.observe(el, { subtree: true, attributeFilter: ['data-src'], attributeOldValue: true });
   await new Promise((resolve) => {
     let last = performance.now();
     const start = last;
