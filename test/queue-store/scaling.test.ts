@@ -67,6 +67,12 @@ describe('a state change costs the same whatever the queue size', () => {
     expect(plan("SELECT * FROM items WHERE queue_id = 'q1' ORDER BY queue_id, position, created_at, rowid")).toMatch(
       /USING INDEX items_queue/,
     );
+    // The runner's pick with paused queues left out: the same index, no sort of the whole table.
+    const pickUnpaused = plan(
+      "SELECT * FROM items WHERE state = 'queued' AND queue_id NOT IN (SELECT value FROM json_each('[\"q1\"]')) ORDER BY position, created_at, rowid LIMIT 8",
+    );
+    expect(pickUnpaused).toMatch(/items_state_position/);
+    expect(pickUnpaused).not.toMatch(/TEMP B-TREE/);
     expect(plan("SELECT * FROM items WHERE dedupe_key = 'k'")).toMatch(/SEARCH items USING INDEX/);
     expect(plan("SELECT MAX(position) FROM items WHERE queue_id = 'q1'")).toMatch(/USING (COVERING )?INDEX items_queue/);
     db.close();

@@ -230,6 +230,9 @@ describe('scheduling order', () => {
     expect(store.nextRunnable(1).map((i) => i.id)).toEqual([b1!.id]);
     expect(store.nextRunnable(10, ['a']).map((i) => i.id)).toEqual([a2!.id, a3!.id]);
     expect(store.nextRunnable(10, [])).toEqual([]);
+    // All but some queues (the paused ones), in the same order.
+    expect(store.nextRunnable(10, undefined, ['b']).map((i) => i.id)).toEqual([a2!.id, a3!.id]);
+    expect(store.nextRunnable(10, undefined, []).map((i) => i.id)).toEqual([b1!.id, a2!.id, a3!.id]);
     expect(store.nextRunnable(0)).toEqual([]);
   });
 

@@ -311,9 +311,11 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
       }
     }
     // Queued items are never running (an item leaves 'queued' as it starts), so a small page
-    // usually holds the next one; only paused or filtered queues make it look further.
+    // usually holds the next one; paused queues are left out by the query itself (a paused queue of
+    // 10,000 items must not be read on every pump); only filters make it look further.
+    const paused = [...this.pausedQueues];
     for (const page of [8, 256, 100_000]) {
-      const queued = this.store.nextRunnable(page);
+      const queued = this.store.nextRunnable(page, undefined, paused);
       const next = queued.find(usable);
       if (next || queued.length < page) return next;
     }

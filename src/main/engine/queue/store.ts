@@ -544,10 +544,19 @@ export class QueueStore {
 
   /**
    * Up to `limit` queued items, lowest position first (ties by creation time), optionally only from
-   * some queues. Positions are per queue, so across queues this interleaves them fairly.
+   * some queues, or from all but some (paused ones: skipped by SQLite, never read into JavaScript).
+   * Positions are per queue, so across queues this interleaves them fairly.
    */
-  nextRunnable(limit: number, queueIds?: string[]): QueueItem[] {
+  nextRunnable(limit: number, queueIds?: string[], exceptQueueIds?: readonly string[]): QueueItem[] {
     if (limit <= 0) return [];
+    if (queueIds === undefined && exceptQueueIds !== undefined && exceptQueueIds.length > 0) {
+      return this.readRows(
+        this.stmt(
+          `SELECT * FROM items WHERE state = 'queued' AND queue_id NOT IN (SELECT value FROM json_each(?))
+           ORDER BY position, created_at, rowid LIMIT ?`,
+        ).all(JSON.stringify(exceptQueueIds), limit),
+      );
+    }
     if (queueIds !== undefined) {
       if (queueIds.length === 0) return [];
       return this.readRows(
