@@ -15,11 +15,12 @@ const OVERDUE_WINDOW = 1.5;
 /**
  * The first job of a kind nobody has timed yet (the scout) is looked at SCOUT_FIRST_MS after it
  * was submitted, then each look SCOUT_FACTOR times later than the one before, for DISCOVERY_MS at
- * most. So its duration is bracketed within 10 %, whatever it is, for one job's few dozen polls;
- * the other jobs of that kind wait for its answer instead of polling blind.
+ * most. So its duration is bracketed within 20 %, whatever it is, for 9 looks at a 200 ms job and
+ * about 20 at a job of a second or more; the other jobs of that kind wait for its answer instead of
+ * polling blind. The estimate starts at the low end of that bracket and climbs within a few jobs.
  */
-const SCOUT_FIRST_MS = 20;
-const SCOUT_FACTOR = 1.1;
+const SCOUT_FIRST_MS = 50;
+const SCOUT_FACTOR = 1.2;
 const DISCOVERY_MS = 3000;
 
 export interface PollSettings {
