@@ -452,6 +452,9 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
       if (item.pendingCommit) {
         await this.recoverDownload(item);
         item = this.store.get(item.id) ?? item;
+      } else if (item.attempts > 0) {
+        // A temporary file an earlier attempt could not remove (the folder had gone read-only, say).
+        await sweepTemps(item.output.dir, item.id).catch(() => undefined);
       }
       if (!assetIds) {
         if (!item.jobId) throw new Error(`item ${item.id} is downloading without a jobId`);
