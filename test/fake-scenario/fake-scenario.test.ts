@@ -556,24 +556,28 @@ describe('server lifecycle', () => {
 
 describe('outputs, as Scenario makes them', () => {
   it('are made while the job runs, so the look that first sees it done has nothing left to do', async () => {
-    const state = new FakeState(200);
+    const state = new FakeState(2000);
     const input = state.addAsset({ name: 'logo.png', mimeType: 'image/png', kind: 'image', source: { type: 'bytes', bytes: PNG } });
     const job = state.createJob({ modelId: 'model_visioncortex-vtracer', body: {}, input, fate: 'normal' });
     const output = state.assets.get(job.outputAssetIds[0] ?? '');
-    // Already under way the moment the job exists, long before its 200 ms are up.
+    // Not in the job's first moments (the polls that see it queued stay quick)…
+    expect(output?.bytes).toBeUndefined();
+    // …but from half way, well before its 2 s are up.
+    await new Promise((r) => setTimeout(r, 1600));
+    expect(state.viewJob(job, Date.now()).status).not.toBe('success');
     expect(output?.bytes).toBeDefined();
     expect((await output?.bytes)?.toString('utf8')).toContain('<svg');
   });
 
   it('trace the same picture once, however many times it is uploaded', async () => {
     const state = new FakeState(0);
-    const traces = await Promise.all(
-      [1, 2].map(async () => {
-        const input = state.addAsset({ name: 'logo.png', mimeType: 'image/png', kind: 'image', source: { type: 'bytes', bytes: Buffer.from(PNG) } });
-        const job = state.createJob({ modelId: 'model_visioncortex-vtracer', body: {}, input, fate: 'normal' });
-        return state.assets.get(job.outputAssetIds[0] ?? '')?.bytes;
-      }),
-    );
+    const outputs = [1, 2].map(() => {
+      const input = state.addAsset({ name: 'logo.png', mimeType: 'image/png', kind: 'image', source: { type: 'bytes', bytes: Buffer.from(PNG) } });
+      const job = state.createJob({ modelId: 'model_visioncortex-vtracer', body: {}, input, fate: 'normal' });
+      return state.assets.get(job.outputAssetIds[0] ?? '');
+    });
+    await new Promise((r) => setTimeout(r, 20)); // a 0 ms job's output is started at once
+    const traces = outputs.map((o) => o?.bytes);
     expect(traces[0]).toBeDefined();
     expect(await traces[1]).toBe(await traces[0]);
   });

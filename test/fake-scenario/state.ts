@@ -55,6 +55,8 @@ export const CANCELED_REASON = 'Canceled by request';
 
 // Phase boundaries as fractions of the job duration.
 const WARMING_AT = 0.15;
+/** Share of the job's time after which its output is being made. */
+const OUTPUTS_FROM = 0.5;
 const WORKING_AT = 0.3;
 const FAIL_AT = 0.6;
 
@@ -172,13 +174,16 @@ export class FakeState {
       job.outputAssetIds.push(output.id);
     }
     this.jobs.set(job.jobId, job);
-    // As on Scenario, the output is made while the job runs, so the poll that first sees the job
-    // done answers at once instead of tracing then. A failure is only recorded when someone looks
-    // (settleOutputs), exactly as before.
-    for (const id of job.outputAssetIds) {
-      const asset = this.assets.get(id);
-      if (asset) void this.assetBytes(asset)?.catch(() => undefined);
-    }
+    // As on Scenario, the output is made while the job runs (from half way, so the job's first
+    // moments, and the polls that see it queued, are not slowed by it): the poll that first sees
+    // the job done answers at once instead of tracing then. A failure is only recorded when someone
+    // looks (settleOutputs), exactly as before.
+    setTimeout(() => {
+      for (const id of job.outputAssetIds) {
+        const asset = this.assets.get(id);
+        if (asset) void this.assetBytes(asset)?.catch(() => undefined);
+      }
+    }, Math.floor(this.jobDurationMs * OUTPUTS_FROM)).unref();
     this.generates.push({
       jobId: job.jobId,
       modelId: input.modelId,
