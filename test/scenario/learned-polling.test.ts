@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DurationEstimates } from '../../src/main/engine/scenario/duration-estimate';
 import { durationMemory } from '../../src/main/engine/queue/duration-memory';
 import { QueueStore } from '../../src/main/engine/queue/store';
+import type { ScenarioClientOptions } from '../../src/main/engine/scenario/types';
 import { clientFor, harness, writePng, type Harness } from './helpers';
 
 const VTRACER = 'model_visioncortex-vtracer';
@@ -101,12 +102,21 @@ afterEach(async () => {
   await h?.close();
 });
 
+/** The usual polling settings (first look 1 s, backoff ×1.5 to 10 s). */
+const POLLING = { pollInitialMs: 1000, pollMaxMs: 10_000, pollFactor: 1.5 };
+
+/** A fake Scenario whose jobs take `jobDurationMs`, a client for it, and one uploaded image. */
+async function setUp(jobDurationMs: number, overrides: Partial<ScenarioClientOptions> = {}) {
+  const hh = await harness({ jobDurationMs });
+  h = hh;
+  const client = clientFor(hh.fake, { ...POLLING, ...overrides });
+  const assetId = await client.upload({ path: await writePng(hh.dir), name: 'art.png', kind: 'png', route: 'image-asset' });
+  return { hh, client, assetId };
+}
+
 describe('polling timed by learned job durations', () => {
   it('needs about one poll per job once the duration is known, and notices completion promptly', async () => {
-    const hh = await harness({ jobDurationMs: 400 });
-    h = hh;
-    const client = clientFor(hh.fake, { pollInitialMs: 1000, pollMaxMs: 10_000, pollFactor: 1.5 });
-    const assetId = await client.upload({ path: await writePng(hh.dir), name: 'art.png', kind: 'png', route: 'image-asset' });
+    const { hh, client, assetId } = await setUp(400);
     const latencies: number[] = [];
     const polls: number[] = [];
     for (let i = 0; i < 12; i++) {
@@ -139,7 +149,7 @@ describe('job durations remembered by the queue store', () => {
     const store = QueueStore.open(':memory:');
     try {
       const run = async () => {
-        const client = clientFor(hh.fake, { pollInitialMs: 1000, pollMaxMs: 10_000, pollFactor: 1.5, durationMemory: durationMemory(store) });
+        const client = clientFor(hh.fake, { ...POLLING, durationMemory: durationMemory(store) });
         const assetId = await client.upload({ path: await writePng(hh.dir), name: 'art.png', kind: 'png', route: 'image-asset' });
         const polls: number[] = [];
         for (let i = 0; i < 6; i++) {
@@ -163,10 +173,7 @@ describe('job durations remembered by the queue store', () => {
 
 describe('the first jobs of a kind nobody has timed yet', () => {
   it('are timed by one of them, looked at ~20 % later each time, and the others wait for its answer', async () => {
-    const hh = await harness({ jobDurationMs: 300 });
-    h = hh;
-    const client = clientFor(hh.fake, { pollInitialMs: 1000, pollMaxMs: 10_000, pollFactor: 1.5 });
-    const assetId = await client.upload({ path: await writePng(hh.dir), name: 'art.png', kind: 'png', route: 'image-asset' });
+    const { hh, client, assetId } = await setUp(300);
     const jobs = await Promise.all(
       Array.from({ length: 8 }, async () => {
         const { jobId } = await client.generate(VTRACER, { presetName: 'poster', image: assetId });
@@ -189,10 +196,7 @@ describe('the first jobs of a kind nobody has timed yet', () => {
   });
 
   it('hand the timing over to another job when the scout fails', async () => {
-    const hh = await harness({ jobDurationMs: 300 });
-    h = hh;
-    const client = clientFor(hh.fake, { pollInitialMs: 1000, pollMaxMs: 10_000, pollFactor: 1.5 });
-    const assetId = await client.upload({ path: await writePng(hh.dir), name: 'art.png', kind: 'png', route: 'image-asset' });
+    const { hh, client, assetId } = await setUp(300);
     hh.fake.setFaults({ failJobRate: 1 });
     const doomed = await client.generate(VTRACER, { presetName: 'poster', image: assetId });
     const doomedAt = Date.now();
@@ -213,10 +217,7 @@ describe('the first jobs of a kind nobody has timed yet', () => {
   });
 
   it('look closely for the first 3 s only, then on the usual backoff, even for a long job reporting progress', async () => {
-    const hh = await harness({ jobDurationMs: 9000 });
-    h = hh;
-    const client = clientFor(hh.fake, { pollInitialMs: 1000, pollMaxMs: 10_000, pollFactor: 1.5 });
-    const assetId = await client.upload({ path: await writePng(hh.dir), name: 'art.png', kind: 'png', route: 'image-asset' });
+    const { hh, client, assetId } = await setUp(9000);
     const { jobId } = await client.generate(VTRACER, { presetName: 'poster', image: assetId });
     let atThreeSeconds = 0;
     // The last close look is planned before 3 s and may land up to 20 % later.
@@ -233,10 +234,7 @@ describe('the first jobs of a kind nobody has timed yet', () => {
 
 describe('a job that runs far past its expected end', () => {
   it('is looked at often only just after the expected end, then on the usual backoff', async () => {
-    const hh = await harness({ jobDurationMs: 200 });
-    h = hh;
-    const client = clientFor(hh.fake, { pollInitialMs: 1000, pollMaxMs: 10_000, pollFactor: 1.5 });
-    const assetId = await client.upload({ path: await writePng(hh.dir), name: 'art.png', kind: 'png', route: 'image-asset' });
+    const { hh, client, assetId } = await setUp(200);
     for (let i = 0; i < 4; i++) {
       const { jobId } = await client.generate(VTRACER, { presetName: 'poster', image: assetId });
       await client.waitForJob(jobId, { durationKey: VTRACER, submittedAt: Date.now() });
