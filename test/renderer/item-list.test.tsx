@@ -65,6 +65,18 @@ describe('ItemList', () => {
     expect(statusText({ state: 'failed', progress: 0, error: 'timeout' })).toBe('Failed: timeout');
   });
 
+  it("reports each row's progress as a progress bar, in numbers and in words", () => {
+    renderList([makeItem(0, { state: 'queued' }), makeItem(1, { state: 'processing', progress: 0.5 }), makeItem(2, { state: 'done', outputs: ['/out/file-2.svg'] })]);
+    const bar = (name: string) => screen.getByRole('progressbar', { name: `${name} progress` });
+    expect(bar('file-0.png').getAttribute('aria-valuenow')).toBe('0');
+    expect(bar('file-0.png').getAttribute('aria-valuetext')).toBe('Queued');
+    // Processing fills 10–90 % of the bar: the steps around it count for a little.
+    expect(bar('file-1.png').getAttribute('aria-valuenow')).toBe('50');
+    expect(bar('file-1.png').getAttribute('aria-valuetext')).toBe('Processing 50%');
+    expect(bar('file-1.png').style.getPropertyValue('--progress')).toBe('0.5');
+    expect(bar('file-2.png').getAttribute('aria-valuenow')).toBe('100');
+  });
+
   it('offers the actions that fit each state; retry calls items.retry', async () => {
     const { api, onPreview } = renderList([
       makeItem(0, { state: 'processing', progress: 0.5 }),

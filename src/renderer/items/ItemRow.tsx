@@ -70,14 +70,11 @@ export const ItemRow = memo(function ItemRow({ item, index, count, top, height, 
         </div>
       </div>
       <div className="item-size">{formatBytes(item.inputSize)}</div>
-      <div className="item-status">
-        <div className="item-status-line">
-          <span className={`status-word status-${item.state}`}>{statusLabel(item)}</span>
-          {item.engine === 'local' && <span className="badge badge-local" title="Converted on this computer">local</span>}
-        </div>
-        <div className="bar" role="progressbar" aria-label={`${item.inputName} progress`} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(fraction * 100)}>
-          <div className="bar-fill" style={{ transform: `scaleX(${fraction})` }} />
-        </div>
+      {/* One element (its bar is drawn by CSS from --progress): fewer elements per row, cheaper fast scrolling. */}
+      <div className="item-status" role="progressbar" aria-label={`${item.inputName} progress`} aria-valuemin={0} aria-valuemax={100}
+        aria-valuenow={Math.round(fraction * 100)} aria-valuetext={statusText(item)} style={{ '--progress': fraction } as CSSProperties}>
+        {statusLabel(item)}
+        {item.engine === 'local' && <span className="badge badge-local" title="Converted on this computer">local</span>}
       </div>
       <div className="item-actions">
         {ACTIVE_STATES.has(item.state) && (
