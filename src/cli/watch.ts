@@ -43,7 +43,7 @@ export async function runWatch(args: ConvertArgs, env: NodeJS.ProcessEnv = proce
   runner.on('auth-failed', (message) => reporter.notice(`kiln: ${message}`));
 
   const enqueue = async (path: string) => {
-    const found = await expandInputs([path], model);
+    const found = await expandInputs([path], model, { foundInFolder: true });
     for (const r of found.rejected) {
       reporter.finished({ input: r.path, status: 'failed', outputs: [], jobId: null, error: `${basename(r.path)}: ${r.reason}` });
     }

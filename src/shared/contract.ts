@@ -101,12 +101,16 @@ export const itemViewSchema = z.object({
 });
 export type ItemView = z.infer<typeof itemViewSchema>;
 
+/** A file and why it was not taken. */
+export const fileReasonSchema = z.object({ path: z.string(), reason: z.string() });
+export type FileReason = z.infer<typeof fileReasonSchema>;
+
 export const addResultSchema = z.object({
   added: z.array(itemViewSchema),
   /** Files the queue's model does not take (listed, not errors). */
-  skipped: z.array(z.object({ path: z.string(), reason: z.string() })),
+  skipped: z.array(fileReasonSchema),
   /** Files meant for the queue that cannot be converted: each is reported with its reason. */
-  rejected: z.array(z.object({ path: z.string(), reason: z.string() })),
+  rejected: z.array(fileReasonSchema),
   /** Unchanged files already converted with the same settings: not paid for twice unless redone. */
   alreadyConverted: z.array(z.object({ path: z.string(), itemId: id, outputs: z.array(z.string()) })),
 });
@@ -201,6 +205,11 @@ export const events = {
   'auth.failed': z.object({ message: z.string() }),
   transfer: z.object({ itemId: id, receivedBytes: z.number(), totalBytes: z.number().optional() }),
   'queues.changed': z.array(queueConfigSchema),
+  /**
+   * A queue's watch folder had files that cannot be converted (each with its reason), or could not
+   * be watched (message): nobody dropped them, so this is the only place the artist learns why.
+   */
+  'watch.problem': z.object({ queueId: id, folder: z.string(), files: z.array(fileReasonSchema), message: z.string().optional() }),
 } as const;
 
 export type EventName = keyof typeof events;

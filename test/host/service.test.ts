@@ -127,6 +127,36 @@ describe('the handler table', () => {
     expect(server.generates.filter((g) => g.inputName === 'w.png')).toHaveLength(1);
   });
 
+  it("tells the renderer which files in a watch folder cannot be converted and why, and converts the rest", async () => {
+    const inbox = join(dir.path, 'inbox');
+    await mkdir(inbox);
+    const problems: Array<{ queueId: string; files: Array<{ path: string; reason: string }> }> = [];
+    app.service.on('event', (name, payload) => {
+      if (name === 'watch.problem') problems.push(payload as (typeof problems)[number]);
+    });
+    const queue = await makeQueue({ watchFolder: inbox });
+    await writeFile(join(inbox, 'notes.png'), 'meeting notes, not a picture');
+    await writeFile(join(inbox, 'empty.png'), '');
+    await writeFile(join(inbox, 'readme.txt'), 'not meant for this queue: skipped, not a problem');
+    await writeFile(join(inbox, 'good.png'), await flatImage('png'));
+    await waitFor(() => app.service.store.counts(queue.id).byState.done === 1 && problems.length === 2, 20_000, 'good.png converted, two problems told');
+    const told = problems.flatMap((p) => p.files.map((f) => ({ queueId: p.queueId, ...f }))).sort((a, b) => a.path.localeCompare(b.path));
+    expect(told).toEqual([
+      { queueId: queue.id, path: join(inbox, 'empty.png'), reason: expect.stringMatching(/empty/) },
+      { queueId: queue.id, path: join(inbox, 'notes.png'), reason: expect.stringMatching(/\S/) },
+    ]);
+    expect(app.service.store.counts(queue.id).total).toBe(1);
+  });
+
+  it('refuses a watch folder that does not exist or is a file', async () => {
+    await expect(makeQueue({ watchFolder: join(dir.path, 'nowhere') })).rejects.toThrow(`the watched folder ${join(dir.path, 'nowhere')} does not exist`);
+    const file = join(dir.path, 'a-file');
+    await writeFile(file, 'x');
+    const queue = await makeQueue();
+    const result = await call('queues.update', { id: queue.id, patch: { watchFolder: file } });
+    expect(result).toEqual({ ok: false, error: { code: 'invalid-input', message: `the watched folder ${file} is a file, not a folder` } });
+  });
+
   it('reorders waiting items within their queue', async () => {
     const queue = await makeQueue();
     await call('queues.pause', { queueId: queue.id });

@@ -116,6 +116,16 @@ describe('expanding dropped files and folders', () => {
     expect(result.skipped.some((s) => s.reason.includes('symbolic link loop'))).toBe(true);
   });
 
+  it('judges files a watch folder reports one by one as folder contents: foreign files skipped, broken images rejected', async () => {
+    await writeFile(join(dir.path, 'readme.txt'), 'hello');
+    await writeFile(join(dir.path, 'broken.png'), 'not an image');
+    const named = await expandInputs([join(dir.path, 'readme.txt')], vtracer);
+    expect(named.rejected).toHaveLength(1);
+    const found = await expandInputs([join(dir.path, 'readme.txt'), join(dir.path, 'broken.png')], vtracer, { foundInFolder: true });
+    expect(found.skipped).toEqual([expect.objectContaining({ path: join(dir.path, 'readme.txt') })]);
+    expect(found.rejected).toEqual([{ path: join(dir.path, 'broken.png'), reason: expect.stringContaining('not a format Kiln recognises') }]);
+  });
+
   it('reports a missing path the artist named', async () => {
     const result = await expandInputs([join(dir.path, 'missing.png')], vtracer);
     expect(result.rejected).toEqual([{ path: join(dir.path, 'missing.png'), reason: 'no such file or folder' }]);

@@ -10,11 +10,12 @@ import {
   type CallOutput,
   type EventName,
   type EventPayload,
+  type FileReason,
   type QueueConfig,
 } from '../../shared/contract';
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
-import { expandInputs } from '../engine/inputs/expand';
+import { expandInputs, type ExpandOptions } from '../engine/inputs/expand';
 import { hashFile, mapLimited } from '../engine/inputs/hash';
 import { MODELS, findModel, resolveParams, ParameterError } from '../engine/models/registry';
 import { validateTemplate } from '../engine/output/naming';
@@ -77,6 +78,13 @@ function sameParams(a: Record<string, unknown>, b: Record<string, unknown>): boo
 
 function describeZodError(error: z.ZodError): string {
   return error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
+}
+
+/** A watch folder is checked when it is set: one that does not exist would silently pick up nothing. */
+function checkWatchFolder(folder: string): void {
+  const found = statSync(folder, { throwIfNoEntry: false });
+  if (!found) throw new CallFailure('invalid-input', `the watched folder ${folder} does not exist`);
+  if (!found.isDirectory()) throw new CallFailure('invalid-input', `the watched folder ${folder} is a file, not a folder`);
 }
 
 /**
@@ -166,23 +174,34 @@ export class KilnService extends EventEmitter<ServiceEvents> {
       }
     }
     for (const [id, queue] of wanted) {
-      if (this.watchers.has(id) || !queue.watchFolder) continue;
+      const folder = queue.watchFolder;
+      if (this.watchers.has(id) || !folder) continue;
       const watcher = new FolderWatcher({
-        folder: queue.watchFolder,
+        folder,
         ignoreFolders: [queue.outputDir],
         onFile: (path) => {
-          void this.addPaths(id, [path]).then(
+          void this.addPaths(id, [path], false, { foundInFolder: true }).then(
             (result) => {
-              for (const r of result.rejected) console.warn(`[kiln] watch ${queue.name}: ${r.path}: ${r.reason}`);
+              if (result.rejected.length > 0) this.watchProblem(id, folder, result.rejected);
             },
-            (error: unknown) => console.warn(`[kiln] watch ${queue.name}: ${(error as Error).message}`),
+            (error: unknown) => this.watchProblem(id, folder, [{ path, reason: error instanceof Error ? error.message : String(error) }]),
           );
         },
-        onError: (error) => console.warn(`[kiln] watch ${queue.name}: ${error.message}`),
+        onError: (error) => this.watchProblem(id, folder, [], error.message),
       });
-      this.watchers.set(id, { folder: queue.watchFolder, watcher });
+      this.watchers.set(id, { folder, watcher });
+      // A folder on a drive that is not mounted yet: watched anyway, picked up once it appears.
+      const found = statSync(folder, { throwIfNoEntry: false });
+      if (!found?.isDirectory()) this.watchProblem(id, folder, [], `the folder ${folder} ${found ? 'is a file' : 'is not there'}: nothing is picked up until it is`);
       await watcher.start();
     }
+  }
+
+  /** Told to the renderer, which shows it on the queue, and logged. */
+  private watchProblem(queueId: string, folder: string, files: FileReason[], message?: string): void {
+    for (const f of files) console.warn(`[kiln] watch ${folder}: ${f.path}: ${f.reason}`);
+    if (message !== undefined) console.warn(`[kiln] watch ${folder}: ${message}`);
+    this.send('watch.problem', { queueId, folder, files, ...(message === undefined ? {} : { message }) });
   }
 
   /** Network hint from the OS (Electron's online event). */
@@ -269,12 +288,12 @@ export class KilnService extends EventEmitter<ServiceEvents> {
   }
 
   /** Enqueues files and folders for a queue; shared by Electron drops and browser uploads. */
-  async addPaths(queueId: string, paths: readonly string[], redo = false): Promise<AddResult> {
+  async addPaths(queueId: string, paths: readonly string[], redo = false, found: ExpandOptions = {}): Promise<AddResult> {
     const queue = this.queue(queueId);
     const model = findModel(queue.modelKey);
     if (!model) throw new CallFailure('invalid-input', `unknown model "${queue.modelKey}"`);
     const params = resolveParams(model, queue.preset, queue.params);
-    const expanded = await expandInputs(paths, model);
+    const expanded = await expandInputs(paths, model, found);
     const output = { dir: queue.outputDir, template: queue.nameTemplate, collision: queue.collision };
     const result: AddResult = { added: [], skipped: expanded.skipped, rejected: [...expanded.rejected], alreadyConverted: [] };
     const hashes = await mapLimited(expanded.accepted, 8, (f) => hashFile(f.path).catch(() => undefined));
@@ -346,6 +365,7 @@ export class KilnService extends EventEmitter<ServiceEvents> {
 
       'queues.list': async () => settings.queues,
       'queues.create': async (input) => {
+        if (input.watchFolder !== undefined) checkWatchFolder(input.watchFolder);
         const config: QueueConfig = { id: randomUUID(), ...this.validateQueue(input) };
         settings.saveQueues([...settings.queues, config]);
         this.send('queues.changed', settings.queues);
@@ -359,6 +379,7 @@ export class KilnService extends EventEmitter<ServiceEvents> {
         const merged: Omit<QueueConfig, 'id'> = { ...rest, ...fields };
         if (watchFolder === null) delete merged.watchFolder;
         else if (watchFolder !== undefined) merged.watchFolder = watchFolder;
+        if (typeof watchFolder === 'string' && watchFolder !== current.watchFolder) checkWatchFolder(watchFolder);
         const next: QueueConfig = { id, ...this.validateQueue(merged) };
         settings.saveQueues(settings.queues.map((q) => (q.id === id ? next : q)));
         this.send('queues.changed', settings.queues);

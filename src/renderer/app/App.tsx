@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ItemView, KilnApi, QueueConfig } from '../../shared/contract';
 import { PreviewModal } from '../preview/PreviewModal';
 import { QueueEditor } from '../queues/QueueEditor';
@@ -13,7 +13,8 @@ import { useKiln } from './use-kiln';
 type View = 'queue' | 'settings' | 'new' | 'edit';
 
 export function App({ api }: { api: KilnApi }) {
-  const { state, store, refresh, loadItems, patch } = useKiln(api);
+  const { state, store, refresh, loadItems, patch, dismissWatchProblem } = useKiln(api);
+  const watchTrouble = useMemo(() => new Map([...state.watchProblems].map(([id, p]) => [id, p.files.length > 0 ? p.files.length : -1])), [state.watchProblems]);
   const [view, setView] = useState<View>('queue');
   const [selectedId, setSelectedId] = useState<string>();
   const [preview, setPreview] = useState<ItemView>();
@@ -82,7 +83,8 @@ export function App({ api }: { api: KilnApi }) {
       <>
         {listError && <p className="form-error">Could not load the items: {listError}</p>}
         <QueuePanel key={selected.id} queue={selected} model={selectedModel} stats={state.stats.get(selected.id)} store={store}
-          hostKind={host?.kind ?? 'web'} onEdit={() => setView('edit')} onPreview={setPreview} />
+          hostKind={host?.kind ?? 'web'} onEdit={() => setView('edit')} onPreview={setPreview}
+          watchProblem={state.watchProblems.get(selected.id)} onDismissWatchProblem={() => dismissWatchProblem(selected.id)} />
       </>
     );
   } else {
@@ -99,6 +101,7 @@ export function App({ api }: { api: KilnApi }) {
       <div className="shell">
         <Sidebar queues={queues} models={models} stats={state.stats} selectedId={selected?.id}
           view={view === 'settings' ? 'settings' : view === 'new' ? 'new' : 'queue'} online={state.connectivity?.online ?? true}
+          watchTrouble={watchTrouble}
           onSelect={select} onNew={() => setView('new')} onSettings={() => setView('settings')} />
         <main className="main">
           <Banners connectivity={state.connectivity} authFailure={state.authFailure} transport={state.transport}

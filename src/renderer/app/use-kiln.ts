@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { EventPayload, HostInfo, KilnApi, ModelInfo, QueueConfig, QueueStats, Settings } from '../../shared/contract';
+import { addWatchProblem, type WatchProblem } from '../drop/summary';
 import { ItemStore } from '../items/item-store';
 import { frameBatcher } from '../items/frame-batcher';
 import { errorMessage } from '../transport/errors';
@@ -15,6 +16,8 @@ export interface KilnState {
   settings?: Settings;
   connectivity?: Connectivity;
   authFailure?: string;
+  /** Per queue: watch-folder files that could not be added, until the artist dismisses them. */
+  watchProblems: ReadonlyMap<string, WatchProblem>;
   transport: ConnectionState;
   loadError?: string;
   loaded: boolean;
@@ -27,7 +30,7 @@ export interface KilnState {
 export function useKiln(api: KilnApi) {
   const store = useMemo(() => new ItemStore(), []);
   const [state, setState] = useState<KilnState>(() => ({
-    models: [], queues: [], stats: new Map(), loaded: false,
+    models: [], queues: [], stats: new Map(), watchProblems: new Map(), loaded: false,
     transport: isConnectionAware(api) ? api.connectionState() : 'open',
   }));
   const loadedQueues = useRef(new Set<string>());
@@ -75,6 +78,11 @@ export function useKiln(api: KilnApi) {
       api.on('queues.changed', (queues) => setState((s) => ({ ...s, queues }))),
       api.on('connectivity', (connectivity) => setState((s) => ({ ...s, connectivity, host: s.host && { ...s.host, online: connectivity.online } }))),
       api.on('auth.failed', ({ message }) => setState((s) => ({ ...s, authFailure: message }))),
+      api.on('watch.problem', ({ queueId, files, message }) => setState((s) => {
+        const watchProblems = new Map(s.watchProblems);
+        watchProblems.set(queueId, addWatchProblem(s.watchProblems.get(queueId), files, message));
+        return { ...s, watchProblems };
+      })),
     ];
     if (isConnectionAware(api)) {
       offs.push(api.onConnectionChange((transport, reconnected) => {
@@ -86,5 +94,10 @@ export function useKiln(api: KilnApi) {
   }, [api, store, refresh]);
 
   const patch = useCallback((p: Partial<KilnState>) => setState((s) => ({ ...s, ...p })), []);
-  return { state, store, refresh, loadItems, patch };
+  const dismissWatchProblem = useCallback((queueId: string) => setState((s) => {
+    const watchProblems = new Map(s.watchProblems);
+    watchProblems.delete(queueId);
+    return { ...s, watchProblems };
+  }), []);
+  return { state, store, refresh, loadItems, patch, dismissWatchProblem };
 }

@@ -7,24 +7,26 @@ interface Props {
   busy?: string;
   error?: string;
   result?: AddResult;
+  /** Replaces the drop summary line (the watch folder's has no "added"). */
+  text?: string;
   onRedo?: () => void;
   onDismiss(): void;
 }
 
 /** The one-line result of a drop, with every skipped or failed file's reason a click away. */
-export function DropSummary({ busy, error, result, onRedo, onDismiss }: Props) {
+export function DropSummary({ busy, error, result, text, onRedo, onDismiss }: Props) {
   const [open, setOpen] = useState(false);
   const reasons = result ? [
     ...result.skipped.map((s) => ({ ...s, kind: 'Skipped' })),
     ...result.rejected.map((s) => ({ ...s, kind: 'Failed' })),
     ...result.alreadyConverted.map((s) => ({ path: s.path, reason: 'already converted with these settings', kind: 'Done before' })),
   ] : [];
-  const tone = error || (result && result.rejected.length > 0) ? 'warn' : 'ok';
+  const tone = error || text || (result && result.rejected.length > 0) ? 'warn' : 'ok';
   return (
     <div className={`drop-summary tone-${busy ? 'busy' : tone}`} role="status" aria-live="polite">
       <div className="drop-summary-line">
         {busy && <span className="spinner" aria-hidden="true" />}
-        <span className="drop-summary-text">{busy ?? error ?? (result && summarize(result))}</span>
+        <span className="drop-summary-text">{busy ?? error ?? text ?? (result && summarize(result))}</span>
         {onRedo && result && (
           <button type="button" className="small" onClick={onRedo}>
             Convert again ({result.alreadyConverted.length})

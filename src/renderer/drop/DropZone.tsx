@@ -5,7 +5,7 @@ import { errorMessage } from '../transport/errors';
 import { collectDrop, type Dropped } from './collect';
 import { enqueue, redoSubset } from './enqueue';
 import { DropSummary } from './DropSummary';
-import { mergeResults } from './summary';
+import { mergeResults, summarizeWatch, type WatchProblem } from './summary';
 
 interface Props {
   queueId: string;
@@ -14,6 +14,9 @@ interface Props {
   accepts: readonly string[];
   /** A function child gets `pickFiles`, which opens a file chooser feeding the same path as a drop. */
   children: ReactNode | ((controls: { pickFiles(): void }) => ReactNode);
+  /** What the queue's watch folder could not take, shown under the drop summary until dismissed. */
+  watchProblem?: WatchProblem;
+  onDismissWatchProblem?(): void;
 }
 
 type Outcome =
@@ -24,7 +27,7 @@ type Outcome =
 const hasFiles = (e: DragEvent) => Array.from(e.dataTransfer?.types ?? []).includes('Files');
 
 /** The whole queue panel: dropping files or folders anywhere on it enqueues them. */
-export function DropZone({ queueId, queueName, accepts, children }: Props) {
+export function DropZone({ queueId, queueName, accepts, children, watchProblem, onDismissWatchProblem }: Props) {
   const api = useApi();
   // dragenter/dragleave fire for every child crossed; counting them keeps the overlay steady.
   const depth = useRef(0);
@@ -96,6 +99,12 @@ export function DropZone({ queueId, queueName, accepts, children }: Props) {
             ? () => run(redoSubset(outcome.dropped, outcome.result), true, outcome.result)
             : undefined}
           onDismiss={() => setOutcome(undefined)} />
+      )}
+      {watchProblem && (
+        <DropSummary
+          text={summarizeWatch(watchProblem.files, watchProblem.message)}
+          result={{ added: [], skipped: [], rejected: watchProblem.files, alreadyConverted: [] }}
+          onDismiss={() => onDismissWatchProblem?.()} />
       )}
       {over && (
         <div className="drop-overlay" aria-hidden="true">

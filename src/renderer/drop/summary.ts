@@ -1,9 +1,7 @@
-import type { AddResult } from '../../shared/contract';
+import type { AddResult, FileReason } from '../../shared/contract';
 import { baseName } from '../ui/format';
 
-export interface Reason { path: string; reason: string }
-
-function part(count: number, word: string, reasons: readonly Reason[]): string {
+function part(count: number, word: string, reasons: readonly FileReason[]): string {
   if (count === 0) return '';
   const first = reasons[0];
   const detail = first ? ` (${baseName(first.path)}: ${first.reason}${reasons.length > 1 ? `, +${reasons.length - 1} more` : ''})` : '';
@@ -29,4 +27,28 @@ export function mergeResults(a: AddResult, b: AddResult): AddResult {
     rejected: [...a.rejected, ...b.rejected],
     alreadyConverted: b.alreadyConverted,
   };
+}
+
+/** What a queue's watch folder could not take since the artist last dismissed it. */
+export interface WatchProblem {
+  files: FileReason[];
+  /** Why the folder itself cannot be watched, the latest one. */
+  message?: string;
+}
+
+/** Adds a `watch.problem` event to what was gathered so far. */
+export function addWatchProblem(gathered: WatchProblem | undefined, files: readonly FileReason[], message: string | undefined): WatchProblem {
+  const next: WatchProblem = { files: [...(gathered?.files ?? []), ...files] };
+  const latest = message ?? gathered?.message;
+  if (latest !== undefined) next.message = latest;
+  return next;
+}
+
+/** "Watch folder: 2 files not added (bad.png: not a PNG, +1 more)", or why the folder cannot be watched. */
+export function summarizeWatch(files: readonly FileReason[], message?: string): string {
+  const parts = [
+    message ?? '',
+    part(files.length, files.length === 1 ? 'file not added' : 'files not added', files),
+  ].filter(Boolean);
+  return `Watch folder: ${parts.join(' · ')}`;
 }

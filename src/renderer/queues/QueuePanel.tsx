@@ -1,5 +1,6 @@
 import type { HostInfo, ItemView, ModelInfo, QueueConfig, QueueStats } from '../../shared/contract';
 import { DropZone } from '../drop/DropZone';
+import type { WatchProblem } from '../drop/summary';
 import type { ItemStore } from '../items/item-store';
 import { ItemList } from '../items/ItemList';
 import { useQueueItems } from '../items/use-items';
@@ -13,6 +14,8 @@ interface Props {
   hostKind: HostInfo['kind'];
   onEdit(): void;
   onPreview(item: ItemView): void;
+  watchProblem?: WatchProblem;
+  onDismissWatchProblem(): void;
 }
 
 function EmptyQueue({ model, onPick }: { model: ModelInfo | undefined; onPick(): void }) {
@@ -32,10 +35,11 @@ function EmptyQueue({ model, onPick }: { model: ModelInfo | undefined; onPick():
 }
 
 /** The selected queue: header, and the item list, all of it one drop target. */
-export function QueuePanel({ queue, model, stats, store, hostKind, onEdit, onPreview }: Props) {
+export function QueuePanel({ queue, model, stats, store, hostKind, onEdit, onPreview, watchProblem, onDismissWatchProblem }: Props) {
   const items = useQueueItems(store, queue.id);
   return (
-    <DropZone queueId={queue.id} queueName={queue.name} accepts={model?.inputExtensions ?? []}>
+    <DropZone queueId={queue.id} queueName={queue.name} accepts={model?.inputExtensions ?? []}
+      watchProblem={watchProblem} onDismissWatchProblem={onDismissWatchProblem}>
       {({ pickFiles }) => (
         <section className="queue-panel" aria-label={queue.name}>
           <QueueHeader queue={queue} model={model} stats={stats} onEdit={onEdit} onAddFiles={pickFiles} />

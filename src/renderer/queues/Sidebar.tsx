@@ -8,13 +8,15 @@ interface Props {
   selectedId: string | undefined;
   view: 'queue' | 'settings' | 'new';
   online: boolean;
+  /** Per queue: how many files its watch folder could not add (until dismissed on the queue); -1: the folder itself. */
+  watchTrouble: ReadonlyMap<string, number>;
   onSelect(id: string): void;
   onNew(): void;
   onSettings(): void;
 }
 
-function QueueEntry({ queue, model, stats, selected, online, onSelect }: {
-  queue: QueueConfig; model: ModelInfo | undefined; stats: QueueStats | undefined; selected: boolean; online: boolean; onSelect(): void;
+function QueueEntry({ queue, model, stats, selected, online, watchTrouble, onSelect }: {
+  queue: QueueConfig; model: ModelInfo | undefined; stats: QueueStats | undefined; selected: boolean; online: boolean; watchTrouble: number | undefined; onSelect(): void;
 }) {
   const done = count(stats, 'done');
   const failed = count(stats, 'failed');
@@ -29,6 +31,11 @@ function QueueEntry({ queue, model, stats, selected, online, onSelect }: {
           <span className="queue-entry-name">{queue.name}</span>
           {stats?.paused && <span className="badge badge-paused">paused</span>}
           {offline && <span className="badge badge-offline">offline</span>}
+          {watchTrouble !== undefined && (
+            <span className="badge badge-warn" title="The watch folder had a problem: open the queue for the reasons">
+              {watchTrouble > 0 ? `${watchTrouble} not added` : 'watch folder'}
+            </span>
+          )}
         </span>
         <span className="queue-entry-model">{model?.displayName ?? queue.modelKey}</span>
         <span className="queue-entry-counts">
@@ -44,7 +51,7 @@ function QueueEntry({ queue, model, stats, selected, online, onSelect }: {
   );
 }
 
-export function Sidebar({ queues, models, stats, selectedId, view, online, onSelect, onNew, onSettings }: Props) {
+export function Sidebar({ queues, models, stats, selectedId, view, online, watchTrouble, onSelect, onNew, onSettings }: Props) {
   return (
     <nav className="sidebar" aria-label="Queues">
       <div className="brand">
@@ -61,7 +68,7 @@ export function Sidebar({ queues, models, stats, selectedId, view, online, onSel
         <ul className="queue-list">
           {queues.map((q) => (
             <QueueEntry key={q.id} queue={q} model={models.find((m) => m.key === q.modelKey)} stats={stats.get(q.id)}
-              selected={view === 'queue' && q.id === selectedId} online={online} onSelect={() => onSelect(q.id)} />
+              selected={view === 'queue' && q.id === selectedId} online={online} watchTrouble={watchTrouble.get(q.id)} onSelect={() => onSelect(q.id)} />
           ))}
         </ul>
       )}

@@ -78,13 +78,21 @@ async function probeFile(path: string): Promise<Probe> {
   }
 }
 
+export interface ExpandOptions {
+  /**
+   * The paths were found in a folder (a watch folder), not named by the artist: a file the model
+   * does not take is skipped rather than rejected, as in a dropped folder.
+   */
+  foundInFolder?: boolean;
+}
+
 /**
  * Turns what was dropped or named on the command line into the files a model accepts. Folders
  * are walked recursively (symlink loops are detected by real path), hidden files and Kiln's own
  * temporary files are ignored, and every file is judged by its content. Files are examined many
  * at a time, so a drop of thousands of files is enqueued in well under a second.
  */
-export async function expandInputs(paths: readonly string[], model: ModelDescriptor): Promise<ExpandedInputs> {
+export async function expandInputs(paths: readonly string[], model: ModelDescriptor, options: ExpandOptions = {}): Promise<ExpandedInputs> {
   const result: ExpandedInputs = { accepted: [], skipped: [], rejected: [] };
   const candidates: Candidate[] = [];
   const seenDirs = new Set<string>();
@@ -145,7 +153,7 @@ export async function expandInputs(paths: readonly string[], model: ModelDescrip
     candidates.push({ path, explicit, real: await realpath(path).catch(() => path) });
   }
 
-  for (const p of paths) await consider(resolve(p), true);
+  for (const p of paths) await consider(resolve(p), !options.foundInFolder);
 
   const seenFiles = new Set<string>();
   const unique = candidates.filter((c) => (seenFiles.has(c.real) ? false : (seenFiles.add(c.real), true)));
