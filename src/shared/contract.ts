@@ -105,6 +105,13 @@ export type ItemView = z.infer<typeof itemViewSchema>;
 export const fileReasonSchema = z.object({ path: z.string(), reason: z.string() });
 export type FileReason = z.infer<typeof fileReasonSchema>;
 
+/**
+ * A queue's watch folder had files that cannot be converted (each with its reason), or could not
+ * be watched (message).
+ */
+export const watchProblemSchema = z.object({ queueId: id, folder: z.string(), files: z.array(fileReasonSchema), message: z.string().optional() });
+export type WatchProblemView = z.infer<typeof watchProblemSchema>;
+
 export const addResultSchema = z.object({
   added: z.array(itemViewSchema),
   /** Files the queue's model does not take (listed, not errors). */
@@ -184,6 +191,10 @@ export const calls = {
   'items.reveal': { input: byId, output: z.null() },
   'items.open': { input: byId, output: z.null() },
 
+  /** What each watch folder could not take since the app started, until dismissed (events add to it). */
+  'watch.problems': { input: none, output: z.array(watchProblemSchema) },
+  'watch.dismiss': { input: byQueue, output: z.null() },
+
   'settings.get': { input: none, output: settingsSchema },
   'settings.update': { input: settingsSchema.partial().strict(), output: settingsSchema },
   'credentials.set': { input: credentialsInputSchema.strict(), output: z.null() },
@@ -205,11 +216,8 @@ export const events = {
   'auth.failed': z.object({ message: z.string() }),
   transfer: z.object({ itemId: id, receivedBytes: z.number(), totalBytes: z.number().optional() }),
   'queues.changed': z.array(queueConfigSchema),
-  /**
-   * A queue's watch folder had files that cannot be converted (each with its reason), or could not
-   * be watched (message): nobody dropped them, so this is the only place the artist learns why.
-   */
-  'watch.problem': z.object({ queueId: id, folder: z.string(), files: z.array(fileReasonSchema), message: z.string().optional() }),
+  /** New watch-folder problems (see watch.problems): nobody dropped those files, so this is where the artist learns why. */
+  'watch.problem': watchProblemSchema,
 } as const;
 
 export type EventName = keyof typeof events;

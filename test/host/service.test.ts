@@ -1,4 +1,4 @@
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { WebApp } from '../../src/main/host/launch-web';
@@ -146,6 +146,24 @@ describe('the handler table', () => {
       { queueId: queue.id, path: join(inbox, 'notes.png'), reason: expect.stringMatching(/\S/) },
     ]);
     expect(app.service.store.counts(queue.id).total).toBe(1);
+    // Kept for a window that opens later, until dismissed.
+    const kept = await call('watch.problems', {});
+    expect(kept).toMatchObject({ ok: true, value: [{ queueId: queue.id, folder: inbox, files: expect.arrayContaining(told.map(({ path, reason }) => ({ path, reason }))) }] });
+    expect(await call('watch.dismiss', { queueId: queue.id })).toEqual({ ok: true, value: null });
+    expect(await call('watch.problems', {})).toEqual({ ok: true, value: [] });
+  });
+
+  it('says when a watch folder is not there after a restart (an unplugged drive)', async () => {
+    const inbox = join(dir.path, 'usb-inbox');
+    await mkdir(inbox);
+    const queue = await makeQueue({ watchFolder: inbox });
+    await app.close();
+    await rm(inbox, { recursive: true });
+    app = await startApp(server, joinState(dir.path));
+    expect(await call('watch.problems', {})).toEqual({
+      ok: true,
+      value: [{ queueId: queue.id, folder: inbox, files: [], message: `the folder ${inbox} is not there: nothing is picked up until it is` }],
+    });
   });
 
   it('refuses a watch folder that does not exist or is a file', async () => {

@@ -61,6 +61,8 @@ beforeAll(async () => {
     'items.remove': { ids: [itemId] },
     'items.reveal': { id: itemId },
     'items.open': { id: itemId },
+    'watch.problems': {},
+    'watch.dismiss': { queueId },
     'settings.get': {},
     'settings.update': { concurrency: 3 },
     'credentials.set': { apiKey: 'k', apiSecret: 's' },
@@ -156,7 +158,7 @@ describe('every call of the contract refuses malformed input (property-based, fr
 
 describe('well-formed calls about things that do not exist', () => {
   const unknownId = fc.string({ minLength: 1, maxLength: 128 }).filter((s) => s !== queueId && s !== itemId);
-  const byQueue: CallName[] = ['queues.pause', 'queues.resume', 'queues.cancelAll', 'queues.retryFailed', 'queues.clearDone'];
+  const byQueue: CallName[] = ['queues.pause', 'queues.resume', 'queues.cancelAll', 'queues.retryFailed', 'queues.clearDone', 'watch.dismiss'];
   const byIds: CallName[] = ['items.cancel', 'items.retry', 'items.remove'];
 
   it.each([...byQueue, ...byIds, 'queues.update', 'queues.remove', 'items.reveal', 'items.open', 'items.addPaths', 'items.reorder'] as CallName[])(

@@ -12,7 +12,9 @@ import {
   type EventPayload,
   type FileReason,
   type QueueConfig,
+  type WatchProblemView,
 } from '../../shared/contract';
+import { mergeWatchProblem } from '../../shared/watch-problems';
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { expandInputs, type ExpandOptions } from '../engine/inputs/expand';
@@ -101,6 +103,8 @@ export class KilnService extends EventEmitter<ServiceEvents> {
   private readonly dirtyQueues = new Set<string>();
   private hasCredentials = false;
   private readonly watchers = new Map<string, { folder: string; watcher: FolderWatcher }>();
+  /** Per queue, since the app started: kept so a window that opens later still shows them. */
+  private readonly watchProblems = new Map<string, WatchProblemView>();
 
   private constructor(private readonly options: KilnServiceOptions) {
     super();
@@ -171,6 +175,7 @@ export class KilnService extends EventEmitter<ServiceEvents> {
       if (!queue || queue.watchFolder !== entry.folder) {
         await entry.watcher.close();
         this.watchers.delete(id);
+        this.watchProblems.delete(id);
       }
     }
     for (const [id, queue] of wanted) {
@@ -197,11 +202,13 @@ export class KilnService extends EventEmitter<ServiceEvents> {
     }
   }
 
-  /** Told to the renderer, which shows it on the queue, and logged. */
+  /** Kept for the renderer (watch.problems), told to it now (watch.problem), and logged. */
   private watchProblem(queueId: string, folder: string, files: FileReason[], message?: string): void {
     for (const f of files) console.warn(`[kiln] watch ${folder}: ${f.path}: ${f.reason}`);
     if (message !== undefined) console.warn(`[kiln] watch ${folder}: ${message}`);
-    this.send('watch.problem', { queueId, folder, files, ...(message === undefined ? {} : { message }) });
+    const problem: WatchProblemView = { queueId, folder, files, ...(message === undefined ? {} : { message }) };
+    this.watchProblems.set(queueId, mergeWatchProblem(this.watchProblems.get(queueId), problem));
+    this.send('watch.problem', problem);
   }
 
   /** Network hint from the OS (Electron's online event). */
@@ -461,6 +468,12 @@ export class KilnService extends EventEmitter<ServiceEvents> {
         const item = this.item(id);
         if (!caps.reveal) throw new CallFailure('unsupported', 'revealing files needs the desktop app');
         await caps.reveal(item.outputs[0] ?? item.inputPath);
+        return null;
+      },
+      'watch.problems': async () => [...this.watchProblems.values()],
+      'watch.dismiss': async ({ queueId }) => {
+        this.queue(queueId);
+        this.watchProblems.delete(queueId);
         return null;
       },
       'items.open': async ({ id }) => {

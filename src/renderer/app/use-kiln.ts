@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { EventPayload, HostInfo, KilnApi, ModelInfo, QueueConfig, QueueStats, Settings } from '../../shared/contract';
-import { addWatchProblem, type WatchProblem } from '../drop/summary';
+import type { EventPayload, HostInfo, KilnApi, ModelInfo, QueueConfig, QueueStats, Settings, WatchProblemView } from '../../shared/contract';
+import { mergeWatchProblem } from '../../shared/watch-problems';
 import { ItemStore } from '../items/item-store';
 import { frameBatcher } from '../items/frame-batcher';
 import { errorMessage } from '../transport/errors';
@@ -17,7 +17,7 @@ export interface KilnState {
   connectivity?: Connectivity;
   authFailure?: string;
   /** Per queue: watch-folder files that could not be added, until the artist dismisses them. */
-  watchProblems: ReadonlyMap<string, WatchProblem>;
+  watchProblems: ReadonlyMap<string, WatchProblemView>;
   transport: ConnectionState;
   loadError?: string;
   loaded: boolean;
@@ -37,11 +37,13 @@ export function useKiln(api: KilnApi) {
 
   const refresh = useCallback(async () => {
     try {
-      const [host, models, queues, stats, settings] = await Promise.all([
+      const [host, models, queues, stats, settings, watchProblems] = await Promise.all([
         api.call('host.info', {}), api.call('models.list', {}), api.call('queues.list', {}), api.call('queues.stats', {}), api.call('settings.get', {}),
+        api.call('watch.problems', {}),
       ]);
       setState((s) => ({
         ...s, host, models, queues, settings, loaded: true, loadError: undefined,
+        watchProblems: new Map(watchProblems.map((p) => [p.queueId, p])),
         stats: new Map(stats.map((st) => [st.queueId, st])),
         connectivity: s.connectivity ?? { online: host.online, waiting: 0, reason: '' },
       }));
@@ -78,9 +80,9 @@ export function useKiln(api: KilnApi) {
       api.on('queues.changed', (queues) => setState((s) => ({ ...s, queues }))),
       api.on('connectivity', (connectivity) => setState((s) => ({ ...s, connectivity, host: s.host && { ...s.host, online: connectivity.online } }))),
       api.on('auth.failed', ({ message }) => setState((s) => ({ ...s, authFailure: message }))),
-      api.on('watch.problem', ({ queueId, files, message }) => setState((s) => {
+      api.on('watch.problem', (problem) => setState((s) => {
         const watchProblems = new Map(s.watchProblems);
-        watchProblems.set(queueId, addWatchProblem(s.watchProblems.get(queueId), files, message));
+        watchProblems.set(problem.queueId, mergeWatchProblem(s.watchProblems.get(problem.queueId), problem));
         return { ...s, watchProblems };
       })),
     ];
@@ -94,10 +96,14 @@ export function useKiln(api: KilnApi) {
   }, [api, store, refresh]);
 
   const patch = useCallback((p: Partial<KilnState>) => setState((s) => ({ ...s, ...p })), []);
-  const dismissWatchProblem = useCallback((queueId: string) => setState((s) => {
-    const watchProblems = new Map(s.watchProblems);
-    watchProblems.delete(queueId);
-    return { ...s, watchProblems };
-  }), []);
+  const dismissWatchProblem = useCallback((queueId: string) => {
+    setState((s) => {
+      const watchProblems = new Map(s.watchProblems);
+      watchProblems.delete(queueId);
+      return { ...s, watchProblems };
+    });
+    // Best effort: if it fails, they come back with the next reload, which is not wrong.
+    api.call('watch.dismiss', { queueId }).catch(() => undefined);
+  }, [api]);
   return { state, store, refresh, loadItems, patch, dismissWatchProblem };
 }

@@ -1,11 +1,11 @@
 import { useRef, useState, type DragEvent, type ReactNode } from 'react';
-import type { AddResult } from '../../shared/contract';
+import type { AddResult, WatchProblemView } from '../../shared/contract';
 import { useApi } from '../transport/context';
 import { errorMessage } from '../transport/errors';
 import { collectDrop, type Dropped } from './collect';
 import { enqueue, redoSubset } from './enqueue';
 import { DropSummary } from './DropSummary';
-import { mergeResults, summarizeWatch, type WatchProblem } from './summary';
+import { mergeResults, summarizeWatch } from './summary';
 
 interface Props {
   queueId: string;
@@ -15,7 +15,7 @@ interface Props {
   /** A function child gets `pickFiles`, which opens a file chooser feeding the same path as a drop. */
   children: ReactNode | ((controls: { pickFiles(): void }) => ReactNode);
   /** What the queue's watch folder could not take, shown under the drop summary until dismissed. */
-  watchProblem?: WatchProblem;
+  watchProblem?: WatchProblemView;
   onDismissWatchProblem?(): void;
 }
 

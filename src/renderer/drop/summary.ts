@@ -29,21 +29,6 @@ export function mergeResults(a: AddResult, b: AddResult): AddResult {
   };
 }
 
-/** What a queue's watch folder could not take since the artist last dismissed it. */
-export interface WatchProblem {
-  files: FileReason[];
-  /** Why the folder itself cannot be watched, the latest one. */
-  message?: string;
-}
-
-/** Adds a `watch.problem` event to what was gathered so far. */
-export function addWatchProblem(gathered: WatchProblem | undefined, files: readonly FileReason[], message: string | undefined): WatchProblem {
-  const next: WatchProblem = { files: [...(gathered?.files ?? []), ...files] };
-  const latest = message ?? gathered?.message;
-  if (latest !== undefined) next.message = latest;
-  return next;
-}
-
 /** "Watch folder: 2 files not added (bad.png: not a PNG, +1 more)", or why the folder cannot be watched. */
 export function summarizeWatch(files: readonly FileReason[], message?: string): string {
   const parts = [

@@ -1,6 +1,5 @@
-import type { HostInfo, ItemView, ModelInfo, QueueConfig, QueueStats } from '../../shared/contract';
+import type { HostInfo, ItemView, ModelInfo, QueueConfig, QueueStats, WatchProblemView } from '../../shared/contract';
 import { DropZone } from '../drop/DropZone';
-import type { WatchProblem } from '../drop/summary';
 import type { ItemStore } from '../items/item-store';
 import { ItemList } from '../items/ItemList';
 import { useQueueItems } from '../items/use-items';
@@ -14,7 +13,7 @@ interface Props {
   hostKind: HostInfo['kind'];
   onEdit(): void;
   onPreview(item: ItemView): void;
-  watchProblem?: WatchProblem;
+  watchProblem?: WatchProblemView;
   onDismissWatchProblem(): void;
 }
 
