@@ -90,21 +90,25 @@ export function DropZone({ queueId, queueName, accepts, children, watchProblem, 
       {typeof children === 'function' ? children({ pickFiles: () => picker.current?.click() }) : children}
       <input ref={picker} type="file" multiple hidden accept={accepts.map((e) => (e.startsWith('.') ? e : `.${e}`)).join(',')}
         onChange={(e) => onPicked(e.currentTarget)} data-testid="file-picker" />
-      {outcome && (
-        <DropSummary
-          busy={outcome.kind === 'busy' ? outcome.message : undefined}
-          error={outcome.kind === 'error' ? outcome.message : undefined}
-          result={outcome.kind === 'done' ? outcome.result : undefined}
-          onRedo={outcome.kind === 'done' && outcome.result.alreadyConverted.length > 0
-            ? () => run(redoSubset(outcome.dropped, outcome.result), true, outcome.result)
-            : undefined}
-          onDismiss={() => setOutcome(undefined)} />
-      )}
-      {watchProblem && (
-        <DropSummary
-          text={summarizeWatch(watchProblem.files, watchProblem.message)}
-          result={{ added: [], skipped: [], rejected: watchProblem.files, alreadyConverted: [] }}
-          onDismiss={() => onDismissWatchProblem?.()} />
+      {(outcome || watchProblem) && (
+        <div className="drop-summaries">
+          {outcome && (
+            <DropSummary
+              busy={outcome.kind === 'busy' ? outcome.message : undefined}
+              error={outcome.kind === 'error' ? outcome.message : undefined}
+              result={outcome.kind === 'done' ? outcome.result : undefined}
+              onRedo={outcome.kind === 'done' && outcome.result.alreadyConverted.length > 0
+                ? () => run(redoSubset(outcome.dropped, outcome.result), true, outcome.result)
+                : undefined}
+              onDismiss={() => setOutcome(undefined)} />
+          )}
+          {watchProblem && (
+            <DropSummary
+              text={summarizeWatch(watchProblem.files, watchProblem.message)}
+              result={{ added: [], skipped: [], rejected: watchProblem.files, alreadyConverted: [] }}
+              onDismiss={() => onDismissWatchProblem?.()} />
+          )}
+        </div>
       )}
       {over && (
         <div className="drop-overlay" aria-hidden="true">
