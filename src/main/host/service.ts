@@ -372,8 +372,8 @@ export class KilnService extends EventEmitter<ServiceEvents> {
 
       'queues.list': async () => settings.queues,
       'queues.create': async (input) => {
-        if (input.watchFolder !== undefined) checkWatchFolder(input.watchFolder);
         const config: QueueConfig = { id: randomUUID(), ...this.validateQueue(input) };
+        if (config.watchFolder !== undefined) checkWatchFolder(config.watchFolder);
         settings.saveQueues([...settings.queues, config]);
         this.send('queues.changed', settings.queues);
         await this.syncWatchers();
@@ -386,8 +386,9 @@ export class KilnService extends EventEmitter<ServiceEvents> {
         const merged: Omit<QueueConfig, 'id'> = { ...rest, ...fields };
         if (watchFolder === null) delete merged.watchFolder;
         else if (watchFolder !== undefined) merged.watchFolder = watchFolder;
-        if (typeof watchFolder === 'string' && watchFolder !== current.watchFolder) checkWatchFolder(watchFolder);
         const next: QueueConfig = { id, ...this.validateQueue(merged) };
+        // Checked only when it changes: a queue whose folder went away can still be renamed.
+        if (next.watchFolder !== undefined && next.watchFolder !== current.watchFolder) checkWatchFolder(next.watchFolder);
         settings.saveQueues(settings.queues.map((q) => (q.id === id ? next : q)));
         this.send('queues.changed', settings.queues);
         await this.syncWatchers();

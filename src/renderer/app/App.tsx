@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ItemView, KilnApi, QueueConfig } from '../../shared/contract';
 import { PreviewModal } from '../preview/PreviewModal';
 import { QueueEditor } from '../queues/QueueEditor';
@@ -14,7 +14,6 @@ type View = 'queue' | 'settings' | 'new' | 'edit';
 
 export function App({ api }: { api: KilnApi }) {
   const { state, store, refresh, loadItems, patch, dismissWatchProblem } = useKiln(api);
-  const watchTrouble = useMemo(() => new Map([...state.watchProblems].map(([id, p]) => [id, p.files.length > 0 ? p.files.length : -1])), [state.watchProblems]);
   const [view, setView] = useState<View>('queue');
   const [selectedId, setSelectedId] = useState<string>();
   const [preview, setPreview] = useState<ItemView>();
@@ -101,7 +100,7 @@ export function App({ api }: { api: KilnApi }) {
       <div className="shell">
         <Sidebar queues={queues} models={models} stats={state.stats} selectedId={selected?.id}
           view={view === 'settings' ? 'settings' : view === 'new' ? 'new' : 'queue'} online={state.connectivity?.online ?? true}
-          watchTrouble={watchTrouble}
+          watchProblems={state.watchProblems}
           onSelect={select} onNew={() => setView('new')} onSettings={() => setView('settings')} />
         <main className="main">
           <Banners connectivity={state.connectivity} authFailure={state.authFailure} transport={state.transport}

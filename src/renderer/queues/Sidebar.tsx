@@ -1,4 +1,4 @@
-import type { ModelInfo, QueueConfig, QueueStats } from '../../shared/contract';
+import type { ModelInfo, QueueConfig, QueueStats, WatchProblemView } from '../../shared/contract';
 import { activeCount, count } from './stats';
 
 interface Props {
@@ -8,15 +8,15 @@ interface Props {
   selectedId: string | undefined;
   view: 'queue' | 'settings' | 'new';
   online: boolean;
-  /** Per queue: how many files its watch folder could not add (until dismissed on the queue); -1: the folder itself. */
-  watchTrouble: ReadonlyMap<string, number>;
+  /** Per queue: what its watch folder could not take, until dismissed on the queue. */
+  watchProblems: ReadonlyMap<string, WatchProblemView>;
   onSelect(id: string): void;
   onNew(): void;
   onSettings(): void;
 }
 
-function QueueEntry({ queue, model, stats, selected, online, watchTrouble, onSelect }: {
-  queue: QueueConfig; model: ModelInfo | undefined; stats: QueueStats | undefined; selected: boolean; online: boolean; watchTrouble: number | undefined; onSelect(): void;
+function QueueEntry({ queue, model, stats, selected, online, watchProblem, onSelect }: {
+  queue: QueueConfig; model: ModelInfo | undefined; stats: QueueStats | undefined; selected: boolean; online: boolean; watchProblem: WatchProblemView | undefined; onSelect(): void;
 }) {
   const done = count(stats, 'done');
   const failed = count(stats, 'failed');
@@ -31,9 +31,9 @@ function QueueEntry({ queue, model, stats, selected, online, watchTrouble, onSel
           <span className="queue-entry-name">{queue.name}</span>
           {stats?.paused && <span className="badge badge-paused">paused</span>}
           {offline && <span className="badge badge-offline">offline</span>}
-          {watchTrouble !== undefined && (
+          {watchProblem && (
             <span className="badge badge-warn" title="The watch folder had a problem: open the queue for the reasons">
-              {watchTrouble > 0 ? `${watchTrouble} not added` : 'watch folder'}
+              {watchProblem.files.length > 0 ? `${watchProblem.files.length} not added` : 'watch folder'}
             </span>
           )}
         </span>
@@ -51,7 +51,7 @@ function QueueEntry({ queue, model, stats, selected, online, watchTrouble, onSel
   );
 }
 
-export function Sidebar({ queues, models, stats, selectedId, view, online, watchTrouble, onSelect, onNew, onSettings }: Props) {
+export function Sidebar({ queues, models, stats, selectedId, view, online, watchProblems, onSelect, onNew, onSettings }: Props) {
   return (
     <nav className="sidebar" aria-label="Queues">
       <div className="brand">
@@ -68,7 +68,7 @@ export function Sidebar({ queues, models, stats, selectedId, view, online, watch
         <ul className="queue-list">
           {queues.map((q) => (
             <QueueEntry key={q.id} queue={q} model={models.find((m) => m.key === q.modelKey)} stats={stats.get(q.id)}
-              selected={view === 'queue' && q.id === selectedId} online={online} watchTrouble={watchTrouble.get(q.id)} onSelect={() => onSelect(q.id)} />
+              selected={view === 'queue' && q.id === selectedId} online={online} watchProblem={watchProblems.get(q.id)} onSelect={() => onSelect(q.id)} />
           ))}
         </ul>
       )}
