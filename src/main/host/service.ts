@@ -491,7 +491,12 @@ export class KilnService extends EventEmitter<ServiceEvents> {
         const before = settings.settings;
         const next = settings.updateSettings(patch);
         if (next.concurrency !== before.concurrency) this.runner.setConcurrency(next.concurrency);
-        if (next.apiUrl !== before.apiUrl) await this.applyCredentials(await this.options.credentials.get());
+        if (next.apiUrl !== before.apiUrl) {
+          // The key pair was entered for the old address; a new one (which may be anyone's server)
+          // gets it only when the artist enters it again. Issue 14.2.
+          await this.options.credentials.clear();
+          await this.applyCredentials(undefined);
+        }
         return next;
       },
       'credentials.set': async (input) => {
