@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { defaultStateDir } from '../src/cli/paths';
+import { StateFolderError } from '../src/main/engine/queue/open-store';
 import { envCredentials, launchWebApp, withoutCredentials } from '../src/main/host/launch-web';
 
 const root = resolve(import.meta.dirname, '..');
@@ -64,6 +65,11 @@ const app = await launchWebApp({
   version,
   credentials,
   apiUrl: flags['api-url'],
+}).catch((error: unknown) => {
+  // A full or read-only state folder is the machine's trouble, said in words (issue 14.5).
+  if (!(error instanceof StateFolderError)) throw error;
+  console.error(`kiln: ${error.message}`);
+  process.exit(1);
 });
 console.log(
   `${flags.web ? '' : "Electron's binary is not installed on this machine, so "}Kiln is serving its interface at ${app.host.url}\n` +

@@ -6,12 +6,12 @@ import { validateTemplate } from '../main/engine/output/naming';
 import { ensureOutputDir } from '../main/engine/output/writer';
 import { dedupeKey } from '../main/engine/queue/dedupe-key';
 import { QueueRunner } from '../main/engine/queue/runner';
-import { QueueStore } from '../main/engine/queue/store';
 import type { NewItem, QueueItem } from '../main/engine/queue/types';
 import type { ModelDescriptor, ModelParams } from '../main/engine/models/types';
 import { ScenarioClient } from '../main/engine/scenario/client';
 import { durationMemory } from '../main/engine/queue/duration-memory';
 import { credentialsFromEnv, UsageError, type ConvertArgs } from './args';
+import { openCliStore } from './open-state';
 import { defaultStateDir } from './paths';
 import { Reporter, type FinishedLine } from './report';
 
@@ -88,7 +88,8 @@ export async function runConvert(args: ConvertArgs, env: NodeJS.ProcessEnv = pro
 
   await prepareOutputFolder(args.out);
   const hashes = await mapLimited(expanded.accepted, 8, (f) => hashFile(f.path));
-  const store = QueueStore.open(args.state ?? defaultStateDir(env));
+  const store = openCliStore(args.state ?? defaultStateDir(env), reporter);
+  if (!store) return 1;
   // The same file (unchanged) with the same settings is the same work: a rerun resumes it.
   const newItems = expanded.accepted.map((f, i) => cliItem(CLI_QUEUE_ID, f, hashes[i] as string, args, model, params));
   const items = store.addItems(newItems);
@@ -149,6 +150,8 @@ export async function runConvert(args: ConvertArgs, env: NodeJS.ProcessEnv = pro
   runner.on('connectivity', ({ online, reason }) => {
     reporter.notice(online ? 'kiln: network is back, resuming' : `kiln: offline — waiting for the network (${reason})`);
   });
+  // `kiln convert --json | head -3`: the reader has gone, so stop as if interrupted, in silence.
+  reporter.onStdoutClosed(() => finish(141));
   runner.on('auth-failed', (message) => {
     reporter.notice(`kiln: ${message}`);
     finish(1);

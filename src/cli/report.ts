@@ -26,12 +26,41 @@ export class Reporter {
   private barVisible = false;
   private status = '';
   private lastDraw = 0;
+  private stdoutOpen = true;
+  private stderrOpen = true;
+  private readonly closedListeners: Array<() => void> = [];
 
   constructor(
     private readonly json: boolean,
     private readonly stdout: NodeJS.WriteStream = process.stdout,
     private readonly stderr: NodeJS.WriteStream = process.stderr,
-  ) {}
+  ) {
+    // A reader that went away (`kiln convert --json | head -3`) is a normal end, not a crash: without
+    // these listeners the EPIPE would surface as an uncaught 'error' event with a stack trace.
+    stdout.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+      if (!this.stdoutOpen) return;
+      this.stdoutOpen = false;
+      for (const listener of this.closedListeners) listener();
+    });
+    stderr.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+      this.stderrOpen = false;
+    });
+  }
+
+  /** Called once if whoever reads stdout closes it. */
+  onStdoutClosed(listener: () => void): void {
+    this.closedListeners.push(listener);
+  }
+
+  private out(text: string): void {
+    if (this.stdoutOpen) this.stdout.write(text);
+  }
+
+  private err(text: string): void {
+    if (this.stderrOpen) this.stderr.write(text);
+  }
 
   private get live(): boolean {
     return Boolean(this.stderr.isTTY);
@@ -40,7 +69,7 @@ export class Reporter {
   finished(line: FinishedLine): void {
     this.clearBar();
     if (this.json) {
-      this.stdout.write(`${JSON.stringify(line)}\n`);
+      this.out(`${JSON.stringify(line)}\n`);
       return;
     }
     const name = basename(line.input);
@@ -51,13 +80,13 @@ export class Reporter {
       : line.status === 'skipped' ? `– ${name}: skipped (${line.error ?? ''})`
       : line.status === 'canceled' ? `✖ ${name}: canceled`
       : `✖ ${name}: ${line.error ?? 'failed'}`;
-    this.stdout.write(`${text}\n`);
+    this.out(`${text}\n`);
   }
 
   /** Messages for a person (offline, auth, interruption): always on stderr. */
   notice(message: string): void {
     this.clearBar();
-    this.stderr.write(`${message}\n`);
+    this.err(`${message}\n`);
   }
 
   progress(tally: Tally, status?: string): void {
@@ -78,7 +107,7 @@ export class Reporter {
     if (tally.waiting) parts.push(`${tally.waiting} waiting for network`);
     const line = `${bar} ${parts.join(' · ')}${this.status ? ` · ${this.status}` : ''}`;
     const columns = this.stderr.columns || 100;
-    this.stderr.write(`\r\x1b[2K${line.slice(0, columns - 1)}`);
+    this.err(`\r\x1b[2K${line.slice(0, columns - 1)}`);
     this.barVisible = true;
   }
 
@@ -88,7 +117,7 @@ export class Reporter {
 
   private clearBar(): void {
     if (this.barVisible) {
-      this.stderr.write('\r\x1b[2K');
+      this.err('\r\x1b[2K');
       this.barVisible = false;
     }
   }

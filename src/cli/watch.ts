@@ -3,13 +3,13 @@ import { expandInputs } from '../main/engine/inputs/expand';
 import { hashFile } from '../main/engine/inputs/hash';
 import { dedupeKey } from '../main/engine/queue/dedupe-key';
 import { QueueRunner } from '../main/engine/queue/runner';
-import { QueueStore } from '../main/engine/queue/store';
 import { ScenarioClient } from '../main/engine/scenario/client';
 import { durationMemory } from '../main/engine/queue/duration-memory';
 import { FolderWatcher } from '../main/engine/watch/folder-watcher';
 import { credentialsFromEnv, UsageError, type ConvertArgs } from './args';
 import { cliItem, lineFor, prepareOutputFolder, resolveConversion } from './convert';
 import { defaultStateDir } from './paths';
+import { openCliStore } from './open-state';
 import { Reporter } from './report';
 
 /**
@@ -25,8 +25,9 @@ export async function runWatch(args: ConvertArgs, env: NodeJS.ProcessEnv = proce
   await prepareOutputFolder(args.out);
   const output = { dir: args.out, template: args.name, collision: args.onConflict };
   const queueId = `watch:${dedupeKey([folder, model.key, params, output, args.engine]).slice(0, 16)}`;
-  const store = QueueStore.open(args.state ?? defaultStateDir(env));
   const reporter = new Reporter(args.json);
+  const store = openCliStore(args.state ?? defaultStateDir(env), reporter);
+  if (!store) return 1;
   const runner = new QueueRunner({
     store,
     api: new ScenarioClient({ baseUrl: args.apiUrl, ...credentials, durationMemory: durationMemory(store) }),
@@ -67,6 +68,7 @@ export async function runWatch(args: ConvertArgs, env: NodeJS.ProcessEnv = proce
   const code = await new Promise<number>((done) => {
     process.once('SIGINT', () => done(0));
     process.once('SIGTERM', () => done(0));
+    reporter.onStdoutClosed(() => done(141));
   });
   await watcher.close();
   await runner.stop();

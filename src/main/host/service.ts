@@ -24,7 +24,8 @@ import { validateTemplate } from '../engine/output/naming';
 import { dedupeKey } from '../engine/queue/dedupe-key';
 import { QueueRunner } from '../engine/queue/runner';
 import { FolderWatcher } from '../engine/watch/folder-watcher';
-import { QueueStore } from '../engine/queue/store';
+import { openQueueStore } from '../engine/queue/open-store';
+import type { QueueStore } from '../engine/queue/store';
 import type { NewItem, QueueItem } from '../engine/queue/types';
 import { ScenarioClient } from '../engine/scenario/client';
 import { durationMemory } from '../engine/queue/duration-memory';
@@ -108,7 +109,9 @@ export class KilnService extends EventEmitter<ServiceEvents> {
 
   private constructor(private readonly options: KilnServiceOptions) {
     super();
-    this.store = QueueStore.open(options.stateDir);
+    const opened = openQueueStore(options.stateDir);
+    if (opened.notice) console.warn(`[kiln] ${opened.notice}`);
+    this.store = opened.store;
     this.runner = new QueueRunner({
       store: this.store,
       api: this.api,
