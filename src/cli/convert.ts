@@ -13,7 +13,7 @@ import { durationMemory } from '../main/engine/queue/duration-memory';
 import { credentialsFromEnv, UsageError, type ConvertArgs } from './args';
 import { openCliStore } from './open-state';
 import { defaultStateDir } from './paths';
-import { Reporter, type FinishedLine } from './report';
+import { ConnectivityNotices, Reporter, type FinishedLine } from './report';
 
 export const CLI_QUEUE_ID = 'cli';
 
@@ -147,9 +147,8 @@ export async function runConvert(args: ConvertArgs, env: NodeJS.ProcessEnv = pro
     if (item.state === 'done' || item.state === 'failed' || item.state === 'canceled') onFinal(item);
     else reporter.progress(tally(), `${item.state} ${basename(item.inputPath)}`);
   });
-  runner.on('connectivity', ({ online, reason }) => {
-    reporter.notice(online ? 'kiln: network is back, resuming' : `kiln: offline — waiting for the network (${reason})`);
-  });
+  const connectivity = new ConnectivityNotices(reporter, args.apiUrl);
+  runner.on('connectivity', (state) => connectivity.update(state));
   // `kiln convert --json | head -3`: the reader has gone, so stop as if interrupted, in silence.
   reporter.onStdoutClosed(() => finish(141));
   runner.on('auth-failed', (message) => {
@@ -182,6 +181,7 @@ export async function runConvert(args: ConvertArgs, env: NodeJS.ProcessEnv = pro
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    connectivity.close();
     reporter.close();
     store.close();
   }

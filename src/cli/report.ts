@@ -122,3 +122,60 @@ export class Reporter {
     }
   }
 }
+
+/** First "still trying" reminder while the API cannot be reached; later ones come less often. */
+export const STILL_TRYING_AFTER_MS = 30_000;
+const STILL_TRYING_MAX_MS = 10 * 60_000;
+
+/**
+ * What the CLI says about the network (issue 14.7): "offline" once when the batch starts waiting,
+ * then — since a URL that never answers (a typo in --api-url) would otherwise look like a hang —
+ * "cannot reach <host> — still trying; Ctrl+C to stop" after STILL_TRYING_AFTER_MS and at growing
+ * intervals; "network is back" only if "offline" was said.
+ */
+export class ConnectivityNotices {
+  private offline = false;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly host: string;
+  private readonly remindAfterMs: number;
+
+  constructor(
+    private readonly reporter: Reporter,
+    apiUrl: string,
+    options: { remindAfterMs?: number } = {},
+  ) {
+    this.host = URL.canParse(apiUrl) ? new URL(apiUrl).host : apiUrl;
+    this.remindAfterMs = options.remindAfterMs ?? STILL_TRYING_AFTER_MS;
+  }
+
+  update(state: { online: boolean; reason: string }): void {
+    if (state.online) {
+      this.stopReminders();
+      if (this.offline) this.reporter.notice('kiln: network is back, resuming');
+      this.offline = false;
+      return;
+    }
+    if (this.offline) return;
+    this.offline = true;
+    this.reporter.notice(`kiln: offline — waiting for the network (${state.reason})`);
+    this.remind(this.remindAfterMs);
+  }
+
+  close(): void {
+    this.stopReminders();
+  }
+
+  private remind(afterMs: number): void {
+    this.timer = setTimeout(() => {
+      this.reporter.notice(`kiln: cannot reach ${this.host} — still trying; Ctrl+C to stop`);
+      this.remind(Math.min(afterMs * 2, STILL_TRYING_MAX_MS));
+    }, afterMs);
+    // The reminder never keeps the process alive by itself.
+    this.timer.unref();
+  }
+
+  private stopReminders(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}

@@ -10,7 +10,7 @@ import { credentialsFromEnv, UsageError, type ConvertArgs } from './args';
 import { cliItem, lineFor, prepareOutputFolder, resolveConversion } from './convert';
 import { defaultStateDir } from './paths';
 import { openCliStore } from './open-state';
-import { Reporter } from './report';
+import { ConnectivityNotices, Reporter } from './report';
 
 /**
  * `kiln watch <folder>`: converts every file that appears in the folder (once it has finished
@@ -38,9 +38,8 @@ export async function runWatch(args: ConvertArgs, env: NodeJS.ProcessEnv = proce
   runner.on('item', (item) => {
     if (item.state === 'done' || item.state === 'failed' || item.state === 'canceled') reporter.finished(lineFor(item));
   });
-  runner.on('connectivity', ({ online, reason }) =>
-    reporter.notice(online ? 'kiln: network is back, resuming' : `kiln: offline — waiting for the network (${reason})`),
-  );
+  const connectivity = new ConnectivityNotices(reporter, args.apiUrl);
+  runner.on('connectivity', (state) => connectivity.update(state));
   runner.on('auth-failed', (message) => reporter.notice(`kiln: ${message}`));
 
   const enqueue = async (path: string) => {
@@ -73,6 +72,7 @@ export async function runWatch(args: ConvertArgs, env: NodeJS.ProcessEnv = proce
   await watcher.close();
   await runner.stop();
   store.close();
+  connectivity.close();
   reporter.close();
   return code;
 }
