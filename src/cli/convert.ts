@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { expandInputs, type FoundInput } from '../main/engine/inputs/expand';
 import { hashFile, mapLimited } from '../main/engine/inputs/hash';
 import { findModel, parseParamAssignments, resolveParams, ParameterError } from '../main/engine/models/registry';
+import { splitNameClashes } from '../main/engine/output/batch-names';
 import { validateTemplate } from '../main/engine/output/naming';
 import { ensureOutputDir } from '../main/engine/output/writer';
 import { dedupeKey } from '../main/engine/queue/dedupe-key';
@@ -80,7 +81,10 @@ export async function runConvert(args: ConvertArgs, env: NodeJS.ProcessEnv = pro
   const { model, params } = resolveConversion(args);
 
   const reporter = new Reporter(args.json);
-  const expanded = await expandInputs(args.inputs, model);
+  const found = await expandInputs(args.inputs, model);
+  const output = { template: args.name, collision: args.onConflict };
+  const { kept, clashes } = splitNameClashes(found.accepted, output, { ext: model.output.extension, model: model.key, preset: args.preset });
+  const expanded = { ...found, accepted: kept, rejected: [...found.rejected, ...clashes] };
   if (expanded.accepted.length === 0 && expanded.rejected.length === 0) {
     for (const s of expanded.skipped) reporter.finished({ input: s.path, status: 'skipped', outputs: [], jobId: null, error: s.reason });
     throw new UsageError(`nothing to convert: no file the ${model.displayName} model accepts was found`);
