@@ -1,4 +1,4 @@
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { expandInputs, type FoundInput } from '../main/engine/inputs/expand';
 import { hashFile, mapLimited } from '../main/engine/inputs/hash';
 import { findModel, parseParamAssignments, resolveParams, ParameterError } from '../main/engine/models/registry';
@@ -81,7 +81,8 @@ export async function runConvert(args: ConvertArgs, env: NodeJS.ProcessEnv = pro
   const { model, params } = resolveConversion(args);
 
   const reporter = new Reporter(args.json);
-  const found = await expandInputs(args.inputs, model);
+  const stateDir = args.state ?? defaultStateDir(env);
+  const found = await expandInputs(args.inputs, model, { aliasDir: join(stateDir, 'aliases') });
   const output = { template: args.name, collision: args.onConflict };
   const { kept, clashes } = splitNameClashes(found.accepted, output, { ext: model.output.extension, model: model.key, preset: args.preset });
   const expanded = { ...found, accepted: kept, rejected: [...found.rejected, ...clashes] };
@@ -92,7 +93,7 @@ export async function runConvert(args: ConvertArgs, env: NodeJS.ProcessEnv = pro
 
   await prepareOutputFolder(args.out);
   const hashes = await mapLimited(expanded.accepted, 8, (f) => hashFile(f.path));
-  const store = openCliStore(args.state ?? defaultStateDir(env), reporter);
+  const store = openCliStore(stateDir, reporter);
   if (!store) return 1;
   // The same file (unchanged) with the same settings is the same work: a rerun resumes it.
   const newItems = expanded.accepted.map((f, i) => cliItem(CLI_QUEUE_ID, f, hashes[i] as string, args, model, params));

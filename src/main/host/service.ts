@@ -16,7 +16,7 @@ import {
 } from '../../shared/contract';
 import { mergeWatchProblem } from '../../shared/watch-problems';
 import { existsSync, statSync } from 'node:fs';
-import { isAbsolute } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { expandInputs, type ExpandOptions } from '../engine/inputs/expand';
 import { hashFile, mapLimited } from '../engine/inputs/hash';
 import { MODELS, findModel, resolveParams, ParameterError } from '../engine/models/registry';
@@ -303,7 +303,7 @@ export class KilnService extends EventEmitter<ServiceEvents> {
     const model = findModel(queue.modelKey);
     if (!model) throw new CallFailure('invalid-input', `unknown model "${queue.modelKey}"`);
     const params = resolveParams(model, queue.preset, queue.params);
-    const expanded = await expandInputs(paths, model, found);
+    const expanded = await expandInputs(paths, model, { aliasDir: join(this.options.stateDir, 'aliases'), ...found });
     const output = { dir: queue.outputDir, template: queue.nameTemplate, collision: queue.collision };
     const result: AddResult = { added: [], skipped: expanded.skipped, rejected: [...expanded.rejected], alreadyConverted: [] };
     const hashes = await mapLimited(expanded.accepted, 8, (f) => hashFile(f.path).catch(() => undefined));
