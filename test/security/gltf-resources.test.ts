@@ -7,7 +7,9 @@ import { prepareUpload } from '../../src/main/engine/inputs/prepare';
 import { checkInput, InputError } from '../../src/main/engine/inputs/validate';
 import { findModel } from '../../src/main/engine/models/registry';
 import { gltfWithExternalBuffer } from '../support/bad-files';
+import { runCli } from '../support/cli';
 import { tempDir } from '../support/files';
+import { startFakeScenario } from '../fake-scenario/index';
 
 /*
  * A .gltf is packed into one GLB before upload, which means reading the files its buffers and
@@ -129,4 +131,19 @@ describe('what a .gltf may read when it is packed for upload', () => {
     const path = await gltf('../secret.bin');
     await expect(checkInput(path, tripo)).rejects.toThrow(/\.\.\/secret\.bin/);
   });
+
+  it('kiln convert on a folder holding such a .gltf fails that item, naming the URI, and uploads nothing', async () => {
+    const server = await startFakeScenario({ jobDurationMs: 50 });
+    try {
+      await gltf('../secret.bin');
+      const result = await runCli(['convert', project, '--model', 'tripo-retopology', '--out', join(dir.path, 'out'), '--api-url', server.url, '--state', join(dir.path, 'state'), '--json']);
+      expect(result.code).toBe(1);
+      expect(result.lines).toHaveLength(1);
+      expect(result.lines[0]).toMatchObject({ status: 'failed' });
+      expect(String(result.lines[0]?.['error'])).toContain('"../secret.bin"');
+      expect(server.counts['asset-create'] + server.counts['upload-create'] + server.counts['upload-part']).toBe(0);
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
 });
