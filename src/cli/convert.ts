@@ -6,13 +6,14 @@ import { splitNameClashes } from '../main/engine/output/batch-names';
 import { validateTemplate } from '../main/engine/output/naming';
 import { ensureOutputDir } from '../main/engine/output/writer';
 import { dedupeKey } from '../main/engine/queue/dedupe-key';
+import { explainStoreFailure } from '../main/engine/queue/open-store';
 import { QueueRunner } from '../main/engine/queue/runner';
 import type { NewItem, QueueItem } from '../main/engine/queue/types';
 import type { ModelDescriptor, ModelParams } from '../main/engine/models/types';
 import { ScenarioClient } from '../main/engine/scenario/client';
 import { durationMemory } from '../main/engine/queue/duration-memory';
 import { credentialsFromEnv, UsageError, type ConvertArgs } from './args';
-import { openCliStore } from './open-state';
+import { guardStoreFailures, openCliStore } from './open-state';
 import { defaultStateDir } from './paths';
 import { ConnectivityNotices, Reporter, type FinishedLine } from './report';
 
@@ -77,6 +78,18 @@ export async function prepareOutputFolder(dir: string): Promise<void> {
 
 /** `kiln convert`: resolves to the process exit code. */
 export async function runConvert(args: ConvertArgs, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  try {
+    return await convertBatch(args, env);
+  } catch (error) {
+    // The state folder's disk filling up mid-batch is the machine's trouble, said in words (issue 14.5).
+    const explained = explainStoreFailure(error, args.state ?? defaultStateDir(env));
+    if (!explained) throw error;
+    process.stderr.write(`kiln: ${explained.message}\n`);
+    return 1;
+  }
+}
+
+async function convertBatch(args: ConvertArgs, env: NodeJS.ProcessEnv): Promise<number> {
   const credentials = credentialsFromEnv(env);
   const { model, params } = resolveConversion(args);
 
@@ -95,6 +108,7 @@ export async function runConvert(args: ConvertArgs, env: NodeJS.ProcessEnv = pro
   const hashes = await mapLimited(expanded.accepted, 8, (f) => hashFile(f.path));
   const store = openCliStore(stateDir, reporter);
   if (!store) return 1;
+  const unguard = guardStoreFailures(stateDir, reporter);
   // The same file (unchanged) with the same settings is the same work: a rerun resumes it.
   const newItems = expanded.accepted.map((f, i) => cliItem(CLI_QUEUE_ID, f, hashes[i] as string, args, model, params));
   const items = store.addItems(newItems);
@@ -189,5 +203,6 @@ export async function runConvert(args: ConvertArgs, env: NodeJS.ProcessEnv = pro
     connectivity.close();
     reporter.close();
     store.close();
+    unguard();
   }
 }

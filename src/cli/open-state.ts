@@ -1,4 +1,4 @@
-import { openQueueStore, StateFolderError } from '../main/engine/queue/open-store';
+import { explainStoreFailure, openQueueStore, StateFolderError } from '../main/engine/queue/open-store';
 import type { QueueStore } from '../main/engine/queue/store';
 import type { Reporter } from './report';
 
@@ -16,4 +16,25 @@ export function openCliStore(stateDir: string, reporter: Reporter): QueueStore |
     reporter.notice(`kiln: ${error.message}`);
     return undefined;
   }
+}
+
+/**
+ * While a batch runs, the queue database can fail in the runner's own callbacks (the state disk
+ * fills up), where no caller can catch it. This last line of defence says so in words and ends
+ * the process; the database itself is consistent (every write is a transaction). Anything else
+ * ends the process as Node would, with its trace. Returns the function that removes the guard.
+ */
+export function guardStoreFailures(stateDir: string, reporter: Reporter): () => void {
+  const handler = (error: unknown) => {
+    const explained = explainStoreFailure(error, stateDir);
+    if (explained) reporter.notice(`kiln: ${explained.message}`);
+    else console.error(error);
+    process.exit(1);
+  };
+  process.on('uncaughtException', handler);
+  process.on('unhandledRejection', handler);
+  return () => {
+    process.off('uncaughtException', handler);
+    process.off('unhandledRejection', handler);
+  };
 }

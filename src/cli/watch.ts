@@ -9,7 +9,7 @@ import { FolderWatcher } from '../main/engine/watch/folder-watcher';
 import { credentialsFromEnv, UsageError, type ConvertArgs } from './args';
 import { cliItem, lineFor, prepareOutputFolder, resolveConversion } from './convert';
 import { defaultStateDir } from './paths';
-import { openCliStore } from './open-state';
+import { guardStoreFailures, openCliStore } from './open-state';
 import { ConnectivityNotices, Reporter } from './report';
 
 /**
@@ -26,8 +26,10 @@ export async function runWatch(args: ConvertArgs, env: NodeJS.ProcessEnv = proce
   const output = { dir: args.out, template: args.name, collision: args.onConflict };
   const queueId = `watch:${dedupeKey([folder, model.key, params, output, args.engine]).slice(0, 16)}`;
   const reporter = new Reporter(args.json);
-  const store = openCliStore(args.state ?? defaultStateDir(env), reporter);
+  const stateDir = args.state ?? defaultStateDir(env);
+  const store = openCliStore(stateDir, reporter);
   if (!store) return 1;
+  const unguard = guardStoreFailures(stateDir, reporter);
   const runner = new QueueRunner({
     store,
     api: new ScenarioClient({ baseUrl: args.apiUrl, ...credentials, durationMemory: durationMemory(store) }),
@@ -74,5 +76,6 @@ export async function runWatch(args: ConvertArgs, env: NodeJS.ProcessEnv = proce
   store.close();
   connectivity.close();
   reporter.close();
+  unguard();
   return code;
 }

@@ -90,4 +90,27 @@ describe('the state folder on a full disk', () => {
       await ns.close();
     }
   }, 60_000);
+
+  it('filling up while the batch runs is reported the same way', async () => {
+    if (!canUseMountNamespace()) throw new Error('this test needs a private mount namespace (root, unshare -m, nsenter) for a real full disk');
+    const many = join(dir.path, 'many');
+    await mkdir(many);
+    const png = await flatImage('png');
+    for (let i = 0; i < 30; i++) await writeFile(join(many, `img-${String(i).padStart(2, '0')}.png`), png);
+    const ns = await openMountNamespace();
+    try {
+      const vol = join(dir.path, 'filling');
+      await mkdir(vol);
+      // Room to create the queue, not to keep 30 items' history in it.
+      ns.sh('mount -t tmpfs -o size=160k kiln-filling "$1" && dd if=/dev/zero of="$1/filler" bs=4k count=4 2>/dev/null', vol);
+      const state = join(vol, 'state');
+      const result = await ns.startCli(['convert', many, '--model', 'vtracer', '--out', join(dir.path, 'out-filling'), '--api-url', server.url, '--state', state, '--json']).result;
+      expect(result.stderr).not.toMatch(TRACE);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(state);
+      expect(result.stderr).toMatch(/full/);
+    } finally {
+      await ns.close();
+    }
+  }, 60_000);
 });

@@ -86,6 +86,16 @@ export function describeStateError(error: unknown, stateDir: string): StateFolde
 }
 
 /**
+ * An error from the queue database while in use (the disk filled up, the folder went read-only),
+ * described for the artist; undefined for anything that is not the database's.
+ */
+export function explainStoreFailure(error: unknown, stateDir: string): StateFolderError | undefined {
+  if (error instanceof StateFolderError) return error;
+  if (!codeOf(error).startsWith('SQLITE_')) return undefined;
+  return describeStateError(error, resolve(stateDir));
+}
+
+/**
  * QueueStore.open, for a machine that may be sick: a damaged database is moved aside and replaced
  * by a fresh one (see above; `notice` says so), and any other failure becomes a StateFolderError.
  */
