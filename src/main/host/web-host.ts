@@ -237,7 +237,13 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       if (!trusted(req)) return fail(res, 403, 'unsupported', 'requests must come from the Kiln page on this host');
       if (req.method === 'GET' && session?.matches(url.searchParams.get(SESSION_QUERY))) return exchangeToken(res, url);
       if (!session?.admits(req)) {
-        return fail(res, 401, 'unsupported', 'open the address printed by `npm start` (it carries this launch\'s key) to use Kiln in a browser');
+        const why = 'Open the address printed by `npm start` (it carries this launch\'s key) to use Kiln in a browser.';
+        if (req.method === 'GET' && !url.pathname.startsWith('/api/') && !url.pathname.startsWith(`${WEB_ROUTES.files}/`)) {
+          // Someone typed the bare address: a page that says what to do, not a JSON error.
+          res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+          return void res.end(`Kiln: ${why}\n`);
+        }
+        return fail(res, 401, 'unsupported', why);
       }
       if (req.method === 'POST' && url.pathname === WEB_ROUTES.upload) return upload(req, res, url);
       if (req.method === 'POST' && url.pathname === WEB_ROUTES.uploadCommit) return commit(req, res);
