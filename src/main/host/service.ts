@@ -20,6 +20,7 @@ import { isAbsolute, join } from 'node:path';
 import { expandInputs, type ExpandOptions } from '../engine/inputs/expand';
 import { hashFile, mapLimited } from '../engine/inputs/hash';
 import { MODELS, findModel, resolveParams, ParameterError } from '../engine/models/registry';
+import { splitNameClashes } from '../engine/output/batch-names';
 import { validateTemplate } from '../engine/output/naming';
 import { dedupeKey } from '../engine/queue/dedupe-key';
 import { QueueRunner } from '../engine/queue/runner';
@@ -303,8 +304,11 @@ export class KilnService extends EventEmitter<ServiceEvents> {
     const model = findModel(queue.modelKey);
     if (!model) throw new CallFailure('invalid-input', `unknown model "${queue.modelKey}"`);
     const params = resolveParams(model, queue.preset, queue.params);
-    const expanded = await expandInputs(paths, model, { aliasDir: join(this.options.stateDir, 'aliases'), ...found });
+    const all = await expandInputs(paths, model, { aliasDir: join(this.options.stateDir, 'aliases'), ...found });
     const output = { dir: queue.outputDir, template: queue.nameTemplate, collision: queue.collision };
+    // One drop is one batch: two results of one name would replace or hide each other (issue 14.7).
+    const { kept, clashes } = splitNameClashes(all.accepted, output, { ext: model.output.extension, model: model.key, preset: queue.preset });
+    const expanded = { ...all, accepted: kept, rejected: [...all.rejected, ...clashes] };
     const result: AddResult = { added: [], skipped: expanded.skipped, rejected: [...expanded.rejected], alreadyConverted: [] };
     const hashes = await mapLimited(expanded.accepted, 8, (f) => hashFile(f.path).catch(() => undefined));
     const newItems: NewItem[] = [];
