@@ -26,8 +26,6 @@ export interface WebHostOptions {
 export interface WebHost {
   /** The address to open: it carries this launch's secret token (see web-session.ts). */
   url: string;
-  /** The host's origin, without the token. */
-  origin: string;
   port: number;
   close(): Promise<void>;
 }
@@ -281,7 +279,6 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
 
   return {
     url: `http://127.0.0.1:${port}/?${SESSION_QUERY}=${session.token}`,
-    origin: `http://127.0.0.1:${port}`,
     port,
     async close() {
       service.off('event', broadcast);
