@@ -50,11 +50,14 @@ function refuse(uri: string, why: string): InputError {
  */
 async function readRegularFile(
   path: string,
-  bounds: { limit: number; want?: number },
+  bounds: { limit: number; want?: number; noFollow?: boolean },
   describe: (why: string) => InputError,
 ): Promise<Buffer<ArrayBuffer>> {
   const { limit, want } = bounds;
-  const handle = await open(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK).catch((error: unknown) => {
+  // A resource is opened by the real path checked earlier; O_NOFOLLOW refuses it if that name
+  // has since been replaced by a symlink.
+  const flags = fsConstants.O_RDONLY | fsConstants.O_NONBLOCK | (bounds.noFollow ? fsConstants.O_NOFOLLOW : 0);
+  const handle = await open(path, flags).catch((error: unknown) => {
     throw describe(`which cannot be opened (${(error as Error).message})`);
   });
   let timer: NodeJS.Timeout | undefined;
@@ -172,7 +175,7 @@ export async function listGltfResources(gltfPath: string, json: GltfJson, jsonBy
 export async function readGltfResources(resources: readonly LocalResource[]): Promise<Record<string, Uint8Array<ArrayBuffer>>> {
   const out: Record<string, Uint8Array<ArrayBuffer>> = {};
   for (const r of resources) {
-    const bytes = await readRegularFile(r.path, { limit: r.bytes, want: r.bytes }, (why) => refuse(r.uri, why));
+    const bytes = await readRegularFile(r.path, { limit: r.bytes, want: r.bytes, noFollow: true }, (why) => refuse(r.uri, why));
     if (bytes.length < r.bytes) throw refuse(r.uri, `which has ${bytes.length} bytes where the glTF declares ${r.bytes}`);
     out[r.uri] = bytes;
   }
