@@ -10,7 +10,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { defaultStateDir } from '../src/cli/paths';
-import { envCredentials, launchWebApp } from '../src/main/host/launch-web';
+import { StateFolderError } from '../src/main/engine/queue/open-store';
+import { envCredentials, launchWebApp, withoutCredentials } from '../src/main/host/launch-web';
 
 const root = resolve(import.meta.dirname, '..');
 const flags = z
@@ -26,6 +27,11 @@ const flags = z
     }).values,
   );
 
+// Read once, then gone from this process's environment: neither Vite nor esbuild nor anything
+// else started from here has any use for the key pair (issue 14.7).
+const credentials = envCredentials(process.env);
+process.env = withoutCredentials(process.env);
+
 function electronBinary(): string | undefined {
   try {
     const path = createRequire(import.meta.url)('electron') as unknown;
@@ -37,7 +43,7 @@ function electronBinary(): string | undefined {
 
 function run(command: string, args: string[]): Promise<number> {
   return new Promise((done) => {
-    const child = spawn(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
+    const child = spawn(command, args, { cwd: root, stdio: 'inherit', env: { ...withoutCredentials(process.env), NODE_ENV: 'production' } });
     child.on('exit', (code) => done(code ?? 1));
   });
 }
@@ -57,8 +63,13 @@ const app = await launchWebApp({
   rendererDir: join(root, 'out', 'renderer'),
   port: flags.port,
   version,
-  credentials: envCredentials(process.env),
+  credentials,
   apiUrl: flags['api-url'],
+}).catch((error: unknown) => {
+  // A full or read-only state folder is the machine's trouble, said in words (issue 14.5).
+  if (!(error instanceof StateFolderError)) throw error;
+  console.error(`kiln: ${error.message}`);
+  process.exit(1);
 });
 console.log(
   `${flags.web ? '' : "Electron's binary is not installed on this machine, so "}Kiln is serving its interface at ${app.host.url}\n` +

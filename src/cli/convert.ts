@@ -1,19 +1,21 @@
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { expandInputs, type FoundInput } from '../main/engine/inputs/expand';
 import { hashFile, mapLimited } from '../main/engine/inputs/hash';
 import { findModel, parseParamAssignments, resolveParams, ParameterError } from '../main/engine/models/registry';
+import { splitNameClashes } from '../main/engine/output/batch-names';
 import { validateTemplate } from '../main/engine/output/naming';
 import { ensureOutputDir } from '../main/engine/output/writer';
 import { dedupeKey } from '../main/engine/queue/dedupe-key';
+import { explainStoreFailure } from '../main/engine/queue/open-store';
 import { QueueRunner } from '../main/engine/queue/runner';
-import { QueueStore } from '../main/engine/queue/store';
 import type { NewItem, QueueItem } from '../main/engine/queue/types';
 import type { ModelDescriptor, ModelParams } from '../main/engine/models/types';
 import { ScenarioClient } from '../main/engine/scenario/client';
 import { durationMemory } from '../main/engine/queue/duration-memory';
 import { credentialsFromEnv, UsageError, type ConvertArgs } from './args';
+import { guardStoreFailures, openCliStore } from './open-state';
 import { defaultStateDir } from './paths';
-import { Reporter, type FinishedLine } from './report';
+import { ConnectivityNotices, Reporter, type FinishedLine } from './report';
 
 export const CLI_QUEUE_ID = 'cli';
 
@@ -76,11 +78,27 @@ export async function prepareOutputFolder(dir: string): Promise<void> {
 
 /** `kiln convert`: resolves to the process exit code. */
 export async function runConvert(args: ConvertArgs, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  try {
+    return await convertBatch(args, env);
+  } catch (error) {
+    // The state folder's disk filling up mid-batch is the machine's trouble, said in words (issue 14.5).
+    const explained = explainStoreFailure(error, args.state ?? defaultStateDir(env));
+    if (!explained) throw error;
+    process.stderr.write(`kiln: ${explained.message}\n`);
+    return 1;
+  }
+}
+
+async function convertBatch(args: ConvertArgs, env: NodeJS.ProcessEnv): Promise<number> {
   const credentials = credentialsFromEnv(env);
   const { model, params } = resolveConversion(args);
 
   const reporter = new Reporter(args.json);
-  const expanded = await expandInputs(args.inputs, model);
+  const stateDir = args.state ?? defaultStateDir(env);
+  const found = await expandInputs(args.inputs, model, { aliasDir: join(stateDir, 'aliases') });
+  const output = { template: args.name, collision: args.onConflict };
+  const { kept, clashes } = splitNameClashes(found.accepted, output, { ext: model.output.extension, model: model.key, preset: args.preset });
+  const expanded = { ...found, accepted: kept, rejected: [...found.rejected, ...clashes] };
   if (expanded.accepted.length === 0 && expanded.rejected.length === 0) {
     for (const s of expanded.skipped) reporter.finished({ input: s.path, status: 'skipped', outputs: [], jobId: null, error: s.reason });
     throw new UsageError(`nothing to convert: no file the ${model.displayName} model accepts was found`);
@@ -88,7 +106,9 @@ export async function runConvert(args: ConvertArgs, env: NodeJS.ProcessEnv = pro
 
   await prepareOutputFolder(args.out);
   const hashes = await mapLimited(expanded.accepted, 8, (f) => hashFile(f.path));
-  const store = QueueStore.open(args.state ?? defaultStateDir(env));
+  const store = openCliStore(stateDir, reporter);
+  if (!store) return 1;
+  const unguard = guardStoreFailures(stateDir, reporter);
   // The same file (unchanged) with the same settings is the same work: a rerun resumes it.
   const newItems = expanded.accepted.map((f, i) => cliItem(CLI_QUEUE_ID, f, hashes[i] as string, args, model, params));
   const items = store.addItems(newItems);
@@ -146,9 +166,10 @@ export async function runConvert(args: ConvertArgs, env: NodeJS.ProcessEnv = pro
     if (item.state === 'done' || item.state === 'failed' || item.state === 'canceled') onFinal(item);
     else reporter.progress(tally(), `${item.state} ${basename(item.inputPath)}`);
   });
-  runner.on('connectivity', ({ online, reason }) => {
-    reporter.notice(online ? 'kiln: network is back, resuming' : `kiln: offline — waiting for the network (${reason})`);
-  });
+  const connectivity = new ConnectivityNotices(reporter, args.apiUrl);
+  runner.on('connectivity', (state) => connectivity.update(state));
+  // `kiln convert --json | head -3`: the reader has gone, so stop as if interrupted, in silence.
+  reporter.onStdoutClosed(() => finish(141));
   runner.on('auth-failed', (message) => {
     reporter.notice(`kiln: ${message}`);
     finish(1);
@@ -179,7 +200,9 @@ export async function runConvert(args: ConvertArgs, env: NodeJS.ProcessEnv = pro
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    connectivity.close();
     reporter.close();
     store.close();
+    unguard();
   }
 }

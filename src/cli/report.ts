@@ -26,12 +26,41 @@ export class Reporter {
   private barVisible = false;
   private status = '';
   private lastDraw = 0;
+  private stdoutOpen = true;
+  private stderrOpen = true;
+  private readonly closedListeners: Array<() => void> = [];
 
   constructor(
     private readonly json: boolean,
     private readonly stdout: NodeJS.WriteStream = process.stdout,
     private readonly stderr: NodeJS.WriteStream = process.stderr,
-  ) {}
+  ) {
+    // A reader that went away (`kiln convert --json | head -3`) is a normal end, not a crash: without
+    // these listeners the EPIPE would surface as an uncaught 'error' event with a stack trace.
+    stdout.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+      if (!this.stdoutOpen) return;
+      this.stdoutOpen = false;
+      for (const listener of this.closedListeners) listener();
+    });
+    stderr.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+      this.stderrOpen = false;
+    });
+  }
+
+  /** Called once if whoever reads stdout closes it. */
+  onStdoutClosed(listener: () => void): void {
+    this.closedListeners.push(listener);
+  }
+
+  private out(text: string): void {
+    if (this.stdoutOpen) this.stdout.write(text);
+  }
+
+  private err(text: string): void {
+    if (this.stderrOpen) this.stderr.write(text);
+  }
 
   private get live(): boolean {
     return Boolean(this.stderr.isTTY);
@@ -40,7 +69,7 @@ export class Reporter {
   finished(line: FinishedLine): void {
     this.clearBar();
     if (this.json) {
-      this.stdout.write(`${JSON.stringify(line)}\n`);
+      this.out(`${JSON.stringify(line)}\n`);
       return;
     }
     const name = basename(line.input);
@@ -51,13 +80,13 @@ export class Reporter {
       : line.status === 'skipped' ? `– ${name}: skipped (${line.error ?? ''})`
       : line.status === 'canceled' ? `✖ ${name}: canceled`
       : `✖ ${name}: ${line.error ?? 'failed'}`;
-    this.stdout.write(`${text}\n`);
+    this.out(`${text}\n`);
   }
 
   /** Messages for a person (offline, auth, interruption): always on stderr. */
   notice(message: string): void {
     this.clearBar();
-    this.stderr.write(`${message}\n`);
+    this.err(`${message}\n`);
   }
 
   progress(tally: Tally, status?: string): void {
@@ -78,7 +107,7 @@ export class Reporter {
     if (tally.waiting) parts.push(`${tally.waiting} waiting for network`);
     const line = `${bar} ${parts.join(' · ')}${this.status ? ` · ${this.status}` : ''}`;
     const columns = this.stderr.columns || 100;
-    this.stderr.write(`\r\x1b[2K${line.slice(0, columns - 1)}`);
+    this.err(`\r\x1b[2K${line.slice(0, columns - 1)}`);
     this.barVisible = true;
   }
 
@@ -88,8 +117,65 @@ export class Reporter {
 
   private clearBar(): void {
     if (this.barVisible) {
-      this.stderr.write('\r\x1b[2K');
+      this.err('\r\x1b[2K');
       this.barVisible = false;
     }
+  }
+}
+
+/** First "still trying" reminder while the API cannot be reached; later ones come less often. */
+export const STILL_TRYING_AFTER_MS = 30_000;
+const STILL_TRYING_MAX_MS = 10 * 60_000;
+
+/**
+ * What the CLI says about the network (issue 14.7): "offline" once when the batch starts waiting,
+ * then — since a URL that never answers (a typo in --api-url) would otherwise look like a hang —
+ * "cannot reach <host> — still trying; Ctrl+C to stop" after STILL_TRYING_AFTER_MS and at growing
+ * intervals; "network is back" only if "offline" was said.
+ */
+export class ConnectivityNotices {
+  private offline = false;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly host: string;
+  private readonly remindAfterMs: number;
+
+  constructor(
+    private readonly reporter: Reporter,
+    apiUrl: string,
+    options: { remindAfterMs?: number } = {},
+  ) {
+    this.host = URL.canParse(apiUrl) ? new URL(apiUrl).host : apiUrl;
+    this.remindAfterMs = options.remindAfterMs ?? STILL_TRYING_AFTER_MS;
+  }
+
+  update(state: { online: boolean; reason: string }): void {
+    if (state.online) {
+      this.stopReminders();
+      if (this.offline) this.reporter.notice('kiln: network is back, resuming');
+      this.offline = false;
+      return;
+    }
+    if (this.offline) return;
+    this.offline = true;
+    this.reporter.notice(`kiln: offline — waiting for the network (${state.reason})`);
+    this.remind(this.remindAfterMs);
+  }
+
+  close(): void {
+    this.stopReminders();
+  }
+
+  private remind(afterMs: number): void {
+    this.timer = setTimeout(() => {
+      this.reporter.notice(`kiln: cannot reach ${this.host} — still trying; Ctrl+C to stop`);
+      this.remind(Math.min(afterMs * 2, STILL_TRYING_MAX_MS));
+    }, afterMs);
+    // The reminder never keeps the process alive by itself.
+    this.timer.unref();
+  }
+
+  private stopReminders(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
   }
 }

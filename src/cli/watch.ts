@@ -3,14 +3,14 @@ import { expandInputs } from '../main/engine/inputs/expand';
 import { hashFile } from '../main/engine/inputs/hash';
 import { dedupeKey } from '../main/engine/queue/dedupe-key';
 import { QueueRunner } from '../main/engine/queue/runner';
-import { QueueStore } from '../main/engine/queue/store';
 import { ScenarioClient } from '../main/engine/scenario/client';
 import { durationMemory } from '../main/engine/queue/duration-memory';
 import { FolderWatcher } from '../main/engine/watch/folder-watcher';
 import { credentialsFromEnv, UsageError, type ConvertArgs } from './args';
 import { cliItem, lineFor, prepareOutputFolder, resolveConversion } from './convert';
 import { defaultStateDir } from './paths';
-import { Reporter } from './report';
+import { guardStoreFailures, openCliStore } from './open-state';
+import { ConnectivityNotices, Reporter } from './report';
 
 /**
  * `kiln watch <folder>`: converts every file that appears in the folder (once it has finished
@@ -25,8 +25,11 @@ export async function runWatch(args: ConvertArgs, env: NodeJS.ProcessEnv = proce
   await prepareOutputFolder(args.out);
   const output = { dir: args.out, template: args.name, collision: args.onConflict };
   const queueId = `watch:${dedupeKey([folder, model.key, params, output, args.engine]).slice(0, 16)}`;
-  const store = QueueStore.open(args.state ?? defaultStateDir(env));
   const reporter = new Reporter(args.json);
+  const stateDir = args.state ?? defaultStateDir(env);
+  const store = openCliStore(stateDir, reporter);
+  if (!store) return 1;
+  const unguard = guardStoreFailures(stateDir, reporter);
   const runner = new QueueRunner({
     store,
     api: new ScenarioClient({ baseUrl: args.apiUrl, ...credentials, durationMemory: durationMemory(store) }),
@@ -37,9 +40,8 @@ export async function runWatch(args: ConvertArgs, env: NodeJS.ProcessEnv = proce
   runner.on('item', (item) => {
     if (item.state === 'done' || item.state === 'failed' || item.state === 'canceled') reporter.finished(lineFor(item));
   });
-  runner.on('connectivity', ({ online, reason }) =>
-    reporter.notice(online ? 'kiln: network is back, resuming' : `kiln: offline — waiting for the network (${reason})`),
-  );
+  const connectivity = new ConnectivityNotices(reporter, args.apiUrl);
+  runner.on('connectivity', (state) => connectivity.update(state));
   runner.on('auth-failed', (message) => reporter.notice(`kiln: ${message}`));
 
   const enqueue = async (path: string) => {
@@ -67,10 +69,13 @@ export async function runWatch(args: ConvertArgs, env: NodeJS.ProcessEnv = proce
   const code = await new Promise<number>((done) => {
     process.once('SIGINT', () => done(0));
     process.once('SIGTERM', () => done(0));
+    reporter.onStdoutClosed(() => done(141));
   });
   await watcher.close();
   await runner.stop();
   store.close();
+  connectivity.close();
   reporter.close();
+  unguard();
   return code;
 }

@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import type { WebApp } from '../../src/main/host/launch-web';
 import { startFakeScenario, type FakeScenario } from '../fake-scenario/index';
 import { flatImage, tempDir } from '../support/files';
-import { startApp, waitFor } from '../support/web-app';
+import { sessionCookie, startApp, waitFor } from '../support/web-app';
 
 /*
  * The web host serves the engine to a browser on 127.0.0.1. Another site open in the same browser
@@ -21,6 +21,8 @@ let dir: { path: string; remove: () => Promise<void> };
 let app: WebApp;
 let queueId: string;
 let doneItemId: string;
+/** The session a browser gets from the printed address: these tests are about what it does not grant. */
+let cookie: string;
 
 interface Answer {
   status: number;
@@ -31,7 +33,7 @@ interface Answer {
 /** A raw HTTP request: unlike fetch, it may send any Host and Origin and an un-normalised path. */
 function raw(path: string, options: { method?: string; host?: string; origin?: string; body?: Buffer | string } = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { host: options.host ?? `127.0.0.1:${app.host.port}` };
+    const headers: Record<string, string> = { host: options.host ?? `127.0.0.1:${app.host.port}`, cookie };
     if (options.origin) headers['origin'] = options.origin;
     if (options.body !== undefined) headers['content-length'] = String(Buffer.byteLength(options.body));
     const req = request({ host: '127.0.0.1', port: app.host.port, path, method: options.method ?? 'GET', headers }, (res) => {
@@ -47,7 +49,7 @@ function raw(path: string, options: { method?: string; host?: string; origin?: s
 /** Opens /ws with the given Origin; resolves 'open' or 'refused'. */
 function openSocket(origin: string, host?: string): Promise<'open' | 'refused'> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${app.host.port}/ws`, { origin, headers: host ? { host } : {} });
+    const ws = new WebSocket(`ws://127.0.0.1:${app.host.port}/ws`, { origin, headers: host ? { host, cookie } : { cookie } });
     ws.on('open', () => {
       ws.close();
       resolve('open');
@@ -60,6 +62,7 @@ beforeAll(async () => {
   server = await startFakeScenario({ jobDurationMs: 150 });
   dir = await tempDir('kiln-webhost-');
   app = await startApp(server, join(dir.path, 'state'));
+  cookie = await sessionCookie(app.host);
   const created = await app.service.handle('queues.create', {
     name: 'Web', modelKey: 'vtracer', params: {}, outputDir: join(dir.path, 'out'), nameTemplate: '{name}.{ext}', collision: 'keep-both', engine: 'cloud',
   });

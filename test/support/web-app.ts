@@ -33,3 +33,14 @@ export function waitFor<T>(check: () => T | undefined | false, timeoutMs = 20_00
 }
 
 export const joinState = (dir: string) => join(dir, 'state');
+
+/**
+ * The session cookie a browser gets by opening the address `npm start` prints (host.url carries
+ * the launch's token; the host answers with a cookie and a redirect to the clean URL).
+ */
+export async function sessionCookie(host: { url: string }): Promise<string> {
+  const res = await fetch(host.url, { redirect: 'manual' });
+  const setCookie = res.headers.get('set-cookie');
+  if (res.status !== 303 || !setCookie) throw new Error(`opening ${host.url} gave ${res.status} without a session cookie`);
+  return setCookie.split(';')[0] as string;
+}

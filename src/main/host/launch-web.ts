@@ -51,6 +51,16 @@ export async function launchWebApp(options: WebAppOptions): Promise<WebApp> {
   };
 }
 
+/** The variables the key pair may come in (README: `npm start` accepts them, kept in memory only). */
+export const CREDENTIAL_ENV = ['SCENARIO_SDK_API_KEY', 'SCENARIO_SDK_API_SECRET'] as const;
+
+/** The environment without the key pair: what a child process (a build tool) may see. */
+export function withoutCredentials(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const copy = { ...env };
+  for (const name of CREDENTIAL_ENV) delete copy[name];
+  return copy;
+}
+
 export function envCredentials(env: NodeJS.ProcessEnv): MemoryCredentialStore | undefined {
   const apiKey = env['SCENARIO_SDK_API_KEY']?.trim();
   const apiSecret = env['SCENARIO_SDK_API_SECRET']?.trim();

@@ -16,15 +16,17 @@ import {
 } from '../../shared/contract';
 import { mergeWatchProblem } from '../../shared/watch-problems';
 import { existsSync, statSync } from 'node:fs';
-import { isAbsolute } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { expandInputs, type ExpandOptions } from '../engine/inputs/expand';
 import { hashFile, mapLimited } from '../engine/inputs/hash';
 import { MODELS, findModel, resolveParams, ParameterError } from '../engine/models/registry';
+import { splitNameClashes } from '../engine/output/batch-names';
 import { validateTemplate } from '../engine/output/naming';
 import { dedupeKey } from '../engine/queue/dedupe-key';
 import { QueueRunner } from '../engine/queue/runner';
 import { FolderWatcher } from '../engine/watch/folder-watcher';
-import { QueueStore } from '../engine/queue/store';
+import { openQueueStore } from '../engine/queue/open-store';
+import type { QueueStore } from '../engine/queue/store';
 import type { NewItem, QueueItem } from '../engine/queue/types';
 import { ScenarioClient } from '../engine/scenario/client';
 import { durationMemory } from '../engine/queue/duration-memory';
@@ -108,7 +110,9 @@ export class KilnService extends EventEmitter<ServiceEvents> {
 
   private constructor(private readonly options: KilnServiceOptions) {
     super();
-    this.store = QueueStore.open(options.stateDir);
+    const opened = openQueueStore(options.stateDir);
+    if (opened.notice) console.warn(`[kiln] ${opened.notice}`);
+    this.store = opened.store;
     this.runner = new QueueRunner({
       store: this.store,
       api: this.api,
@@ -300,8 +304,11 @@ export class KilnService extends EventEmitter<ServiceEvents> {
     const model = findModel(queue.modelKey);
     if (!model) throw new CallFailure('invalid-input', `unknown model "${queue.modelKey}"`);
     const params = resolveParams(model, queue.preset, queue.params);
-    const expanded = await expandInputs(paths, model, found);
+    const all = await expandInputs(paths, model, { aliasDir: join(this.options.stateDir, 'aliases'), ...found });
     const output = { dir: queue.outputDir, template: queue.nameTemplate, collision: queue.collision };
+    // One drop is one batch: two results of one name would replace or hide each other (issue 14.7).
+    const { kept, clashes } = splitNameClashes(all.accepted, output, { ext: model.output.extension, model: model.key, preset: queue.preset });
+    const expanded = { ...all, accepted: kept, rejected: [...all.rejected, ...clashes] };
     const result: AddResult = { added: [], skipped: expanded.skipped, rejected: [...expanded.rejected], alreadyConverted: [] };
     const hashes = await mapLimited(expanded.accepted, 8, (f) => hashFile(f.path).catch(() => undefined));
     const newItems: NewItem[] = [];
@@ -491,7 +498,12 @@ export class KilnService extends EventEmitter<ServiceEvents> {
         const before = settings.settings;
         const next = settings.updateSettings(patch);
         if (next.concurrency !== before.concurrency) this.runner.setConcurrency(next.concurrency);
-        if (next.apiUrl !== before.apiUrl) await this.applyCredentials(await this.options.credentials.get());
+        if (next.apiUrl !== before.apiUrl) {
+          // The key pair was entered for the old address; a new one (which may be anyone's server)
+          // gets it only when the artist enters it again. Issue 14.2.
+          await this.options.credentials.clear();
+          await this.applyCredentials(undefined);
+        }
         return next;
       },
       'credentials.set': async (input) => {

@@ -10,6 +10,7 @@ import { clientMessageSchema, type ServerMessage, WEB_ROUTES } from '../../share
 import type { AddResult } from '../../shared/contract';
 import { contentTypeFor, previewPath } from './files';
 import type { KilnService } from './service';
+import { SESSION_QUERY, WebSession } from './web-session';
 
 export interface WebHostOptions {
   service: KilnService;
@@ -23,6 +24,7 @@ export interface WebHostOptions {
 }
 
 export interface WebHost {
+  /** The address to open: it carries this launch's secret token (see web-session.ts). */
   url: string;
   port: number;
   close(): Promise<void>;
@@ -78,7 +80,8 @@ async function readJson(req: IncomingMessage, limit = 64 * 1024): Promise<unknow
  * Serves the renderer and the contract to a browser on 127.0.0.1: static files, the calls and
  * events over a WebSocket, uploads of dropped files (a browser has no file paths), and previews.
  * Only pages served by this host may talk to it: the Host and Origin headers are checked, so
- * another web site open in the same browser cannot drive Kiln or read files through it.
+ * another web site open in the same browser cannot drive Kiln or read files through it, and every
+ * request must carry the launch's session cookie, so no other local process can either.
  */
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const { service } = options;
@@ -87,6 +90,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const sockets = new Set<Socket>();
   let origins = new Set<string>();
   let hostHeaders = new Set<string>();
+  // Made once the port is known (the cookie is named after it); no request arrives before that.
+  let session: WebSession | undefined;
 
   const broadcast = (name: string, payload: unknown) => {
     const message: ServerMessage = { type: 'event', name, payload };
@@ -212,10 +217,32 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     }
   }
 
+  /** Opening the printed address: the token becomes the cookie, and the address loses the token. */
+  function exchangeToken(res: ServerResponse, url: URL): void {
+    url.searchParams.delete(SESSION_QUERY);
+    res.writeHead(303, {
+      location: `${url.pathname}${url.search}`,
+      'set-cookie': session?.setCookieHeader() ?? '',
+      'cache-control': 'no-store',
+      'referrer-policy': 'no-referrer',
+    });
+    res.end();
+  }
+
   const server: Server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (!trusted(req)) return fail(res, 403, 'unsupported', 'requests must come from the Kiln page on this host');
+      if (req.method === 'GET' && session?.matches(url.searchParams.get(SESSION_QUERY))) return exchangeToken(res, url);
+      if (!session?.admits(req)) {
+        const why = 'Open the address printed by `npm start` (it carries this launch\'s key) to use Kiln in a browser.';
+        if (req.method === 'GET' && !url.pathname.startsWith('/api/') && !url.pathname.startsWith(`${WEB_ROUTES.files}/`)) {
+          // Someone typed the bare address: a page that says what to do, not a JSON error.
+          res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+          return void res.end(`Kiln: ${why}\n`);
+        }
+        return fail(res, 401, 'unsupported', why);
+      }
       if (req.method === 'POST' && url.pathname === WEB_ROUTES.upload) return upload(req, res, url);
       if (req.method === 'POST' && url.pathname === WEB_ROUTES.uploadCommit) return commit(req, res);
       if (req.method === 'GET' && url.pathname.startsWith(`${WEB_ROUTES.files}/`)) {
@@ -234,8 +261,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== '/ws' || !trusted(req)) {
-      socket.destroy();
+    if (url.pathname !== '/ws' || !trusted(req) || !session?.admits(req)) {
+      socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n', () => socket.destroy());
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
@@ -248,9 +275,10 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const port = (server.address() as AddressInfo).port;
   origins = new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
   hostHeaders = new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
+  session = new WebSession(port);
 
   return {
-    url: `http://127.0.0.1:${port}/`,
+    url: `http://127.0.0.1:${port}/?${SESSION_QUERY}=${session.token}`,
     port,
     async close() {
       service.off('event', broadcast);

@@ -1,5 +1,6 @@
 import { open, readdir, realpath, stat } from 'node:fs/promises';
-import { extname, join, resolve } from 'node:path';
+import { extname, join, resolve, sep } from 'node:path';
+import { aliasFor, isUtf8Name, readableName } from './byte-names';
 import type { ModelDescriptor } from '../models/types';
 import { mapLimited } from './hash';
 import { EXTENSIONS_BY_KIND, type InputKind } from './kinds';
@@ -84,6 +85,11 @@ export interface ExpandOptions {
    * does not take is skipped rather than rejected, as in a dropped folder.
    */
   foundInFolder?: boolean;
+  /**
+   * A folder Kiln owns where files and folders whose names are not UTF-8 get a UTF-8 alias
+   * (byte-names.ts). Without it such names are listed with the reason instead.
+   */
+  aliasDir?: string;
 }
 
 /**
@@ -97,10 +103,11 @@ export async function expandInputs(paths: readonly string[], model: ModelDescrip
   const candidates: Candidate[] = [];
   const seenDirs = new Set<string>();
 
-  async function walk(dir: string): Promise<void> {
+  /** `knownReal`: an alias's own path stands for the folder (its real path is not a UTF-8 string). */
+  async function walk(dir: string, knownReal?: string): Promise<void> {
     let real: string;
     try {
-      real = await realpath(dir);
+      real = knownReal ?? (await realpath(dir));
     } catch (error) {
       result.skipped.push({ path: dir, reason: reasonFor(error) });
       return;
@@ -110,20 +117,26 @@ export async function expandInputs(paths: readonly string[], model: ModelDescrip
       return;
     }
     seenDirs.add(real);
-    let entries;
+    let raw;
     try {
-      entries = await readdir(dir, { withFileTypes: true });
+      // Names as bytes: a name that is not UTF-8 would otherwise come back as one no file has.
+      raw = await readdir(dir, { withFileTypes: true, encoding: 'buffer' });
     } catch (error) {
       result.skipped.push({ path: dir, reason: reasonFor(error) });
       return;
     }
+    const entries = raw.map((entry) => ({ entry, name: readableName(entry.name) }));
     entries.sort((a, b) => a.name.localeCompare(b.name));
-    for (const entry of entries) {
-      if (entry.name.startsWith('.')) continue;
-      const child = join(dir, entry.name);
+    for (const { entry, name } of entries) {
+      if (name.startsWith('.')) continue;
+      const child = join(dir, name);
+      if (!isUtf8Name(entry.name)) {
+        await considerByteName(dir, entry.name, child);
+        continue;
+      }
       if (entry.isFile()) {
         // A plain file's real path is its folder's real path plus its name: no extra lookup.
-        candidates.push({ path: child, explicit: false, real: join(real, entry.name) });
+        candidates.push({ path: child, explicit: false, real: join(real, name) });
       } else if (entry.isDirectory()) {
         await walk(child);
       } else if (entry.isSymbolicLink()) {
@@ -134,7 +147,24 @@ export async function expandInputs(paths: readonly string[], model: ModelDescrip
     }
   }
 
-  async function consider(path: string, explicit: boolean): Promise<void> {
+  /** A file or folder whose name is not UTF-8: reached through its alias, or listed with the reason. */
+  async function considerByteName(dir: string, name: Buffer, shown: string): Promise<void> {
+    if (!options.aliasDir) {
+      const list = claimsAcceptedExtension(shown, model) ? result.rejected : result.skipped;
+      list.push({ path: shown, reason: 'its name is not valid UTF-8; rename it to convert it' });
+      return;
+    }
+    let alias: string;
+    try {
+      alias = await aliasFor(options.aliasDir, Buffer.concat([Buffer.from(`${dir}${sep}`), name]), name);
+    } catch (error) {
+      result.skipped.push({ path: shown, reason: `its name is not valid UTF-8 and Kiln could not make a readable alias for it (${reasonFor(error)})` });
+      return;
+    }
+    await consider(alias, false, alias);
+  }
+
+  async function consider(path: string, explicit: boolean, knownReal?: string): Promise<void> {
     let info;
     try {
       info = await stat(path);
@@ -143,14 +173,14 @@ export async function expandInputs(paths: readonly string[], model: ModelDescrip
       return;
     }
     if (info.isDirectory()) {
-      await walk(path);
+      await walk(path, knownReal);
       return;
     }
     if (!info.isFile()) {
       (explicit ? result.rejected : result.skipped).push({ path, reason: 'not a regular file' });
       return;
     }
-    candidates.push({ path, explicit, real: await realpath(path).catch(() => path) });
+    candidates.push({ path, explicit, real: knownReal ?? (await realpath(path).catch(() => path)) });
   }
 
   for (const p of paths) await consider(resolve(p), !options.foundInFolder);

@@ -1,7 +1,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, extname, join } from 'node:path';
-import { NodeIO } from '@gltf-transform/core';
+import { NodeIO, type GLTF } from '@gltf-transform/core';
+import { listGltfResources, readGltfJson, readGltfResources } from './gltf-resources';
 import type { InputKind } from './kinds';
 import { InputError } from './validate';
 
@@ -16,15 +17,20 @@ export interface PreparedUpload {
 /**
  * The file to send for an input. A .gltf usually references .bin buffers and textures beside it,
  * which an upload of the .gltf alone would lose, so it is packed into one self-contained GLB first.
+ * Only what gltf-resources.ts allows is read (files in the .gltf's own folder, data: URIs, bounded),
+ * never through NodeIO.read, which would follow any path or URL the file names.
  */
 export async function prepareUpload(path: string, kind: InputKind): Promise<PreparedUpload> {
   const name = basename(path);
   if (kind !== 'gltf') return { path, name, kind, cleanup: async () => {} };
   let glb: Uint8Array;
   try {
-    const doc = await new NodeIO().read(path);
-    glb = await new NodeIO().writeBinary(doc);
+    const { json, bytes } = await readGltfJson(path);
+    const resources = await readGltfResources(await listGltfResources(path, json, bytes));
+    const io = new NodeIO();
+    glb = await io.writeBinary(await io.readJSON({ json: json as GLTF.IGLTF, resources }));
   } catch (error) {
+    if (error instanceof InputError) throw new InputError(`${name}: ${error.message}`);
     throw new InputError(`${name}: cannot pack the glTF and its resources into a GLB (${(error as Error).message})`);
   }
   const dir = await mkdtemp(join(tmpdir(), 'kiln-upload-'));

@@ -105,6 +105,14 @@ async function checkObj(path: string): Promise<void> {
   if (faces === 0) throw new InputError('the OBJ file has vertices but no faces, so there is no surface to retopologise');
 }
 
+/** The files a .gltf names are checked (where they are, what they are, how big) without being read. */
+async function checkGltf(path: string): Promise<void> {
+  // Imported here: gltf-resources imports InputError from this module.
+  const { listGltfResources, readGltfJson } = await import('./gltf-resources');
+  const { json, bytes } = await readGltfJson(path);
+  await listGltfResources(path, json, bytes);
+}
+
 export interface CheckedInput {
   kind: InputKind;
   size: number;
@@ -152,6 +160,7 @@ export async function checkInput(path: string, model: ModelDescriptor, options: 
       if (kind === 'png' || kind === 'jpeg' || kind === 'webp') await checkImage(path);
       else if (kind === 'glb') await checkGlb(path, size);
       else if (kind === 'obj') await checkObj(path);
+      else if (kind === 'gltf') await checkGltf(path);
     } catch (error) {
       if (error instanceof InputError) throw new InputError(`${name}: ${error.message}`);
       throw error;

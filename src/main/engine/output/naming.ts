@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { OutputError } from './errors';
 
 export const DEFAULT_TEMPLATE = '{name}.{ext}';
@@ -76,9 +77,12 @@ function localDate(d: Date): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 }
 
-/** The base name of a path in either OS's separator style, without its last extension. */
+/**
+ * The base name of a path, without its last extension. Separators are this OS's: on POSIX a
+ * backslash is part of a file name (`a\\b.png` is one file), so only Windows splits on it.
+ */
 function stemOf(nameOrPath: string): string {
-  const base = nameOrPath.split(/[/\\]/).pop() ?? '';
+  const base = basename(nameOrPath);
   const dot = base.lastIndexOf('.');
   return dot > 0 ? base.slice(0, dot) : base;
 }

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { InputError, checkInput } from '../inputs/validate';
 import { prepareUpload } from '../inputs/prepare';
+import { checkOutputRoom } from '../output/room';
 import { findModel, ParameterError } from '../models/registry';
 import type { ModelDescriptor } from '../models/types';
 import { commitOutput, recoverCommit, sweepTemps, tempPathFor } from '../output/writer';
@@ -383,6 +384,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
         // Everything that can fail here fails before anything is paid for: the result's name, the input.
         this.outputName(item, model, new Date());
         const checked = await checkInput(item.inputPath, model);
+        await checkOutputRoom(item.output.dir, checked.size);
         this.checkRunning(run);
         let assetId = item.assetId;
         if (!assetId) {
