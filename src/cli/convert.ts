@@ -9,9 +9,8 @@ import { QueueRunner } from '../main/engine/queue/runner';
 import { QueueStore } from '../main/engine/queue/store';
 import type { NewItem, QueueItem } from '../main/engine/queue/types';
 import type { ModelDescriptor, ModelParams } from '../main/engine/models/types';
-import { ScenarioClient } from '../main/engine/scenario/client';
-import { durationMemory } from '../main/engine/queue/duration-memory';
-import { credentialsFromEnv, UsageError, type ConvertArgs } from './args';
+import { UsageError, type ConvertArgs } from './args';
+import { cliApi, cliCredentials } from './credentials';
 import { defaultStateDir } from './paths';
 import { Reporter, type FinishedLine } from './report';
 
@@ -76,8 +75,8 @@ export async function prepareOutputFolder(dir: string): Promise<void> {
 
 /** `kiln convert`: resolves to the process exit code. */
 export async function runConvert(args: ConvertArgs, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const credentials = credentialsFromEnv(env);
   const { model, params } = resolveConversion(args);
+  const credentials = await cliCredentials(args.engine, env);
 
   const reporter = new Reporter(args.json);
   const expanded = await expandInputs(args.inputs, model);
@@ -94,7 +93,7 @@ export async function runConvert(args: ConvertArgs, env: NodeJS.ProcessEnv = pro
   const items = store.addItems(newItems);
   const ours = new Set(items.map((i) => i.id));
 
-  const client = new ScenarioClient({ baseUrl: args.apiUrl, ...credentials, durationMemory: durationMemory(store) });
+  const client = cliApi(args.apiUrl, credentials, store);
   const runner = new QueueRunner({
     store,
     api: client,

@@ -139,11 +139,22 @@ export const credentialsInputSchema = z.object({
 export const connectionTestSchema = z.object({ ok: z.boolean(), message: z.string() });
 export type ConnectionTest = z.infer<typeof connectionTestSchema>;
 
+/** Where the key pair is kept: the OS keychain, an encrypted file (Electron safeStorage), or memory for this session. */
+export const keyLocationSchema = z.object({
+  kind: z.enum(['keychain', 'encrypted-file', 'session']),
+  /** A phrase for Settings: "Kept " + description. */
+  description: z.string(),
+  /** Why the keychain was not used, or what weakens the protection (Linux basic_text); shown under Details. */
+  details: z.string().optional(),
+});
+export type KeyLocation = z.infer<typeof keyLocationSchema>;
+
 export const hostInfoSchema = z.object({
   /** 'electron' has native dialogs, reveal and drag-out; 'web' is the browser host. */
   kind: z.enum(['electron', 'web']),
   version: z.string(),
   hasCredentials: z.boolean(),
+  keyLocation: keyLocationSchema.optional(),
   online: z.boolean(),
 });
 export type HostInfo = z.infer<typeof hostInfoSchema>;

@@ -21,7 +21,7 @@ export const EXTENSIONS_BY_KIND: Record<InputKind, readonly string[]> = {
   fbx: ['.fbx'],
 };
 
-const KIND_LABEL: Record<InputKind, string> = {
+export const KIND_LABEL: Record<InputKind, string> = {
   png: 'PNG image',
   jpeg: 'JPEG image',
   webp: 'WebP image',

@@ -2,7 +2,7 @@ import { stat, open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import type { ModelDescriptor } from '../models/types';
-import { describeKinds, type InputKind } from './kinds';
+import { describeKinds, KIND_LABEL, type InputKind } from './kinds';
 import { readHead, sniffKind } from './sniff';
 
 /** An input that cannot be converted; the message is meant for the artist, naming the file. */
