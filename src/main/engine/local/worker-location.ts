@@ -18,9 +18,6 @@ export function useBuiltWorker(location: URL | string): void {
   builtWorker = typeof location === 'string' ? pathToFileURL(location) : location;
 }
 
-/** Running from the TypeScript sources (tests, dev scripts): this module is still a `.ts` file. */
-const fromSource = import.meta.url.endsWith('.ts');
-
 /**
  * Where the next worker starts from: the bundle's own compiled worker, or, from the sources, worker.ts
  * through worker-entry.mjs (tsx). A bundle never falls back to TypeScript; a missing worker is said
@@ -35,7 +32,8 @@ export function localWorkerStart(): WorkerStart {
     }
     return { url: builtWorker };
   }
-  if (!fromSource) {
+  // A production bundle (vite sets import.meta.env.PROD; tsx and vitest do not) drops the TypeScript branch below.
+  if (import.meta.env?.PROD === true) {
     throw new Error('This build of Kiln did not include its local engine (useBuiltWorker was never called). Rebuild it with "npm run build".');
   }
   return { url: new URL('./worker-entry.mjs', import.meta.url), workerData: { entry: new URL('./worker.ts', import.meta.url).href } };
