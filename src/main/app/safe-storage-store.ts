@@ -39,13 +39,13 @@ export class SafeStorageCredentialStore implements CredentialStore {
       bytes = await readFile(this.file);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new Error(`The saved API key could not be read from ${this.file}: ${(error as Error).message}`);
+      throw new Error(`The saved API key could not be read from ${this.file}: ${(error as Error).message}`, { cause: error });
     }
     let plain: string;
     try {
       plain = this.safeStorage.decryptString(bytes);
     } catch (error) {
-      throw new Error(`The saved API key in ${this.file} could not be decrypted (was it copied from another computer or user?); enter it again in Settings. Details: ${(error as Error).message}`);
+      throw new Error(`The saved API key in ${this.file} could not be decrypted (was it copied from another computer or user?); enter it again in Settings. Details: ${(error as Error).message}`, { cause: error });
     }
     const parsed = storedSchema.safeParse(JSON.parse(plain));
     if (!parsed.success) throw new Error(`The saved API key in ${this.file} is damaged; enter it again in Settings.`);

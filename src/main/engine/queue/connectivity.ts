@@ -84,7 +84,7 @@ export class Connectivity extends EventEmitter<ConnectivityEvents> {
     if (this.probing || this.stopped) return;
     const controller = new AbortController();
     this.probing = controller;
-    let back = false;
+    let back: boolean;
     try {
       await this.probeFn(controller.signal);
       back = true;
