@@ -24,6 +24,8 @@ function electronCsp(): Plugin {
 // WebAssembly module beside its JavaScript) are found where the package expects them.
 export default defineConfig({
   main: {
+    // Always a bundle (see src/main/engine/local/worker-location.ts), also under `electron-vite dev`.
+    define: { 'import.meta.env.PROD': 'true' },
     build: { rollupOptions: { input: { index: resolve(import.meta.dirname, 'src/main/index.ts') } } },
   },
   preload: {

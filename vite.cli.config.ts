@@ -9,6 +9,8 @@ import { defineConfig } from 'vite';
  */
 export default defineConfig({
   logLevel: 'warn',
+  // Always a bundle, whatever NODE_ENV says (vitest sets it to "test"): see src/main/engine/local/worker-location.ts.
+  define: { 'import.meta.env.PROD': 'true' },
   build: {
     ssr: true,
     target: 'node20',
