@@ -14,6 +14,7 @@ npm run typecheck
 npm run lint
 npm run build
 npm run check:bundle
+npm run check:package
 
 run_vitest='npx vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest.json "$@"'
 status=0
