@@ -16,7 +16,7 @@ import { KeychainCredentialStore } from './host/credentials';
 import { FallbackCredentialStore } from './host/keystore';
 import { KilnService } from './host/service';
 import { defaultSettings, SettingsRepository } from './host/settings';
-import { APP_INDEX_URL, APP_SCHEME, resolveAppFile } from './app/app-protocol';
+import { APP_INDEX_URL, APP_ORIGIN, APP_SCHEME, resolveAppFile } from './app/app-protocol';
 import { registerIpc } from './app/ipc';
 import { desktopCapabilities } from './app/native';
 import { resolvePreviewUrl } from './app/file-protocol';
@@ -33,7 +33,8 @@ let mainWindow: BrowserWindow | undefined;
 
 protocol.registerSchemesAsPrivileged([
   { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
-  { scheme: FILE_PROTOCOL, privileges: { secure: true, standard: true, supportFetchAPI: true, stream: true } },
+  // Previews are fetched from app://kiln (another origin), by the page and its thumbnail worker.
+  { scheme: FILE_PROTOCOL, privileges: { secure: true, standard: true, supportFetchAPI: true, stream: true, corsEnabled: true } },
 ]);
 
 if (!app.requestSingleInstanceLock()) {
@@ -68,9 +69,15 @@ async function start(): Promise<void> {
     version: app.getVersion(),
   });
 
-  protocol.handle(FILE_PROTOCOL, (request) => {
+  const appOrigin = devServerUrl ? new URL(devServerUrl).origin : APP_ORIGIN;
+  protocol.handle(FILE_PROTOCOL, async (request) => {
     const target = resolvePreviewUrl(service.store, request.url);
-    return target ? net.fetch(target) : new Response('not found', { status: 404 });
+    if (!target) return new Response('not found', { status: 404 });
+    const file = await net.fetch(target);
+    // Readable by the app's own origin only.
+    const headers = new Headers(file.headers);
+    headers.set('Access-Control-Allow-Origin', appOrigin);
+    return new Response(file.body, { status: file.status, headers });
   });
 
   registerIpc({
