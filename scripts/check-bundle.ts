@@ -75,7 +75,14 @@ for (const file of [...files(join(out, 'main')), ...files(join(out, 'preload')),
 
 const html = join(out, 'renderer', 'index.html');
 if (!existsSync(html)) problems.push('out/renderer/index.html is missing');
-else for (const m of readFileSync(html, 'utf8').matchAll(/(?:src|href)="([^"]+)"/g)) checkPath(html, m[1] as string, 'index.html');
+else {
+  const page = readFileSync(html, 'utf8');
+  for (const m of page.matchAll(/(?:src|href)="([^"]+)"/g)) checkPath(html, m[1] as string, 'index.html');
+  // The Electron build's policy (src/main/app/window-options.ts); 127.0.0.1 is for the browser host's build only.
+  const csp = /http-equiv="Content-Security-Policy" content="([^"]*)"/.exec(page)?.[1];
+  if (!csp) problems.push('out/renderer/index.html has no Content-Security-Policy');
+  else if (csp.includes('127.0.0.1')) problems.push('out/renderer/index.html allows 127.0.0.1 in its CSP: that is the browser host\'s build, not the Electron one (run "npm run build")');
+}
 
 for (const required of ['main/index.js', 'preload/index.cjs', 'renderer/index.html', 'cli/kiln.js', 'cli/local-worker.js']) {
   if (!existsSync(join(out, required))) problems.push(`out/${required} is missing: run "npm run build"`);
