@@ -24,6 +24,15 @@ function timeOnce(args: string[]): number {
   return ms;
 }
 
+/** Peak resident memory of one run, reported by the process itself as it exits (separate runs: not timed). */
+function peakRssMiB(args: readonly string[]): number {
+  const report = `process.on('exit', () => process.stderr.write('\\nkiln-bench-maxrss=' + process.resourceUsage().maxRSS + '\\n'))`;
+  const run = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(report)}`, ...args], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
+  const kib = /kiln-bench-maxrss=(\d+)/.exec(run.stderr.toString())?.[1];
+  if (!kib) throw new Error(`${args.join(' ')} did not report its memory: ${run.stderr.toString()}`);
+  return Number(kib) / 1024;
+}
+
 export const cliStart: Section = {
   key: 'cli-start',
   title: 'CLI start',
@@ -36,6 +45,10 @@ export const cliStart: Section = {
     for (let i = 0; i < runs; i++) {
       for (const [name, args] of Object.entries(commands) as Array<[keyof typeof commands, readonly string[]]>) times[name].push(timeOnce([...args]));
     }
+    const rss = {
+      node: median([0, 1, 2].map(() => peakRssMiB(commands.node))),
+      help: median([0, 1, 2].map(() => peakRssMiB(commands.help))),
+    };
     const base = median(times.node);
     const help = median(times.help) / base;
     const models = median(times.models) / base;
@@ -44,9 +57,10 @@ export const cliStart: Section = {
       rows: [
         { metric: 'kiln --help start ÷ bare node -e 0 (medians)', value: `${fmtRatio(help)} (${fmtMs(median(times.help))} vs ${fmtMs(base)})`, target: `≤ ${CLI_START_TARGET}×`, verdict: verdict(help <= CLI_START_TARGET) },
         { metric: 'kiln models start ÷ bare node -e 0 (medians)', value: `${fmtRatio(models)} (${fmtMs(median(times.models))})`, target: `≤ ${CLI_START_TARGET}×`, verdict: verdict(models <= CLI_START_TARGET) },
+        { metric: 'kiln --help peak RSS (median of 3)', value: `${rss.help.toFixed(0)} MiB (node -e 0: ${rss.node.toFixed(0)} MiB)` },
       ],
       notes: [`${runs} interleaved runs of each command (wall time, process start to exit), after one warm-up.`],
-      data: { runs, ms: times, ratio: { help, models } },
+      data: { runs, ms: times, ratio: { help, models }, peakRssMiB: rss },
     };
   },
 };
