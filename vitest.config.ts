@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
+    // Tests run the compiled `kiln`; it is rebuilt first when its sources changed.
+    globalSetup: ['test/support/build-cli.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Integration tests spawn CLIs and servers; two cores do not benefit from more workers.

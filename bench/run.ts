@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { makePngs, removeTempDirs, tempDir } from './fixtures';
+import { cliStart } from './cli-start';
 import { memory } from './memory';
 import { naive } from './naive';
 import { queueScale } from './queue-scale';
@@ -18,7 +19,7 @@ import { measureThroughput, throughput } from './throughput';
 import { ui } from './ui';
 
 // In the issue's order; each section may use the shared server and throughput run, nothing else.
-const SECTIONS: readonly Section[] = [throughput, naive, requests, memory, queueScale, ui];
+const SECTIONS: readonly Section[] = [throughput, naive, requests, memory, queueScale, ui, cliStart];
 const SECTION_KEYS = SECTIONS.map((s) => s.key);
 
 const USAGE = `usage: npm run bench -- [--quick] [--only ${SECTION_KEYS.join(',')}] [--server child|in-process]

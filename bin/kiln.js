@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// The `kiln` command: the CLI's TypeScript source, loaded through tsx so no build step is needed.
-import { register } from 'tsx/esm/api';
-import { fileURLToPath } from 'node:url';
+// The `kiln` command: the compiled CLI in out/cli (built by `npm run build:cli`, which npm's
+// `prepare` runs after every install). No TypeScript is loaded at run time.
+import { existsSync } from 'node:fs';
 
-register();
-const entry = new URL('../src/cli/main.ts', import.meta.url);
-process.argv = [process.argv[0], fileURLToPath(entry), ...process.argv.slice(2)];
+const entry = new URL('../out/cli/kiln.js', import.meta.url);
+if (!existsSync(entry)) {
+  console.error('kiln: the command is not built yet (out/cli/kiln.js is missing). Run "npm run build:cli" in the Kiln folder, then try again.');
+  process.exit(1);
+}
 await import(entry.href);

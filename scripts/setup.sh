@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs everything Kiln needs on a fresh Debian/Ubuntu machine, then the npm dependencies.
+# Installs everything Kiln needs on a fresh Debian/Ubuntu machine, then the npm dependencies
+# (whose `prepare` step compiles the `kiln` command into out/cli).
 # System packages: libsecret-1-dev (keytar builds from source), gnome-keyring + dbus-x11 (a real
 # Secret Service for the keychain tests), chromium (the UI tests drive it with playwright-core).
 set -euo pipefail

@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# The whole test suite: type-check, then every Vitest suite (unit, integration against the fake
-# Scenario server, keychain against a real Secret Service, UI in real Chromium).
+# The whole test suite: type-check (one project per process), lint (the layers of DESIGN.md), the
+# built bundle (app + CLI: every file it loads is there, its workers convert in plain Node), the
+# packaged layout (electron-builder --dir against a stand-in Electron), then every Vitest suite (unit,
+# integration against the fake Scenario server, keychain against a real Secret Service, UI in Chromium).
 # Keychain tests need a D-Bus session with an unlocked gnome-keyring; each run gets a fresh HOME
 # because the keyring file persists and its unlock password must match.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p test-artifacts
 
-npx tsc -p tsconfig.json --noEmit
+export ELECTRON_SKIP_BINARY_DOWNLOAD=1
+npm run typecheck
+npm run lint
+npm run build
+npm run check:bundle
+npm run check:package
 
 run_vitest='npx vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest.json "$@"'
 status=0

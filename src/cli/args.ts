@@ -30,7 +30,8 @@ Options:
   --json                one JSON line per finished item on stdout
   -h, --help            show this help
 
-Credentials come from SCENARIO_SDK_API_KEY and SCENARIO_SDK_API_SECRET.
+Credentials come from SCENARIO_SDK_API_KEY and SCENARIO_SDK_API_SECRET, or else from the key pair
+the Kiln app saved in the keychain; --engine local needs none and never uses the network.
 Run the same command again after an interruption to finish the batch: finished items are kept,
 submitted jobs are resumed, and nothing is generated twice.
 Exit status: 0 every item done, 1 some item failed, 2 bad usage.`;
@@ -98,20 +99,4 @@ export function parseConvertArgs(argv: readonly string[]): ConvertArgs | 'help' 
   });
   if (!result.success) throw new UsageError(result.error.issues.map((i) => i.message).join('\n'));
   return result.data;
-}
-
-const credentialsSchema = z.object({
-  SCENARIO_SDK_API_KEY: z.string().trim().min(1),
-  SCENARIO_SDK_API_SECRET: z.string().trim().min(1),
-});
-
-export function credentialsFromEnv(env: NodeJS.ProcessEnv): { apiKey: string; apiSecret: string } {
-  const result = credentialsSchema.safeParse(env);
-  if (!result.success) {
-    const missing = result.error.issues.map((i) => String(i.path[0])).join(' and ');
-    throw new UsageError(
-      `${missing} ${missing.includes(' and ') ? 'are' : 'is'} not set: export your Scenario API key and secret (Scenario → Project Settings → API Keys) as SCENARIO_SDK_API_KEY and SCENARIO_SDK_API_SECRET`,
-    );
-  }
-  return { apiKey: result.data.SCENARIO_SDK_API_KEY, apiSecret: result.data.SCENARIO_SDK_API_SECRET };
 }

@@ -10,9 +10,8 @@ import { explainStoreFailure } from '../main/engine/queue/open-store';
 import { QueueRunner } from '../main/engine/queue/runner';
 import type { NewItem, QueueItem } from '../main/engine/queue/types';
 import type { ModelDescriptor, ModelParams } from '../main/engine/models/types';
-import { ScenarioClient } from '../main/engine/scenario/client';
-import { durationMemory } from '../main/engine/queue/duration-memory';
-import { credentialsFromEnv, UsageError, type ConvertArgs } from './args';
+import { UsageError, type ConvertArgs } from './args';
+import { cliApi, cliCredentials } from './credentials';
 import { guardStoreFailures, openCliStore } from './open-state';
 import { defaultStateDir } from './paths';
 import { ConnectivityNotices, Reporter, type FinishedLine } from './report';
@@ -90,8 +89,8 @@ export async function runConvert(args: ConvertArgs, env: NodeJS.ProcessEnv = pro
 }
 
 async function convertBatch(args: ConvertArgs, env: NodeJS.ProcessEnv): Promise<number> {
-  const credentials = credentialsFromEnv(env);
   const { model, params } = resolveConversion(args);
+  const credentials = await cliCredentials(args.engine, env);
 
   const reporter = new Reporter(args.json);
   const stateDir = args.state ?? defaultStateDir(env);
@@ -114,7 +113,7 @@ async function convertBatch(args: ConvertArgs, env: NodeJS.ProcessEnv): Promise<
   const items = store.addItems(newItems);
   const ours = new Set(items.map((i) => i.id));
 
-  const client = new ScenarioClient({ baseUrl: args.apiUrl, ...credentials, durationMemory: durationMemory(store) });
+  const client = cliApi(args.apiUrl, credentials, store);
   const runner = new QueueRunner({
     store,
     api: client,

@@ -1,9 +1,10 @@
 import { MODELS } from '../main/engine/models/registry';
 import { describeAllowed } from '../main/engine/models/params-schema';
-import { describeKinds } from '../main/engine/inputs/validate';
+import { describeKinds } from '../main/engine/inputs/kinds';
 import { CONVERT_USAGE, parseConvertArgs, UsageError } from './args';
-import { runConvert } from './convert';
-import { runWatch } from './watch';
+
+// `convert` and `watch` (sharp, SQLite, glTF-Transform, the HTTP client) are imported only when a
+// conversion runs: `kiln --help` and `kiln models` start in a few tens of milliseconds.
 
 const USAGE = `Usage: kiln <command> [options]
 
@@ -54,6 +55,7 @@ async function main(argv: string[]): Promise<number> {
       console.log(CONVERT_USAGE);
       return 0;
     }
+    const { runConvert } = await import('./convert');
     return runConvert(args);
   }
   if (command === 'watch') {
@@ -62,6 +64,7 @@ async function main(argv: string[]): Promise<number> {
       console.log(CONVERT_USAGE.replace('kiln convert <files or folders...>', 'kiln watch <folder>'));
       return 0;
     }
+    const { runWatch } = await import('./watch');
     return runWatch(args);
   }
   throw new UsageError(`unknown command "${command}"`);

@@ -3,10 +3,9 @@ import { expandInputs } from '../main/engine/inputs/expand';
 import { hashFile } from '../main/engine/inputs/hash';
 import { dedupeKey } from '../main/engine/queue/dedupe-key';
 import { QueueRunner } from '../main/engine/queue/runner';
-import { ScenarioClient } from '../main/engine/scenario/client';
-import { durationMemory } from '../main/engine/queue/duration-memory';
 import { FolderWatcher } from '../main/engine/watch/folder-watcher';
-import { credentialsFromEnv, UsageError, type ConvertArgs } from './args';
+import { UsageError, type ConvertArgs } from './args';
+import { cliApi, cliCredentials } from './credentials';
 import { cliItem, lineFor, prepareOutputFolder, resolveConversion } from './convert';
 import { defaultStateDir } from './paths';
 import { guardStoreFailures, openCliStore } from './open-state';
@@ -20,8 +19,8 @@ import { ConnectivityNotices, Reporter } from './report';
 export async function runWatch(args: ConvertArgs, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   if (args.inputs.length !== 1) throw new UsageError('kiln watch takes exactly one folder');
   const folder = resolve(args.inputs[0] as string);
-  const credentials = credentialsFromEnv(env);
   const { model, params } = resolveConversion(args);
+  const credentials = await cliCredentials(args.engine, env);
   await prepareOutputFolder(args.out);
   const output = { dir: args.out, template: args.name, collision: args.onConflict };
   const queueId = `watch:${dedupeKey([folder, model.key, params, output, args.engine]).slice(0, 16)}`;
@@ -32,7 +31,7 @@ export async function runWatch(args: ConvertArgs, env: NodeJS.ProcessEnv = proce
   const unguard = guardStoreFailures(stateDir, reporter);
   const runner = new QueueRunner({
     store,
-    api: new ScenarioClient({ baseUrl: args.apiUrl, ...credentials, durationMemory: durationMemory(store) }),
+    api: cliApi(args.apiUrl, credentials, store),
     concurrency: args.concurrency,
     accept: (item) => item.queueId === queueId,
     jobTimeoutMs: args.jobTimeout * 60_000,

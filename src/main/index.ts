@@ -3,21 +3,39 @@
  * everything else is the plain Node engine behind KilnService.
  */
 import { join } from 'node:path';
-import { app, BrowserWindow, dialog, ipcMain, net, Notification, protocol, session, shell } from 'electron';
+import { pathToFileURL } from 'node:url';
+import { app, BrowserWindow, dialog, ipcMain, net, Notification, protocol, safeStorage, session, shell } from 'electron';
 import Store from 'electron-store';
+// electron-vite builds the local engines' worker as its own chunk and gives its path: the bundle
+// never loads TypeScript (see src/main/engine/local/worker-location.ts).
+import localWorkerPath from './engine/local/worker?modulePath';
+// Copied into the bundle (build/ itself is not packaged).
+import dragIcon from '../../build/drag-icon.png?asset';
+import { useBuiltWorker } from './engine/local/worker-location';
 import { KeychainCredentialStore } from './host/credentials';
+import { FallbackCredentialStore } from './host/keystore';
 import { KilnService } from './host/service';
 import { defaultSettings, SettingsRepository } from './host/settings';
+import { APP_INDEX_URL, APP_ORIGIN, APP_SCHEME, resolveAppFile } from './app/app-protocol';
 import { registerIpc } from './app/ipc';
 import { desktopCapabilities } from './app/native';
 import { resolvePreviewUrl } from './app/file-protocol';
-import { hardenSession, hardenWebContents, isAppUrl } from './app/security';
+import { SafeStorageCredentialStore } from './app/safe-storage-store';
+import { hardenSession, hardenWebContents, isTrustedFrame } from './app/security';
 import { FILE_PROTOCOL, IPC, mainWindowOptions } from './app/window-options';
 
-const devServerUrl = process.env['ELECTRON_RENDERER_URL'];
+useBuiltWorker(localWorkerPath);
+
+// The dev server is only ever trusted in a development run, never in the packaged app.
+const devServerUrl = app.isPackaged ? undefined : process.env['ELECTRON_RENDERER_URL'];
+const rendererDir = join(import.meta.dirname, '../renderer');
 let mainWindow: BrowserWindow | undefined;
 
-protocol.registerSchemesAsPrivileged([{ scheme: FILE_PROTOCOL, privileges: { secure: true, standard: true, supportFetchAPI: true, stream: true } }]);
+protocol.registerSchemesAsPrivileged([
+  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+  // Previews are fetched from app://kiln (another origin), by the page and its thumbnail worker.
+  { scheme: FILE_PROTOCOL, privileges: { secure: true, standard: true, supportFetchAPI: true, stream: true, corsEnabled: true } },
+]);
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
@@ -33,29 +51,42 @@ async function start(): Promise<void> {
   hardenSession(session.defaultSession);
   app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, devServerUrl));
 
+  protocol.handle(APP_SCHEME, (request) => {
+    const file = resolveAppFile(rendererDir, request.url);
+    return file ? net.fetch(pathToFileURL(file).href) : new Response('not found', { status: 404 });
+  });
+
   const userData = app.getPath('userData');
   const store = new Store<Record<string, unknown>>({ name: 'settings', cwd: userData });
   const settings = new SettingsRepository(store, defaultSettings(join(app.getPath('documents'), 'Kiln Output')));
+  // The OS keychain first; where none answers, the pair is encrypted with safeStorage in userData.
+  const credentials = new FallbackCredentialStore(new KeychainCredentialStore(), new SafeStorageCredentialStore(join(userData, 'scenario-key.bin'), safeStorage));
   const service = await KilnService.create({
     stateDir: userData,
     settings,
-    credentials: new KeychainCredentialStore(),
+    credentials,
     capabilities: desktopCapabilities({ window: () => mainWindow, dialog, shell, Notification }),
     version: app.getVersion(),
   });
 
-  protocol.handle(FILE_PROTOCOL, (request) => {
+  const appOrigin = devServerUrl ? new URL(devServerUrl).origin : APP_ORIGIN;
+  protocol.handle(FILE_PROTOCOL, async (request) => {
     const target = resolvePreviewUrl(service.store, request.url);
-    return target ? net.fetch(target) : new Response('not found', { status: 404 });
+    if (!target) return new Response('not found', { status: 404 });
+    const file = await net.fetch(target);
+    // Readable by the app's own origin only.
+    const headers = new Headers(file.headers);
+    headers.set('Access-Control-Allow-Origin', appOrigin);
+    return new Response(file.body, { status: file.status, headers });
   });
 
   registerIpc({
     ipcMain,
     service,
-    isTrustedSender: (event) => Boolean(event.senderFrame && isAppUrl(event.senderFrame.url, devServerUrl) && event.sender === mainWindow?.webContents),
+    isTrustedSender: (event) => event.sender === mainWindow?.webContents && isTrustedFrame(event.senderFrame, devServerUrl),
     startDrag: (contents, itemId) => {
       const file = service.store.get(itemId)?.outputs[0];
-      if (file) contents.startDrag({ file, icon: join(import.meta.dirname, '../../build/drag-icon.png') });
+      if (file) contents.startDrag({ file, icon: dragIcon });
     },
     log: { warn: (message) => console.warn(`[kiln] ${message}`) },
   });
@@ -90,6 +121,5 @@ function createWindow(settings: SettingsRepository): void {
   win.on('closed', () => {
     if (mainWindow === win) mainWindow = undefined;
   });
-  if (devServerUrl) void win.loadURL(devServerUrl);
-  else void win.loadFile(join(import.meta.dirname, '../renderer/index.html'));
+  void win.loadURL(devServerUrl ?? APP_INDEX_URL);
 }

@@ -32,7 +32,7 @@ const api: KilnApi = {
   fileUrl(itemId, which, index = 0) {
     return `kiln-file://item/${encodeURIComponent(itemId)}/${which}/${index}`;
   },
-  pathForFile(file) {
+  pathForFile(file: File) {
     return webUtils.getPathForFile(file) || undefined;
   },
   startDrag(itemId) {

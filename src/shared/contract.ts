@@ -139,11 +139,22 @@ export const credentialsInputSchema = z.object({
 export const connectionTestSchema = z.object({ ok: z.boolean(), message: z.string() });
 export type ConnectionTest = z.infer<typeof connectionTestSchema>;
 
+/** Where the key pair is kept: the OS keychain, an encrypted file (Electron safeStorage), or memory for this session. */
+export const keyLocationSchema = z.object({
+  kind: z.enum(['keychain', 'encrypted-file', 'session']),
+  /** A phrase for Settings: "Kept " + description. */
+  description: z.string(),
+  /** Why the keychain was not used, or what weakens the protection (Linux basic_text); shown under Details. */
+  details: z.string().optional(),
+});
+export type KeyLocation = z.infer<typeof keyLocationSchema>;
+
 export const hostInfoSchema = z.object({
   /** 'electron' has native dialogs, reveal and drag-out; 'web' is the browser host. */
   kind: z.enum(['electron', 'web']),
   version: z.string(),
   hasCredentials: z.boolean(),
+  keyLocation: keyLocationSchema.optional(),
   online: z.boolean(),
 });
 export type HostInfo = z.infer<typeof hostInfoSchema>;
@@ -223,6 +234,15 @@ export const events = {
 export type EventName = keyof typeof events;
 export type EventPayload<N extends EventName> = z.output<(typeof events)[N]>;
 
+/**
+ * A file dropped on the window, as far as the contract needs to know it. src/shared has no DOM
+ * types (it must also compile for Node); the renderer and preload pass the DOM's real File.
+ */
+export interface DroppedFile {
+  readonly name: string;
+  readonly size: number;
+}
+
 /** What the renderer sees, whichever transport serves it (window.kiln in Electron). */
 export interface KilnApi {
   call<N extends CallName>(name: N, input: CallInput<N>): Promise<CallOutput<N>>;
@@ -230,11 +250,11 @@ export interface KilnApi {
   /** How to reach a file for previews: an input or an output of an item. */
   fileUrl(itemId: string, which: 'input' | 'output', index?: number): string;
   /** Electron only: the absolute path of a dropped File (webUtils.getPathForFile). */
-  pathForFile?(file: File): string | undefined;
+  pathForFile?(file: DroppedFile): string | undefined;
   /** Web host only: send dropped files' bytes to the host, which enqueues them. */
   uploadFiles?(
     queueId: string,
-    files: ReadonlyArray<{ file: File; relativePath: string }>,
+    files: ReadonlyArray<{ file: DroppedFile; relativePath: string }>,
     options?: { redo?: boolean; onProgress?: (sentBytes: number, totalBytes: number) => void },
   ): Promise<AddResult>;
   /** Electron only: start dragging a finished output out of the window into another app. */

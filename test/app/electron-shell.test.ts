@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
 import { registerIpc } from '../../src/main/app/ipc';
 import { desktopCapabilities } from '../../src/main/app/native';
-import { hardenSession, hardenWebContents, isAppUrl } from '../../src/main/app/security';
+import { APP_INDEX_URL, resolveAppFile } from '../../src/main/app/app-protocol';
+import { hardenSession, hardenWebContents, isAppUrl, isTrustedFrame } from '../../src/main/app/security';
 import { CONTENT_SECURITY_POLICY, IPC, mainWindowOptions } from '../../src/main/app/window-options';
 import type { KilnService } from '../../src/main/host/service';
 
@@ -36,6 +37,8 @@ describe('main window options', () => {
     expect(CONTENT_SECURITY_POLICY).toContain("object-src 'none'");
     expect(CONTENT_SECURITY_POLICY).not.toContain('unsafe-eval');
     expect(CONTENT_SECURITY_POLICY).not.toMatch(/script-src[^;]*unsafe-inline/);
+    // The loopback addresses are for the browser host's build only.
+    expect(CONTENT_SECURITY_POLICY).not.toContain('127.0.0.1');
   });
 });
 
@@ -61,7 +64,7 @@ describe('session and web contents hardening', () => {
 
   it('blocks navigation away from the app, redirects, webviews and new windows', () => {
     const contents = Object.assign(new EventEmitter(), {
-      getURL: () => 'file:///app/renderer/index.html',
+      getURL: () => APP_INDEX_URL,
       setWindowOpenHandler: vi.fn(),
     });
     hardenWebContents(contents as never, undefined);
@@ -78,11 +81,52 @@ describe('session and web contents hardening', () => {
     expect(openHandler()).toEqual({ action: 'deny' });
   });
 
-  it('treats only the packaged files or the dev server as the app', () => {
-    expect(isAppUrl('file:///app/index.html', undefined)).toBe(true);
+  it('lets no frame navigate anywhere: subframes never, the main frame only within its own page', () => {
+    const contents = Object.assign(new EventEmitter(), { getURL: () => APP_INDEX_URL, setWindowOpenHandler: vi.fn() });
+    hardenWebContents(contents as never, undefined);
+    const attempt = (details: { url: string; isMainFrame: boolean; isSameDocument: boolean }) => {
+      const event = { ...details, preventDefault: vi.fn() };
+      contents.emit('will-frame-navigate', event);
+      return event.preventDefault.mock.calls.length > 0 ? 'blocked' : 'allowed';
+    };
+    expect(attempt({ url: 'https://evil.example/', isMainFrame: false, isSameDocument: false })).toBe('blocked');
+    expect(attempt({ url: APP_INDEX_URL, isMainFrame: false, isSameDocument: false })).toBe('blocked');
+    expect(attempt({ url: 'file:///etc/passwd', isMainFrame: true, isSameDocument: false })).toBe('blocked');
+    expect(attempt({ url: 'app://kiln/other.html', isMainFrame: true, isSameDocument: false })).toBe('blocked');
+    expect(attempt({ url: `${APP_INDEX_URL}#settings`, isMainFrame: true, isSameDocument: true })).toBe('allowed');
+  });
+
+  it('treats only app://kiln, or in development the exact dev-server origin, as the app — never file://', () => {
+    expect(isAppUrl(APP_INDEX_URL, undefined)).toBe(true);
+    expect(isAppUrl('app://kiln/assets/index.js', undefined)).toBe(true);
+    expect(isAppUrl('file:///app/index.html', undefined)).toBe(false);
+    expect(isAppUrl('app://other/index.html', undefined)).toBe(false);
     expect(isAppUrl('http://localhost:5173/', 'http://localhost:5173')).toBe(true);
+    expect(isAppUrl('http://localhost:51730/', 'http://localhost:5173')).toBe(false);
     expect(isAppUrl('http://localhost:5173/', undefined)).toBe(false);
     expect(isAppUrl('https://example.com', 'http://localhost:5173')).toBe(false);
+    expect(isAppUrl('not a url', undefined)).toBe(false);
+  });
+
+  it('trusts IPC only from the app\'s top-level frame, never from a subframe showing the same page', () => {
+    expect(isTrustedFrame({ url: APP_INDEX_URL, parent: null }, undefined)).toBe(true);
+    expect(isTrustedFrame({ url: APP_INDEX_URL, parent: {} }, undefined)).toBe(false);
+    expect(isTrustedFrame({ url: 'file:///app/index.html', parent: null }, undefined)).toBe(false);
+    expect(isTrustedFrame(null, undefined)).toBe(false);
+  });
+});
+
+describe('the app:// protocol', () => {
+  it('serves files of the built renderer folder and nothing outside it', () => {
+    expect(resolveAppFile('/app/out/renderer', APP_INDEX_URL)).toBe('/app/out/renderer/index.html');
+    expect(resolveAppFile('/app/out/renderer', 'app://kiln/')).toBe('/app/out/renderer/index.html');
+    expect(resolveAppFile('/app/out/renderer', 'app://kiln/assets/index-1.js?x=1#y')).toBe('/app/out/renderer/assets/index-1.js');
+    // Dot segments are resolved by the URL parser first, so they stay within the folder.
+    expect(resolveAppFile('/app/out/renderer', 'app://kiln/%2e%2e/main/index.js')).toBe('/app/out/renderer/main/index.js');
+    expect(resolveAppFile('/app/out/renderer', 'app://kiln/..%2f..%2fpackage.json')).toBeUndefined();
+    expect(resolveAppFile('/app/out/renderer', 'app://kiln/a%00.js')).toBeUndefined();
+    expect(resolveAppFile('/app/out/renderer', 'app://elsewhere/index.html')).toBeUndefined();
+    expect(resolveAppFile('/app/out/renderer', 'file:///app/out/renderer/index.html')).toBeUndefined();
   });
 });
 

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KeychainCredentialStore } from '../../src/main/host/credentials';
+import { KEYCHAIN_SERVICE, KeychainCredentialStore } from '../../src/main/host/credentials';
+import { runCli } from '../support/cli';
 import { startFakeScenario, type FakeScenario } from '../fake-scenario/index';
 import { flatImage, tempDir } from '../support/files';
 import { startApp, waitFor } from '../support/web-app';
@@ -33,6 +34,27 @@ describe.runIf(hasSecretService)('the OS keychain (real Secret Service)', () => 
     expect(await keychain.get()).toEqual({ apiKey: 'key-two', apiSecret: 'secret-two' });
     await keychain.clear();
     expect(await keychain.get()).toBeUndefined();
+  });
+
+  it('kiln convert reads the key pair the app saved in the keychain when the environment has none', async () => {
+    const server = await startFakeScenario({ jobDurationMs: 50, apiKey: 'saved-key', apiSecret: 'saved-secret' });
+    const dir = await tempDir('kiln-cli-keychain-');
+    const appKeychain = new KeychainCredentialStore(KEYCHAIN_SERVICE);
+    try {
+      await appKeychain.set({ apiKey: 'saved-key', apiSecret: 'saved-secret' });
+      await writeFile(join(dir.path, 'a.png'), await flatImage('png'));
+      const result = await runCli(
+        ['convert', join(dir.path, 'a.png'), '--model', 'vtracer', '--out', join(dir.path, 'svg'), '--api-url', server.url, '--state', join(dir.path, 'state'), '--json'],
+        { SCENARIO_SDK_API_KEY: '', SCENARIO_SDK_API_SECRET: '' },
+      );
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      expect(result.lines[0]).toMatchObject({ status: 'done' });
+    } finally {
+      await appKeychain.clear();
+      await server.close();
+      await dir.remove();
+    }
   });
 
   describe('a batch run with a known secret', () => {

@@ -103,6 +103,36 @@ describe('kiln convert with VTracer', () => {
     expect(result.stderr).toContain('SCENARIO_SDK_API_KEY and SCENARIO_SDK_API_SECRET are not set');
   });
 
+  it('says, when no key pair is set and no keychain answers, what to do — with the keychain error under Details (exit 2)', async () => {
+    await writeFile(join(dir.path, 'a.png'), await flatImage('png'));
+    const result = await runCli(['convert', join(dir.path, 'a.png'), '--model', 'vtracer', ...common(join(dir.path, 'svg'))], {
+      SCENARIO_SDK_API_KEY: '',
+      SCENARIO_SDK_API_SECRET: '',
+      // No session bus: keytar cannot reach any Secret Service, as on a bare Linux workstation.
+      DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/kiln-test-bus',
+      DISPLAY: '',
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('no keychain answered on this computer');
+    expect(result.stderr).toMatch(/Details: .+/);
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+    expect(server.counts['asset-create']).toBe(0);
+  });
+
+  it('converts with --engine local with no credentials at all and no request to Scenario', async () => {
+    await writeFile(join(dir.path, 'a.png'), await flatImage('png'));
+    await writeFile(join(dir.path, 'mesh.glb'), await gridGlb(12));
+    const env = { SCENARIO_SDK_API_KEY: '', SCENARIO_SDK_API_SECRET: '', DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/kiln-test-bus' };
+    const svg = await runCli(['convert', join(dir.path, 'a.png'), '--model', 'vtracer', '--engine', 'local', ...common(join(dir.path, 'svg'))], env);
+    expect(svg.code).toBe(0);
+    expect(svg.lines[0]).toMatchObject({ status: 'done', outputs: [join(dir.path, 'svg', 'a.svg')] });
+    expect(await readFile(join(dir.path, 'svg', 'a.svg'), 'utf8')).toContain('<svg');
+    const glb = await runCli(['convert', join(dir.path, 'mesh.glb'), '--model', 'tripo-retopology', '--engine', 'local', '--param', 'faceLimit=100', ...common(join(dir.path, 'low'))], env);
+    expect(glb.code).toBe(0);
+    expect(glb.lines[0]).toMatchObject({ status: 'done', outputs: [join(dir.path, 'low', 'mesh.glb')] });
+    expect(Object.values(server.counts).every((n) => n === 0)).toBe(true);
+  });
+
   it('says the key is wrong when Scenario refuses it, and exits 1', async () => {
     await writeFile(join(dir.path, 'a.png'), await flatImage('png'));
     const result = await runCli(['convert', join(dir.path, 'a.png'), '--model', 'vtracer', ...common(join(dir.path, 'svg'))], {

@@ -219,7 +219,13 @@ describe('the handler table', () => {
 
   it('reports whether credentials exist but never returns them', async () => {
     const info = (await call('host.info', {})) as { ok: true; value: Record<string, unknown> };
-    expect(info.value).toEqual({ kind: 'web', version: 'test', hasCredentials: true, online: true });
+    expect(info.value).toEqual({
+      kind: 'web',
+      version: 'test',
+      hasCredentials: true,
+      keyLocation: { kind: 'session', description: 'for this session only: in memory, forgotten when Kiln stops' },
+      online: true,
+    });
     await call('credentials.clear', {});
     expect(((await call('host.info', {})) as { value: { hasCredentials: boolean } }).value.hasCredentials).toBe(false);
   });

@@ -2,7 +2,11 @@ import type { BrowserWindow, Dialog, Shell } from 'electron';
 import type { HostCapabilities } from '../host/service';
 
 interface NotificationCtor {
-  new (options: { title: string; body: string; silent?: boolean }): { show(): void };
+  new (options: { title: string; body: string; silent?: boolean }): {
+    show(): void;
+    /** Since Electron 42, macOS shows notifications only for a signed app; an unsigned one gets 'failed'. */
+    on?(event: 'failed', listener: (event: unknown, error: string) => void): unknown;
+  };
   isSupported(): boolean;
 }
 
@@ -29,7 +33,10 @@ export function desktopCapabilities(deps: {
       return result.canceled ? null : (result.filePaths[0] ?? null);
     },
     notify(title, body) {
-      if (deps.Notification.isSupported()) new deps.Notification({ title, body }).show();
+      if (!deps.Notification.isSupported()) return;
+      const notification = new deps.Notification({ title, body });
+      notification.on?.('failed', (_event, error) => console.warn(`[kiln] the system did not show a notification: ${error}`));
+      notification.show();
     },
     setProgress(fraction) {
       deps.window()?.setProgressBar(fraction);

@@ -31,7 +31,11 @@ export function mainWindowOptions(preloadPath: string, bounds?: { width: number;
   };
 }
 
-/** The Content-Security-Policy for every response the window loads. */
+/**
+ * The Content-Security-Policy for every response the window loads, and the one written into the
+ * Electron build's index.html (electron.vite.config.ts). Only the app's own origin (app://kiln) and
+ * previews: no 127.0.0.1, which only the browser host's build needs for its WebSocket.
+ */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self'",

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import Conf from 'conf';
 import { KeychainCredentialStore, MemoryCredentialStore, type CredentialStore } from './credentials';
+import { FallbackCredentialStore } from './keystore';
 import { KilnService } from './service';
 import { defaultSettings, SettingsRepository } from './settings';
 import { startWebHost, type WebHost } from './web-host';
@@ -31,7 +32,8 @@ export async function launchWebApp(options: WebAppOptions): Promise<WebApp> {
   const conf = new Conf<Record<string, unknown>>({ cwd: options.stateDir, configName: 'settings', projectName: 'kiln' });
   const settings = new SettingsRepository(conf, defaultSettings(join(homedir(), 'Kiln Output')));
   if (options.apiUrl) settings.updateSettings({ apiUrl: options.apiUrl });
-  const credentials = options.credentials ?? new KeychainCredentialStore();
+  // Where no keychain answers, the browser host keeps the key pair for this session only.
+  const credentials = options.credentials ?? new FallbackCredentialStore(new KeychainCredentialStore(), new MemoryCredentialStore());
   const service = await KilnService.create({
     stateDir: options.stateDir,
     settings,

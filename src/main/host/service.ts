@@ -373,6 +373,7 @@ export class KilnService extends EventEmitter<ServiceEvents> {
         kind: caps.kind,
         version: this.options.version,
         hasCredentials: this.hasCredentials,
+        keyLocation: await this.options.credentials.location?.(),
         online: this.runner.online,
       }),
       'models.list': async () => MODELS.map(modelInfo),

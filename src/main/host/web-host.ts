@@ -91,6 +91,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   let origins = new Set<string>();
   let hostHeaders = new Set<string>();
   // Made once the port is known (the cookie is named after it); no request arrives before that.
+  // eslint-disable-next-line prefer-const -- the handlers above the listen() read it; it is set once the port is known
   let session: WebSession | undefined;
 
   const broadcast = (name: string, payload: unknown) => {

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { settingsSchema, type ConnectionTest, type HostInfo, type Settings } from '../../shared/contract';
+import { settingsSchema, type ConnectionTest, type HostInfo, type KeyLocation, type Settings } from '../../shared/contract';
 import { useApi } from '../transport/context';
 import { errorMessage } from '../transport/errors';
 
@@ -12,7 +12,7 @@ interface Props {
   onSettingsSaved(settings: Settings): void;
 }
 
-function Credentials({ hasCredentials, onChanged }: { hasCredentials: boolean; onChanged(): void }) {
+function Credentials({ hasCredentials, keyLocation, onChanged }: { hasCredentials: boolean; keyLocation?: KeyLocation; onChanged(): void }) {
   const api = useApi();
   const [key, setKey] = useState('');
   const [secret, setSecret] = useState('');
@@ -50,11 +50,18 @@ function Credentials({ hasCredentials, onChanged }: { hasCredentials: boolean; o
     <form className="card" onSubmit={save} aria-labelledby="cred-title">
       <h2 id="cred-title">Scenario API key</h2>
       <p className="muted">
-        Stored in the OS keychain. Kiln never shows them again; you can replace or clear them.
+        {/* Where the host really keeps them (keychain, encrypted file, or this session only). */}
+        {keyLocation ? `Kept ${keyLocation.description}.` : 'Kept by the host.'} Kiln never shows them again; you can replace or clear them.
         {' '}Status: {hasCredentials
           ? <span className="badge badge-ok">set</span>
           : <span className="badge badge-warn">not set</span>}
       </p>
+      {keyLocation?.details && (
+        <details className="muted" data-testid="key-location-details">
+          <summary>Details</summary>
+          {keyLocation.details}
+        </details>
+      )}
       <div className="field">
         <label htmlFor="api-key">API key</label>
         <input id="api-key" type="password" autoComplete="off" spellCheck={false} value={key}
@@ -76,7 +83,7 @@ function Credentials({ hasCredentials, onChanged }: { hasCredentials: boolean; o
           onClick={() => act('clear', async () => {
             await api.call('credentials.clear', {});
             onChanged();
-            return { tone: 'ok', text: 'Removed from the keychain.' };
+            return { tone: 'ok', text: 'Removed.' };
           })}>Clear</button>
       </div>
       {message && <p className={`result-line tone-${message.tone}`} role="status">{message.tone === 'ok' ? '✓ ' : '✕ '}{message.text}</p>}
@@ -166,7 +173,7 @@ export function SettingsView({ host, settings, welcome, onCredentialsChanged, on
         </div>
       )}
       <div className="settings-grid">
-        <Credentials hasCredentials={host?.hasCredentials ?? false} onChanged={onCredentialsChanged} />
+        <Credentials hasCredentials={host?.hasCredentials ?? false} keyLocation={host?.keyLocation} onChanged={onCredentialsChanged} />
         {settings ? <General settings={settings} onSaved={onSettingsSaved} /> : <div className="card muted">Loading settings…</div>}
       </div>
     </div>

@@ -21,6 +21,8 @@ export function isUtf8Name(name: Buffer): boolean {
  * never fails.
  */
 export function readableName(name: Buffer): string {
+  // Control characters are exactly what must not reach a file name, so the pattern names them.
+  // eslint-disable-next-line no-control-regex
   return isUtf8Name(name) ? name.toString('utf8') : name.toString('latin1').replace(/[\u0000-\u001f\u007f-\u009f/]/g, '_');
 }
 

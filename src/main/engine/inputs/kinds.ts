@@ -20,3 +20,17 @@ export const EXTENSIONS_BY_KIND: Record<InputKind, readonly string[]> = {
   obj: ['.obj'],
   fbx: ['.fbx'],
 };
+
+export const KIND_LABEL: Record<InputKind, string> = {
+  png: 'PNG image',
+  jpeg: 'JPEG image',
+  webp: 'WebP image',
+  glb: 'GLB model',
+  gltf: 'glTF model',
+  obj: 'OBJ model',
+  fbx: 'FBX model',
+};
+
+export function describeKinds(kinds: readonly InputKind[]): string {
+  return kinds.map((k) => KIND_LABEL[k]).join(', ');
+}

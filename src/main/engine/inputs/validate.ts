@@ -2,7 +2,7 @@ import { stat, open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import type { ModelDescriptor } from '../models/types';
-import type { InputKind } from './kinds';
+import { describeKinds, KIND_LABEL, type InputKind } from './kinds';
 import { readHead, sniffKind } from './sniff';
 
 /** An input that cannot be converted; the message is meant for the artist, naming the file. */
@@ -11,21 +11,10 @@ export class InputError extends Error {
 }
 
 /** Images larger than this are refused before upload: no cloud model takes them and decoding them would exhaust memory. */
+// Kept in kinds.ts so `kiln models` can describe inputs without loading sharp.
+export { describeKinds };
+
 export const MAX_IMAGE_PIXELS = 100_000_000;
-
-const KIND_LABEL: Record<InputKind, string> = {
-  png: 'PNG image',
-  jpeg: 'JPEG image',
-  webp: 'WebP image',
-  glb: 'GLB model',
-  gltf: 'glTF model',
-  obj: 'OBJ model',
-  fbx: 'FBX model',
-};
-
-export function describeKinds(kinds: readonly InputKind[]): string {
-  return kinds.map((k) => KIND_LABEL[k]).join(', ');
-}
 
 function formatBytes(bytes: number): string {
   if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;

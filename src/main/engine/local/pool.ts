@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { rename, rm } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import type { FromWorker, LocalJob, LocalResult, ToWorker } from './types';
+import { localWorkerStart } from './worker-location';
 
 export type { LocalJob, LocalResult } from './types';
 
@@ -9,8 +10,8 @@ export interface LocalEnginePoolOptions {
   /** Most conversions running at once: the queue's concurrency limit. */
   size: number;
   /**
-   * Worker script. Defaults to worker.ts started through worker-entry.mjs (tsx), which is how the
-   * CLI, tests and dev runs load TypeScript; a bundled app passes its compiled worker instead.
+   * Worker script. Defaults to what worker-location.ts says: the bundle's compiled worker, or from
+   * the sources worker.ts through worker-entry.mjs (tsx).
    */
   workerUrl?: URL;
 }
@@ -90,7 +91,14 @@ export class LocalEnginePool {
   private pump(): void {
     while (!this.closed && this.queue.length > 0 && this.active.size < this.size) {
       const task = this.queue.shift() as Task;
-      const worker = this.idle.pop() ?? this.spawn();
+      let worker: Worker;
+      try {
+        worker = this.idle.pop() ?? this.spawn();
+      } catch (error) {
+        // No worker can start (its script is missing): this job fails with the reason, the pool stays usable.
+        this.fail(task, error instanceof Error ? error : new Error(String(error)));
+        continue;
+      }
       this.active.set(worker, task);
       // Only a busy worker keeps the process alive; an idle one must not hold up a CLI's exit.
       worker.ref();
@@ -100,11 +108,8 @@ export class LocalEnginePool {
   }
 
   private spawn(): Worker {
-    const worker = this.workerUrl
-      ? new Worker(this.workerUrl)
-      : new Worker(new URL('./worker-entry.mjs', import.meta.url), {
-          workerData: { entry: new URL('./worker.ts', import.meta.url).href },
-        });
+    const start = this.workerUrl ? { url: this.workerUrl } : localWorkerStart();
+    const worker = start.workerData ? new Worker(start.url, { workerData: start.workerData }) : new Worker(start.url);
     worker.on('message', (msg: FromWorker) => this.onMessage(worker, msg));
     worker.on('error', (err) => this.onGone(worker, `The local engine stopped unexpectedly: ${err.message}`));
     worker.on('exit', (code) => this.onGone(worker, `The local engine stopped unexpectedly (exit code ${code})`));

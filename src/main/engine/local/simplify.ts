@@ -67,8 +67,8 @@ export async function loadModel(path: string): Promise<LoadedModel> {
     return { document: await io().read(path), kind, notes: [] };
   } catch (err) {
     const reason = (err as Error).message;
-    if (/draco/i.test(reason)) throw new Error('Could not read the model: Draco-compressed meshes need the cloud model.');
-    throw new Error(`Could not read the model (the ${kind.toUpperCase()} looks damaged): ${reason}`);
+    if (/draco/i.test(reason)) throw new Error('Could not read the model: Draco-compressed meshes need the cloud model.', { cause: err });
+    throw new Error(`Could not read the model (the ${kind.toUpperCase()} looks damaged): ${reason}`, { cause: err });
   }
 }
 

@@ -119,7 +119,7 @@ async function decode(input: Buffer | string): Promise<Raster> {
   try {
     meta = await sharp(input).metadata();
   } catch (err) {
-    throw new Error(`Could not read the image: ${(err as Error).message}`);
+    throw new Error(`Could not read the image: ${(err as Error).message}`, { cause: err });
   }
   if (!meta.width || !meta.height) throw new Error('Could not read the image: it has no size');
   // EXIF orientations 5–8 swap width and height once the image is turned upright.
@@ -145,7 +145,7 @@ async function decode(input: Buffer | string): Promise<Raster> {
       sourceHeight,
     };
   } catch (err) {
-    throw new Error(`Could not decode the image: ${(err as Error).message}`);
+    throw new Error(`Could not decode the image: ${(err as Error).message}`, { cause: err });
   }
 }
 

@@ -93,6 +93,7 @@ function cleanExt(ext: string): string {
 
 // C0/C1 controls (NUL included) and the bidi controls that can disguise an extension
 // ("photo\u202Egvs.exe" displays as "photoexe.svg").
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 const WINDOWS_RESERVED_CHARS = /[<>:"|?*]/g;
 // Windows refuses these as a name whatever the extension (CON.svg, com1.tar.gz…).

@@ -105,7 +105,6 @@ const rawRowSchema = z.object({
   engine_choice: z.enum(['cloud', 'local', 'cloud-then-local']),
   engine: z.enum(['cloud', 'local']).nullable(),
 });
-type RawRow = z.infer<typeof rawRowSchema>;
 
 const jobDurationRowSchema = z.object({ kind: z.string().min(1), ms: z.number().positive().finite() });
 

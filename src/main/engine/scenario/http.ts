@@ -182,13 +182,13 @@ export class HttpCore {
     return this.underDeadline(spec, async (signal) => {
       const headers: Record<string, string> = { accept: 'application/json' };
       if ('path' in spec.target) headers['authorization'] = this.authorization;
-      let body: BodyInit | undefined;
+      let body: RequestInit['body'];
       if (spec.json !== undefined) {
         headers['content-type'] = 'application/json';
         body = JSON.stringify(spec.json);
       } else if (spec.bytes) {
         headers['content-type'] = 'application/octet-stream';
-        body = spec.bytes as unknown as BodyInit;
+        body = spec.bytes as unknown as RequestInit['body'];
       }
       const res = await fetch(this.urlOf(spec.target), { method: spec.method, headers, body, signal, redirect: 'follow' });
       if (res.ok || spec.passStatuses?.includes(res.status)) {

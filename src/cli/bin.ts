@@ -1,0 +1,9 @@
+/**
+ * The compiled CLI's entry point (built by vite.cli.config.ts into out/cli/kiln.js, run by bin/kiln.js).
+ * The local engines' worker is the build's second input, out/cli/local-worker.js, beside this file;
+ * it is registered before main.ts runs, hence main's dynamic import.
+ */
+import { useBuiltWorker } from '../main/engine/local/worker-location';
+
+useBuiltWorker(new URL('./local-worker.js', import.meta.url));
+await import('./main');
