@@ -67,7 +67,7 @@ describe('the output folder is checked before anything is uploaded', () => {
 
   it('a writable folder with room passes, and the check leaves nothing behind', async () => {
     const ok = join(dir.path, 'ok');
-    await checkOutputRoom(ok, 1024);
+    await checkOutputRoom(ok, 1024, 'item-1');
     const { readdir } = await import('node:fs/promises');
     expect(await readdir(ok)).toEqual([]);
   });

@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { open, statfs, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { statfs, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { OutputError, toOutputError } from './errors';
-import { ensureOutputDir } from './writer';
+import { tempPathFor } from './writer';
 
 /**
  * Free space the output disk must have beyond the input's own size before a job is paid for. A
@@ -17,15 +16,14 @@ export const MIN_FREE_BYTES = 1024 * 1024;
  * only honest test, since root and ACLs make permission bits lie) and have room (statfs).
  * Costs one statfs and one create + delete of an empty file per item.
  */
-export async function checkOutputRoom(dir: string, expectedBytes: number): Promise<void> {
-  const real = await ensureOutputDir(dir);
-  // A Kiln temp name, so a probe left by a crash here is swept like any other temp.
-  const probe = join(real, `.kiln-space-check-${randomBytes(6).toString('hex')}.part`);
+export async function checkOutputRoom(dir: string, expectedBytes: number, itemId: string): Promise<void> {
+  // The probe is the item's own temporary file (output/writer.ts), so one left by a crash between
+  // its creation and removal is swept with the item's other temps (a kill -9 lands anywhere).
+  const probe = await tempPathFor(dir, itemId);
+  const real = dirname(probe);
   try {
-    await (await open(probe, 'wx')).close();
     await unlink(probe);
   } catch (error) {
-    await unlink(probe).catch(() => undefined);
     throw toOutputError(error, { dir });
   }
   let free: number;

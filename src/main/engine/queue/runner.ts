@@ -384,7 +384,9 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
         // Everything that can fail here fails before anything is paid for: the result's name, the input.
         this.outputName(item, model, new Date());
         const checked = await checkInput(item.inputPath, model);
-        await checkOutputRoom(item.output.dir, checked.size);
+        // A probe or temp an earlier attempt could not remove (the folder had gone read-only, say).
+        if (item.attempts > 0) await sweepTemps(item.output.dir, item.id).catch(() => undefined);
+        await checkOutputRoom(item.output.dir, checked.size, item.id);
         this.checkRunning(run);
         let assetId = item.assetId;
         if (!assetId) {
