@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { NodeIO } from '@gltf-transform/core';
+import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LocalEnginePool } from '../../src/main/engine/local/pool';
 import type { LocalJob } from '../../src/main/engine/local/pool';
@@ -21,8 +22,8 @@ function makePool(size: number): LocalEnginePool {
   return pool;
 }
 
-/** Seconds of tracing: 800 px of overlapping circles with the 64-colour photo preset. */
-const busyJob = (name: string): LocalJob => ({ engine: 'vectorise', inputPath: busy, outputPath: join(dir, name), params: { presetName: 'photo' } });
+/** Seconds of tracing: 1600 px of overlapping circles with the poster preset (full colour precision). */
+const busyJob = (name: string): LocalJob => ({ engine: 'vectorise', inputPath: busy, outputPath: join(dir, name), params: { presetName: 'poster' } });
 const badgeJob = (name: string, params = {}): LocalJob => ({ engine: 'vectorise', inputPath: BADGE, outputPath: join(dir, name), params });
 
 /** Watches the main thread's event loop: the longest gap between 10 ms ticks. */
@@ -47,7 +48,7 @@ function watchEventLoop(): { stop(): { ticks: number; maxGap: number } } {
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kiln-pool-'));
   busy = join(dir, 'busy.png');
-  await busyImage(busy, 800);
+  await busyImage(busy, 1600);
 });
 
 afterEach(async () => {
@@ -65,7 +66,7 @@ describe('LocalEnginePool', () => {
       pool.run(badgeJob('badge.svg')),
       pool.run({ engine: 'simplify', inputPath: TORUS_KNOT, outputPath: join(dir, 'knot.glb'), params: { faceLimit: 500 } }),
     ]);
-    expect(svg.notes[0]).toMatch(/imagetracerjs/);
+    expect(svg.notes[0]).toMatch(/VTracer/);
     expect(parseSvg(await readFile(join(dir, 'badge.svg'), 'utf8')).paths.length).toBeGreaterThan(0);
     expect(glb.faces).toBeLessThanOrEqual(500);
     const doc = await new NodeIO().read(join(dir, 'knot.glb'));
@@ -154,6 +155,25 @@ describe('LocalEnginePool', () => {
     await expect(pool.run({ engine: 'simplify', inputPath: fbx, outputPath: join(dir, 'model.glb'), params: {} })).rejects.toThrow(FBX_MESSAGE);
     await expect(pool.run(badgeJob('after-error.svg'))).resolves.toBeDefined();
     expect((await readdir(dir)).filter((f) => f.startsWith('model.glb'))).toEqual([]);
+  });
+
+  it('an image VTracer cannot trace fails with the clear message, and the pool goes on', async () => {
+    const pool = makePool(1);
+    const clear = join(dir, 'clear.png');
+    await sharp({ create: { width: 32, height: 32, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png().toFile(clear);
+    await expect(pool.run({ engine: 'vectorise', inputPath: clear, outputPath: join(dir, 'clear.svg'), params: {} })).rejects.toThrow(
+      'Nothing to trace: every pixel of this image is transparent.',
+    );
+    await expect(pool.run(badgeJob('after-clear.svg'))).resolves.toBeDefined();
+    expect((await readdir(dir)).filter((f) => f.startsWith('clear.svg'))).toEqual([]);
+  });
+
+  it('runs one conversion per core at most, whatever size it is given', async () => {
+    const pool = makePool(64);
+    const jobs = Array.from({ length: availableParallelism() + 2 }, (_, i) => pool.run(badgeJob(`core${i}.svg`)));
+    expect(pool.running).toBe(availableParallelism());
+    expect(pool.pending).toBe(2);
+    await Promise.all(jobs);
   });
 
   it('close() rejects queued jobs and refuses new ones', async () => {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { rename, rm } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import type { FromWorker, LocalJob, LocalResult, ToWorker } from './types';
@@ -6,7 +7,7 @@ import type { FromWorker, LocalJob, LocalResult, ToWorker } from './types';
 export type { LocalJob, LocalResult } from './types';
 
 export interface LocalEnginePoolOptions {
-  /** Most conversions running at once: the queue's concurrency limit. */
+  /** Most conversions running at once: the queue's concurrency limit, capped at one per core. */
   size: number;
   /**
    * Worker script. Defaults to worker.ts started through worker-entry.mjs (tsx), which is how the
@@ -46,7 +47,8 @@ export class LocalEnginePool {
 
   constructor({ size, workerUrl }: LocalEnginePoolOptions) {
     if (!Number.isInteger(size) || size < 1) throw new Error(`LocalEnginePool size must be a whole number ≥ 1 (got ${size})`);
-    this.size = size;
+    // The engines are CPU-bound: more workers than cores would only share the cores and add memory.
+    this.size = Math.min(size, availableParallelism());
     this.workerUrl = workerUrl;
   }
 
@@ -115,7 +117,10 @@ export class LocalEnginePool {
     const task = this.active.get(worker);
     if (!task) return;
     this.active.delete(worker);
-    if (!this.closed) {
+    if (msg.type === 'failed' && msg.retire) {
+      // Its engine cannot be trusted any more: the next job gets a fresh worker.
+      void worker.terminate();
+    } else if (!this.closed) {
       worker.unref();
       this.idle.push(worker);
     }

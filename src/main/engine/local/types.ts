@@ -30,4 +30,9 @@ export type LocalConvert = (inputPath: string, outputPath: string, params: Model
 export type ToWorker = { type: 'run'; job: LocalJob };
 export type FromWorker =
   | { type: 'done'; result: LocalResult }
-  | { type: 'failed'; error: { name: string; message: string } };
+  | {
+      type: 'failed';
+      error: { name: string; message: string };
+      /** The engine's state cannot be trusted after this failure (a WebAssembly panic): replace the worker. */
+      retire?: boolean;
+    };

@@ -23,6 +23,8 @@ port.on('message', (msg: ToWorker) => {
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));
       reply = { type: 'failed', error: { name: e.name, message: e.message } };
+      // A WebAssembly that panicked may have leaked or corrupted its memory (see src/shared/vtracer.ts).
+      if ((err as { poisoned?: unknown }).poisoned === true) reply.retire = true;
     }
     port.postMessage(reply);
   })();

@@ -23,6 +23,11 @@ export interface Preset {
   description: string;
   /** Parameters the preset sends (empty for API-side presets, which the server expands). */
   params: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * Every value an API-side preset stands for (VTracer's presets, from its own config.rs), so the
+   * local engine and the editor's preview use exactly what the preset means.
+   */
+  expands?: Readonly<Record<string, string | number | boolean>>;
 }
 
 export type ModelParams = Record<string, string | number | boolean>;
