@@ -1,0 +1,22 @@
+import { createContext, useContext, useEffect, useState } from 'react';
+import { WorkerTracer } from './trace-client';
+import type { Tracer } from './trace-client';
+
+export interface TracerHandle {
+  trace: Tracer;
+  dispose(): void;
+}
+
+/**
+ * Makes the tracers previews use: a Web Worker each in the app. Tests of the preview provide one
+ * that runs the same VTracer WebAssembly in-process, as jsdom has no workers or canvas.
+ */
+export const TracerFactoryContext = createContext<() => TracerHandle>(() => new WorkerTracer());
+
+/** A tracer of the component's own, stopped when it unmounts. */
+export function useTracer(): Tracer {
+  const make = useContext(TracerFactoryContext);
+  const [handle] = useState(make);
+  useEffect(() => () => handle.dispose(), [handle]);
+  return handle.trace;
+}
