@@ -62,7 +62,7 @@ export function useBlobUrl(blob: Blob | undefined): string | undefined {
     }
     if (typeof URL.createObjectURL !== 'function') {
       let live = true;
-      void blob.arrayBuffer().then((buf) => {
+      void readBytes(blob).then((buf) => {
         if (!live) return;
         let binary = '';
         const bytes = new Uint8Array(buf);
@@ -78,4 +78,15 @@ export function useBlobUrl(blob: Blob | undefined): string | undefined {
     return () => URL.revokeObjectURL(made);
   }, [blob]);
   return url;
+}
+
+/** A blob's bytes, where Blob.arrayBuffer is missing too (jsdom) through a FileReader. */
+export function readBytes(blob: Blob): Promise<ArrayBuffer> {
+  if (typeof blob.arrayBuffer === 'function') return blob.arrayBuffer();
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(reader.result as ArrayBuffer);
+    reader.onerror = () => reject(reader.error ?? new Error('could not read the file'));
+    reader.readAsArrayBuffer(blob);
+  });
 }
