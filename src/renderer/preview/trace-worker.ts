@@ -3,7 +3,7 @@
  * Traces the editor's sample with VTracer in a browser worker (see trace-client.ts for why here).
  * The WebAssembly is inlined as a data: URL so no host has to serve or fetch a .wasm file.
  */
-import wasmDataUrl from 'vtracer-wasm/vtracer.wasm?inline';
+import wasmDataUrl from 'vtracer-wasm/vtracer.wasm?url&inline';
 import { initSync, to_svg } from 'vtracer-wasm';
 import { TraceError, traceRgba } from '../../shared/vtracer';
 import type { ToSvg } from '../../shared/vtracer';
