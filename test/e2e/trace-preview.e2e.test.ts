@@ -6,7 +6,7 @@ import { startFakeScenario, type FakeScenario } from '../fake-scenario/index';
 import { buildRenderer, launchChromium, screenshotPath } from '../support/browser';
 import { tempDir } from '../support/files';
 import { startApp } from '../support/web-app';
-import { BADGE } from '../local/helpers';
+import { BADGE, TORUS_KNOT } from '../local/helpers';
 
 let server: FakeScenario;
 let app: WebApp;
@@ -50,6 +50,27 @@ describe('the queue editor previews VTracer in real Chromium (Web Worker + WebAs
     await page.getByRole('button', { name: 'Use Black & white' }).click();
     expect(await page.getByLabel('Preset', { exact: true }).inputValue()).toBe('bw');
     await expect.poll(async () => page.locator('[data-testid=trace-result][data-status=final] figcaption').textContent(), { timeout: 60_000 }).toMatch(/ 1 colour · /);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('previews a Tripo queue: the sample mesh simplified here to faceLimit, with face counts, labelled an approximation', async () => {
+    await page.goto(app.host.url);
+    await page.getByRole('button', { name: '+ New queue' }).click();
+    const model = page.getByLabel('Model', { exact: true });
+    const tripo = await model.locator('option').evaluateAll((options) => (options as HTMLOptionElement[]).find((o) => /Tripo/.test(o.textContent ?? ''))?.value);
+    await model.selectOption(tripo ?? '');
+    await page.getByLabel('Preset', { exact: true }).selectOption('mobile-1k');
+    await page.getByLabel('Choose a sample model').setInputFiles(TORUS_KNOT);
+    const done = page.locator('[data-testid=mesh-result][data-status=done]');
+    await done.waitFor({ timeout: 60_000 });
+    const line = (await done.locator('p[aria-live]').textContent()) ?? '';
+    const m = /^([\d,]+) faces → ([\d,]+) faces \(limit 1,000\)$/.exec(line);
+    expect(m, line).not.toBeNull();
+    const [before, after] = [Number(m![1]!.replace(/,/g, '')), Number(m![2]!.replace(/,/g, ''))];
+    expect(before).toBeGreaterThan(1000);
+    expect(after).toBeLessThanOrEqual(1000);
+    expect(await page.getByText('an approximation, simplified on this computer').count()).toBe(1);
+    await page.screenshot({ path: await screenshotPath('mesh-preview') });
     expect(pageErrors).toEqual([]);
   });
 });

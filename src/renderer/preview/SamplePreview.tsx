@@ -1,5 +1,6 @@
 import type { ModelInfo } from '../../shared/contract';
 import type { RawValues } from '../params/validate';
+import { MeshPreview } from './MeshPreview';
 import { TracePreview } from './TracePreview';
 
 interface Props {
@@ -14,5 +15,6 @@ interface Props {
 /** The queue editor's live preview of its settings on a sample, for the models that have one. */
 export function SamplePreview(props: Props) {
   if (props.model.outputKind === 'svg') return <TracePreview {...props} />;
+  if (props.model.outputKind === 'glb') return <MeshPreview model={props.model} preset={props.preset} raw={props.raw} queueId={props.queueId} />;
   return null;
 }

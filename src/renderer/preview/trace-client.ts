@@ -8,7 +8,7 @@
  * costs nothing to anyone else.
  */
 import { TraceError } from '../../shared/vtracer';
-import type { TraceReply, TraceRequest, TraceSuccess } from './trace-protocol';
+import type { TraceRequest, TraceSuccess } from './trace-protocol';
 
 export type TraceJob = Omit<TraceRequest, 'id'>;
 
@@ -21,20 +21,28 @@ export function abortError(): Error {
   return err;
 }
 
-interface InFlight {
+/** What every preview worker answers: its result, or a failure in the artist's words. */
+export type WorkerReply<R> = ({ id: number; ok: true } & R) | { id: number; ok: false; summary: string; details?: string | undefined; poisoned?: boolean };
+
+interface InFlight<R> {
   id: number;
-  resolve(result: TraceSuccess): void;
+  resolve(result: R): void;
   reject(error: Error): void;
 }
 
-/** One worker, one trace at a time; an aborted trace terminates the worker and the next starts a fresh one. */
-export class WorkerTracer {
+/**
+ * One worker, one job at a time, in order; an aborted job terminates the worker (the only way to
+ * stop synchronous WebAssembly part-way) and the next job starts a fresh one.
+ */
+export class WorkerJobs<J extends object, R extends object> {
   private worker: Worker | undefined;
-  private inflight: InFlight | undefined;
+  private inflight: InFlight<R> | undefined;
   private nextId = 1;
   private chain: Promise<unknown> = Promise.resolve();
 
-  readonly trace: Tracer = (job, signal) => {
+  constructor(private readonly makeWorker: () => Worker) {}
+
+  readonly run = (job: J, signal: AbortSignal): Promise<R> => {
     const run = this.chain.then(() => this.start(job, signal));
     this.chain = run.catch(() => undefined);
     return run;
@@ -44,9 +52,9 @@ export class WorkerTracer {
     this.stop(abortError());
   }
 
-  private start(job: TraceJob, signal: AbortSignal): Promise<TraceSuccess> {
+  private start(job: J, signal: AbortSignal): Promise<R> {
     if (signal.aborted) return Promise.reject(abortError());
-    return new Promise<TraceSuccess>((resolve, reject) => {
+    return new Promise<R>((resolve, reject) => {
       const id = this.nextId++;
       const onAbort = () => this.stop(abortError());
       signal.addEventListener('abort', onAbort, { once: true });
@@ -62,14 +70,14 @@ export class WorkerTracer {
         this.stop(new TraceError('The preview cannot run in this window.', (err as Error).message));
         return;
       }
-      worker.postMessage({ ...job, id } satisfies TraceRequest);
+      worker.postMessage({ ...job, id });
     });
   }
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(new URL('./trace-worker.ts', import.meta.url), { type: 'module' });
-    worker.onmessage = (event: MessageEvent<TraceReply>) => this.onReply(event.data);
+    const worker = this.makeWorker();
+    worker.onmessage = (event: MessageEvent<WorkerReply<R>>) => this.onReply(event.data);
     worker.onerror = (event) => {
       event.preventDefault();
       this.stop(new TraceError('The preview engine stopped unexpectedly.', event.message || 'worker error'));
@@ -78,18 +86,18 @@ export class WorkerTracer {
     return worker;
   }
 
-  private onReply(reply: TraceReply): void {
+  private onReply(reply: WorkerReply<R>): void {
     const current = this.inflight;
     if (!current || current.id !== reply.id) return;
     this.inflight = undefined;
     if (reply.ok) {
       const { id: _id, ok: _ok, ...result } = reply;
-      current.resolve(result);
+      current.resolve(result as unknown as R);
       return;
     }
-    // A WebAssembly that panicked is not trusted again: the next trace gets a fresh worker.
+    // A WebAssembly that panicked is not trusted again: the next job gets a fresh worker.
     if (reply.poisoned) this.terminate();
-    current.reject(new TraceError(reply.summary, reply.details, reply.poisoned));
+    current.reject(new TraceError(reply.summary, reply.details, reply.poisoned === true));
   }
 
   private stop(error: Error): void {
@@ -102,5 +110,14 @@ export class WorkerTracer {
   private terminate(): void {
     this.worker?.terminate();
     this.worker = undefined;
+  }
+}
+
+/** The preview's VTracer in its own worker. */
+export class WorkerTracer {
+  private readonly jobs = new WorkerJobs<TraceJob, TraceSuccess>(() => new Worker(new URL('./trace-worker.ts', import.meta.url), { type: 'module' }));
+  readonly trace: Tracer = this.jobs.run;
+  dispose(): void {
+    this.jobs.dispose();
   }
 }

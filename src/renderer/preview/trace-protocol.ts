@@ -31,3 +31,4 @@ export interface TraceFailureInfo {
 }
 
 export type TraceReply = ({ id: number; ok: true } & TraceSuccess) | ({ id: number; ok: false } & TraceFailureInfo);
+
