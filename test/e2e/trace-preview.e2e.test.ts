@@ -70,6 +70,9 @@ describe('the queue editor previews VTracer in real Chromium (Web Worker + WebAs
     expect(before).toBeGreaterThan(1000);
     expect(after).toBeLessThanOrEqual(1000);
     expect(await page.getByText('an approximation, simplified on this computer').count()).toBe(1);
+    // Both meshes are shown in the 3D viewer, counted by it too.
+    await expect.poll(async () => page.locator('[data-testid=mesh-result] figcaption').allTextContents(), { timeout: 60_000 })
+      .toEqual([expect.stringMatching(/torus-knot\.glb · [\d,]+ (tris|triangles|faces)/), expect.stringMatching(/Simplified here \(approximation\) · [\d,]+ (tris|triangles|faces)/)]);
     await page.screenshot({ path: await screenshotPath('mesh-preview') });
     expect(pageErrors).toEqual([]);
   });
