@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { initSync, to_svg } from 'vtracer-wasm';
 import { describe, expect, it, vi } from 'vitest';
 import { vectorise } from '../../src/main/engine/local/vectorise';
-import convertFile from '../../src/main/engine/local/vectorise';
+import convertFile, { retireAfterUse } from '../../src/main/engine/local/vectorise';
 import { vtracer } from '../../src/main/engine/models/vtracer';
 import { resolveVtracerSettings, traceRgba, TraceError } from '../../src/shared/vtracer';
 import { BADGE, distance, hexToRgb, parseSvg, renderSvg, rgbPixels, withTempDir } from './helpers';
@@ -91,6 +91,15 @@ describe('local vectorise engine (VTracer through vtracer-wasm)', () => {
       expect(result.notes[0]).toMatch(/paths/);
       expect(await readdir(dir)).toEqual(['badge.svg']);
     });
+  });
+
+  it('asks for its worker to be replaced once a large image has grown the WebAssembly memory, not before', async () => {
+    await vectorise(BADGE, {});
+    expect(retireAfterUse()).toBe(false);
+    const side = 2800;
+    const big = await png(`<svg xmlns="http://www.w3.org/2000/svg" width="${side}" height="${side}"><rect width="${side}" height="${side}" fill="#f4efe6"/><circle cx="1400" cy="1400" r="900" fill="#29335c"/></svg>`);
+    await vectorise(big, { presetName: 'custom' });
+    expect(retireAfterUse()).toBe(true);
   });
 
   it('the VTracer descriptor names this engine with the installed version', () => {

@@ -117,8 +117,8 @@ export class LocalEnginePool {
     const task = this.active.get(worker);
     if (!task) return;
     this.active.delete(worker);
-    if (msg.type === 'failed' && msg.retire) {
-      // Its engine cannot be trusted any more: the next job gets a fresh worker.
+    if (msg.retire) {
+      // Its engine cannot be trusted any more, or holds memory it would never give back: the next job gets a fresh worker.
       void worker.terminate();
     } else if (!this.closed) {
       worker.unref();
