@@ -227,8 +227,8 @@ async function previewLatency(ctx: Parameters<Section['run']>[0], changes: numbe
     await page.screenshot({ path: join(dir, 'preview.png') });
     return {
       rows: [
-        { metric: `preview, 2048² sample: change → draft (512²) on screen, median / p95 (n=${changes})`, value: `${fmtMs(median(first))} / ${fmtMs(percentile(first, 95))}` },
-        { metric: `preview, 2048² sample: change → full-size VTracer result on screen, median / p95 (n=${changes})`, value: `${fmtMs(median(full))} / ${fmtMs(percentile(full, 95))}` },
+        { metric: `preview, 2048² sample (custom values): change → draft (512²) on screen, median / p95 (n=${changes})`, value: `${fmtMs(median(first))} / ${fmtMs(percentile(first, 95))}` },
+        { metric: `preview, 2048² sample (custom values): change → full-size VTracer result on screen, median / p95 (n=${changes})`, value: `${fmtMs(median(full))} / ${fmtMs(percentile(full, 95))}` },
         {
           metric: 'preview while a value is dragged (40 steps, one per frame): frame interval median / max; then draft / full',
           value: `${fmtMs(median(frames))} / ${fmtMs(Math.max(...frames))}; ${fmtMs(afterDrag.first)} / ${fmtMs(afterDrag.full)}`,
@@ -268,6 +268,10 @@ export const trace: Section = {
           value: `MAD ${vArt.mad.toFixed(2)} vs ${iArt.mad.toFixed(2)}; ${kb(vArt.bytes)} vs ${kb(iArt.bytes)}`,
           target: 'MAD ≤, size ≤',
           verdict: verdict(artOk),
+        },
+        {
+          metric: 'artwork: pixels visibly off (outlines and colours missed), VTracer vs imagetracerjs',
+          value: `${(vArt.visible * 100).toFixed(2)} % vs ${(iArt.visible * 100).toFixed(2)} %`,
         },
         { metric: '1024² photo, VTracer photo: time, SVG size, fidelity', value: line(vPhoto) },
         { metric: '1024² photo, imagetracerjs (64 colours): time, SVG size, fidelity', value: line(iPhoto) },
