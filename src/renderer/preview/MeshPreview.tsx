@@ -3,8 +3,8 @@ import type { ModelInfo } from '../../shared/contract';
 import type { TraceError } from '../../shared/vtracer';
 import { buildParams, presetOf, type RawValues } from '../params/validate';
 import { plural } from '../ui/format';
-import type { MeshJob, MeshSuccess } from './mesh-protocol';
-import { WorkerJobs } from './trace-client';
+import type { MeshSuccess } from './mesh-protocol';
+import { useMeshSimplifier } from './tracer-context';
 import { asTraceError, isAbort } from './use-live-trace';
 import { useBlobUrl, useSample } from './use-sample';
 import './sample-preview.css';
@@ -35,8 +35,7 @@ function faceLimitOf(model: ModelInfo, preset: string | undefined, raw: RawValue
 export function MeshPreview({ model, preset, raw, queueId }: Props) {
   const { sample, choose } = useSample(model, queueId);
   const faceLimit = useMemo(() => faceLimitOf(model, preset, raw), [model, preset, raw]);
-  const [jobs] = useState(() => new WorkerJobs<MeshJob, MeshSuccess>(() => new Worker(new URL('./mesh-worker.ts', import.meta.url), { type: 'module' })));
-  useEffect(() => () => jobs.dispose(), [jobs]);
+  const simplify = useMeshSimplifier();
   const [state, setState] = useState<{ result?: MeshSuccess; error?: TraceError; busy: boolean }>({ busy: false });
 
   useEffect(() => {
@@ -44,7 +43,7 @@ export function MeshPreview({ model, preset, raw, queueId }: Props) {
     const controller = new AbortController();
     setState((s) => ({ ...s, busy: true }));
     const timer = setTimeout(() => {
-      jobs.run({ sampleKey: sample.key, blob: sample.blob, faceLimit }, controller.signal).then(
+      simplify({ sampleKey: sample.key, blob: sample.blob, faceLimit }, controller.signal).then(
         (result) => setState({ result, busy: false }),
         (err: unknown) => {
           if (!isAbort(err)) setState({ error: asTraceError(err), busy: false });
@@ -55,7 +54,7 @@ export function MeshPreview({ model, preset, raw, queueId }: Props) {
       clearTimeout(timer);
       controller.abort();
     };
-  }, [jobs, sample, faceLimit]);
+  }, [simplify, sample, faceLimit]);
 
   const inputUrl = useBlobUrl(sample?.blob);
   const glbBlob = useMemo(() => (state.result ? new Blob([state.result.glb as BlobPart], { type: 'model/gltf-binary' }) : undefined), [state.result]);

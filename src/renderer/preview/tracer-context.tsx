@@ -1,5 +1,6 @@
 import { createContext, useContext, useEffect, useState } from 'react';
-import { WorkerTracer } from './trace-client';
+import type { MeshJob, MeshSuccess } from './mesh-protocol';
+import { WorkerJobs, WorkerTracer } from './trace-client';
 import type { Tracer } from './trace-client';
 
 export interface TracerHandle {
@@ -19,4 +20,22 @@ export function useTracer(): Tracer {
   const [handle] = useState(make);
   useEffect(() => () => handle.dispose(), [handle]);
   return handle.trace;
+}
+
+export interface MeshSimplifierHandle {
+  run(job: MeshJob, signal: AbortSignal): Promise<MeshSuccess>;
+  dispose(): void;
+}
+
+/** Makes the mesh preview's simplifier: a Web Worker in the app, in-process in tests (as for tracing). */
+export const MeshSimplifierFactoryContext = createContext<() => MeshSimplifierHandle>(
+  () => new WorkerJobs<MeshJob, MeshSuccess>(() => new Worker(new URL('./mesh-worker.ts', import.meta.url), { type: 'module' })),
+);
+
+/** A simplifier of the component's own, stopped when it unmounts. */
+export function useMeshSimplifier(): MeshSimplifierHandle['run'] {
+  const make = useContext(MeshSimplifierFactoryContext);
+  const [handle] = useState(make);
+  useEffect(() => () => handle.dispose(), [handle]);
+  return handle.run;
 }
