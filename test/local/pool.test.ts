@@ -177,6 +177,19 @@ describe('LocalEnginePool', () => {
     await Promise.all(jobs);
   });
 
+  it('replaces a worker whose engine grew its memory on a large image, and keeps one that did not', async () => {
+    const pool = makePool(1);
+    await pool.run(badgeJob('small.svg'));
+    expect(pool.idleWorkers).toBe(1);
+    const large = join(dir, 'large.png');
+    await sharp(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="2800" height="2800"><rect width="2800" height="2800" fill="#f4efe6"/><circle cx="1400" cy="1400" r="900" fill="#29335c"/></svg>')).png().toFile(large);
+    await pool.run({ engine: 'vectorise', inputPath: large, outputPath: join(dir, 'large.svg'), params: { presetName: 'custom' } });
+    // Retired, not kept idle with hundreds of MiB of WebAssembly memory.
+    expect(pool.idleWorkers).toBe(0);
+    await expect(pool.run(badgeJob('after-large.svg'))).resolves.toBeDefined();
+    expect(pool.idleWorkers).toBe(1);
+  });
+
   it('close() rejects queued jobs and refuses new ones', async () => {
     const pool = makePool(1);
     const running = pool.run(busyJob('closing.svg')).catch((err: Error) => err);

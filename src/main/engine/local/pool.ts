@@ -62,6 +62,11 @@ export class LocalEnginePool {
     return this.active.size;
   }
 
+  /** Workers started and waiting for a job (a retired worker is not among them). */
+  get idleWorkers(): number {
+    return this.idle.length;
+  }
+
   run(job: LocalJob, signal?: AbortSignal): Promise<LocalResult> {
     if (this.closed) return Promise.reject(new Error('The local engine pool is closed'));
     if (signal?.aborted) return Promise.reject(abortError());
