@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { initSync, to_svg } from 'vtracer-wasm';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ItemView, QueueConfig } from '../../src/shared/contract';
-import { resolveVtracerSettings, svgStats, traceRgba } from '../../src/shared/vtracer';
+import { checkTraceSize, resolveVtracerSettings, svgStats, traceRgba } from '../../src/shared/vtracer';
 import { QueueEditor } from '../../src/renderer/queues/QueueEditor';
 import { draftSettings } from '../../src/renderer/preview/draft';
 import { abortError } from '../../src/renderer/preview/trace-client';
@@ -57,6 +57,7 @@ class InProcessTracer {
     });
     const bytes = Buffer.from(await readBytes(job.blob));
     const meta = await sharp(bytes).metadata();
+    if (!job.maxSide) checkTraceSize(meta.width!, meta.height!);
     const scale = job.maxSide ? Math.min(1, job.maxSide / Math.max(meta.width!, meta.height!)) : 1;
     const { data, info } = await sharp(bytes).resize(Math.round(meta.width! * scale), Math.round(meta.height! * scale), { fit: 'fill' }).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
     const draft = scale < 1;
@@ -157,6 +158,17 @@ describe('live trace preview in the queue editor', () => {
     expect(screen.getAllByRole('alert').map((a) => a.textContent)).toContain('Nothing to trace: every pixel of this image is transparent.');
     expect(result().dataset['status']).toBe('error');
     expect(screen.queryByAltText('Traced SVG preview')).toBeNull();
+  });
+
+  it('a sample over 4096 × 4096 still shows its draft, with the reason it cannot be traced in full', async () => {
+    const tracer = new InProcessTracer();
+    renderEditor(tracer);
+    const huge = await sharp({ create: { width: 4200, height: 4100, channels: 3, background: '#29335c' } }).png({ compressionLevel: 1 }).toBuffer();
+    await userEvent.upload(screen.getByLabelText('Choose a sample image'), new File([huge], 'huge.png', { type: 'image/png' }));
+    await waitFor(() => expect(result().dataset['status']).toBe('error'));
+    expect(screen.getByAltText('Traced SVG preview')).toBeTruthy();
+    expect(result().querySelector('figcaption')!.textContent).toMatch(/^Draft only: 1 path · 1 colour · .* at 512 × 500$/);
+    expect(screen.getAllByRole('alert').map((a) => a.textContent).join(' ')).toMatch(/too large to trace on this computer \(4200 × 4100 pixels\)/);
   });
 
   it('compares the presets side by side, and choosing one sets the queue preset', async () => {

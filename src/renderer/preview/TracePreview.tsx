@@ -138,6 +138,7 @@ export function TracePreview({ model, preset, raw, queueId, onChoosePreset }: Pr
               {result && <SvgImage svg={result.svg} alt="Traced SVG preview" />}
               <figcaption aria-live="polite">
                 {!settings ? 'Fix the highlighted fields to preview'
+                  : live.error && result ? `Draft only: ${statsLine(result)} at ${result.width} × ${result.height}`
                   : live.error ? 'Could not trace'
                   : !result ? 'Tracing…'
                   : `${statsLine(result)}${result.draft ? ` · draft at ${result.width} × ${result.height}, full size on the way` : ''}${!result.draft && live.busy ? ' · updating…' : ''}`}

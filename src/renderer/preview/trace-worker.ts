@@ -5,7 +5,7 @@
  */
 import wasmDataUrl from 'vtracer-wasm/vtracer.wasm?url&inline';
 import { initSync, to_svg } from 'vtracer-wasm';
-import { TraceError, traceRgba } from '../../shared/vtracer';
+import { checkTraceSize, MAX_TRACE_PIXELS, TraceError, traceRgba } from '../../shared/vtracer';
 import type { ToSvg } from '../../shared/vtracer';
 import { draftSettings } from './draft';
 import type { TraceReply, TraceRequest } from './trace-protocol';
@@ -46,6 +46,12 @@ async function pixelsOf(req: TraceRequest): Promise<Pixels> {
     throw new TraceError('Could not read the sample image: it is damaged or not a picture.', (err as Error).message);
   }
   const fullWidth = full.width;
+  // A draft of any sample can be traced; the full size only within the local engine's limit.
+  if (!req.maxSide && full.width * full.height > MAX_TRACE_PIXELS) {
+    const { width, height } = full;
+    full.close();
+    checkTraceSize(width, height);
+  }
   const scale = req.maxSide ? Math.min(1, req.maxSide / Math.max(full.width, full.height)) : 1;
   const width = Math.max(1, Math.round(full.width * scale));
   const height = Math.max(1, Math.round(full.height * scale));

@@ -40,15 +40,18 @@ export function useLiveTrace(tracer: Tracer, sample: Sample | undefined, setting
     setState((s) => ({ ...s, busy: true }));
     const timer = setTimeout(() => {
       void (async () => {
+        let draft: TraceSuccess | undefined;
         try {
           const first = await tracer({ sampleKey: sample.key, blob: sample.blob, settings, maxSide: DRAFT_SIDE }, controller.signal);
           setState({ result: first, busy: first.draft });
           if (!first.draft) return;
+          draft = first;
           const full = await tracer({ sampleKey: sample.key, blob: sample.blob, settings }, controller.signal);
           setState({ result: full, busy: false });
         } catch (err) {
           if (isAbort(err)) return;
-          setState({ error: asTraceError(err), busy: false });
+          // A sample too large to trace in full still shows its draft, with the reason beside it.
+          setState({ result: draft, error: asTraceError(err), busy: false });
         }
       })();
     }, PREVIEW_DEBOUNCE_MS);
