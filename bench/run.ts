@@ -16,10 +16,11 @@ import type { BenchContext, BenchSettings, Row, Section, SectionResult, Throughp
 import { startBenchServer, type BenchServer } from './server';
 import { renderTable } from './table';
 import { measureThroughput, throughput } from './throughput';
+import { trace } from './trace';
 import { ui } from './ui';
 
 // In the issue's order; each section may use the shared server and throughput run, nothing else.
-const SECTIONS: readonly Section[] = [throughput, naive, requests, memory, queueScale, ui, cliStart];
+const SECTIONS: readonly Section[] = [throughput, naive, requests, memory, queueScale, ui, cliStart, trace];
 const SECTION_KEYS = SECTIONS.map((s) => s.key);
 
 const USAGE = `usage: npm run bench -- [--quick] [--only ${SECTION_KEYS.join(',')}] [--server child|in-process]

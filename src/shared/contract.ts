@@ -48,7 +48,7 @@ export const modelInfoSchema = z.object({
   outputKind: z.enum(['svg', 'glb']),
   outputExtension: z.string(),
   parameters: z.array(parameterInfoSchema),
-  presets: z.array(z.object({ name: z.string(), label: z.string(), description: z.string(), params: paramsSchema })),
+  presets: z.array(z.object({ name: z.string(), label: z.string(), description: z.string(), params: paramsSchema, expands: paramsSchema.optional() })),
   defaultPreset: z.string().optional(),
   hasLocalEngine: z.boolean(),
 });

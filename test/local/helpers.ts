@@ -19,7 +19,8 @@ export interface ParsedSvg {
 
 /** Reads the parts of an SVG the tests check; throws when it is not a single well-formed svg element. */
 export function parseSvg(svg: string): ParsedSvg {
-  const text = svg.trim();
+  // VTracer starts with an XML declaration and a generator comment.
+  const text = svg.trim().replace(/^<\?xml[^>]*\?>\s*/, '').replace(/^(<!--[\s\S]*?-->\s*)+/, '');
   if (!text.startsWith('<svg')) throw new Error('does not start with <svg');
   if (!text.endsWith('</svg>')) throw new Error('does not end with </svg>');
   const open = /^<svg\b([^>]*)>/.exec(text);

@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { NodeIO } from '@gltf-transform/core';
+import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LocalEnginePool } from '../../src/main/engine/local/pool';
 import type { LocalJob } from '../../src/main/engine/local/pool';
@@ -21,8 +22,8 @@ function makePool(size: number): LocalEnginePool {
   return pool;
 }
 
-/** Seconds of tracing: 800 px of overlapping circles with the 64-colour photo preset. */
-const busyJob = (name: string): LocalJob => ({ engine: 'vectorise', inputPath: busy, outputPath: join(dir, name), params: { presetName: 'photo' } });
+/** Seconds of tracing: 1600 px of overlapping circles with the poster preset (full colour precision). */
+const busyJob = (name: string): LocalJob => ({ engine: 'vectorise', inputPath: busy, outputPath: join(dir, name), params: { presetName: 'poster' } });
 const badgeJob = (name: string, params = {}): LocalJob => ({ engine: 'vectorise', inputPath: BADGE, outputPath: join(dir, name), params });
 
 /** Watches the main thread's event loop: the longest gap between 10 ms ticks. */
@@ -47,7 +48,7 @@ function watchEventLoop(): { stop(): { ticks: number; maxGap: number } } {
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kiln-pool-'));
   busy = join(dir, 'busy.png');
-  await busyImage(busy, 800);
+  await busyImage(busy, 1600);
 });
 
 afterEach(async () => {
@@ -65,7 +66,7 @@ describe('LocalEnginePool', () => {
       pool.run(badgeJob('badge.svg')),
       pool.run({ engine: 'simplify', inputPath: TORUS_KNOT, outputPath: join(dir, 'knot.glb'), params: { faceLimit: 500 } }),
     ]);
-    expect(svg.notes[0]).toMatch(/imagetracerjs/);
+    expect(svg.notes[0]).toMatch(/VTracer/);
     expect(parseSvg(await readFile(join(dir, 'badge.svg'), 'utf8')).paths.length).toBeGreaterThan(0);
     expect(glb.faces).toBeLessThanOrEqual(500);
     const doc = await new NodeIO().read(join(dir, 'knot.glb'));
@@ -97,7 +98,8 @@ describe('LocalEnginePool', () => {
     expect(pool.pending).toBe(3);
     const results = await Promise.all(jobs);
     clearInterval(sampler);
-    expect(maxRunning).toBe(2);
+    // Two asked for, and the pool never runs more than one per core.
+    expect(maxRunning).toBe(Math.min(2, availableParallelism()));
     expect(results).toHaveLength(5);
     expect(pool.running).toBe(0);
     expect(pool.pending).toBe(0);
@@ -154,6 +156,38 @@ describe('LocalEnginePool', () => {
     await expect(pool.run({ engine: 'simplify', inputPath: fbx, outputPath: join(dir, 'model.glb'), params: {} })).rejects.toThrow(FBX_MESSAGE);
     await expect(pool.run(badgeJob('after-error.svg'))).resolves.toBeDefined();
     expect((await readdir(dir)).filter((f) => f.startsWith('model.glb'))).toEqual([]);
+  });
+
+  it('an image VTracer cannot trace fails with the clear message, and the pool goes on', async () => {
+    const pool = makePool(1);
+    const clear = join(dir, 'clear.png');
+    await sharp({ create: { width: 32, height: 32, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png().toFile(clear);
+    await expect(pool.run({ engine: 'vectorise', inputPath: clear, outputPath: join(dir, 'clear.svg'), params: {} })).rejects.toThrow(
+      'Nothing to trace: every pixel of this image is transparent.',
+    );
+    await expect(pool.run(badgeJob('after-clear.svg'))).resolves.toBeDefined();
+    expect((await readdir(dir)).filter((f) => f.startsWith('clear.svg'))).toEqual([]);
+  });
+
+  it('runs one conversion per core at most, whatever size it is given', async () => {
+    const pool = makePool(64);
+    const jobs = Array.from({ length: availableParallelism() + 2 }, (_, i) => pool.run(badgeJob(`core${i}.svg`)));
+    expect(pool.running).toBe(availableParallelism());
+    expect(pool.pending).toBe(2);
+    await Promise.all(jobs);
+  });
+
+  it('replaces a worker whose engine grew its memory on a large image, and keeps one that did not', async () => {
+    const pool = makePool(1);
+    await pool.run(badgeJob('small.svg'));
+    expect(pool.idleWorkers).toBe(1);
+    const large = join(dir, 'large.png');
+    await sharp(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="2800" height="2800"><rect width="2800" height="2800" fill="#f4efe6"/><circle cx="1400" cy="1400" r="900" fill="#29335c"/></svg>')).png().toFile(large);
+    await pool.run({ engine: 'vectorise', inputPath: large, outputPath: join(dir, 'large.svg'), params: { presetName: 'custom' } });
+    // Retired, not kept idle with hundreds of MiB of WebAssembly memory.
+    expect(pool.idleWorkers).toBe(0);
+    await expect(pool.run(badgeJob('after-large.svg'))).resolves.toBeDefined();
+    expect(pool.idleWorkers).toBe(1);
   });
 
   it('close() rejects queued jobs and refuses new ones', async () => {

@@ -26,7 +26,8 @@ describe('converting on this machine', () => {
       const svg = await runCli(['convert', join(dir.path, 'art.png'), '--model', 'vtracer', '--out', join(dir.path, 'svg'), ...common]);
       expect(svg.code).toBe(0);
       expect(svg.lines[0]).toMatchObject({ status: 'done', jobId: null, outputs: [join(dir.path, 'svg', 'art.svg')] });
-      expect(await readFile(join(dir.path, 'svg', 'art.svg'), 'utf8')).toMatch(/^<svg/);
+      // VTracer's own output: an XML declaration and its generator comment, then the svg element.
+      expect(await readFile(join(dir.path, 'svg', 'art.svg'), 'utf8')).toMatch(/^<\?xml[^>]*>\s*<!-- Generator: visioncortex VTracer[^>]*-->\s*<svg[\s>]/);
 
       const glb = await runCli(['convert', 'samples/models/torus-knot.glb', '--model', 'tripo-retopology', '--param', 'faceLimit=600', '--out', join(dir.path, 'glb'), ...common]);
       expect(glb.code).toBe(0);

@@ -38,10 +38,13 @@ export function mainWindowOptions(preloadPath: string, bounds?: { width: number;
  */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
-  "script-src 'self'",
+  // 'wasm-unsafe-eval' lets WebAssembly compile (the editor's preview workers run VTracer and
+  // meshoptimizer); it allows no JavaScript eval. This policy reaches the workers' own responses too.
+  "script-src 'self' 'wasm-unsafe-eval'",
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data: blob: kiln-file:",
-  "connect-src 'self' kiln-file:",
+  // blob: for the editor's mesh preview, whose simplified GLB the viewer loads from an object URL.
+  "connect-src 'self' blob: kiln-file:",
   "object-src 'none'",
   "base-uri 'none'",
   "form-action 'none'",

@@ -26,7 +26,7 @@ export function modelInfo(model: ModelDescriptor): ModelInfo {
       customOnly: p.customOnly,
       localNote: model.local?.unsupported[p.name],
     })),
-    presets: model.presets.map((p) => ({ name: p.name, label: p.label, description: p.description, params: { ...p.params } })),
+    presets: model.presets.map((p) => ({ name: p.name, label: p.label, description: p.description, params: { ...p.params }, expands: p.expands && { ...p.expands } })),
     defaultPreset: model.defaultPreset,
     hasLocalEngine: model.local !== undefined,
   };

@@ -1,6 +1,7 @@
 import { useId, useMemo, useState, type FormEvent } from 'react';
 import type { EngineChoice, HostInfo, ModelInfo, NewQueue, QueueConfig } from '../../shared/contract';
 import { ParamFields } from '../params/ParamFields';
+import { SamplePreview } from '../preview/SamplePreview';
 import { DEFAULT_TEMPLATE, renderTemplate, TEMPLATE_FIELDS, templateError } from '../params/template';
 import { buildParams, presetOf, rawFromParams, type RawValues } from '../params/validate';
 import { errorMessage } from '../transport/errors';
@@ -207,6 +208,7 @@ export function QueueEditor({ models, queue, hostKind, defaultOutputDir, onSaved
             <ParamFields model={model} preset={preset} values={raw} errors={paramErrors} showLocalNotes={engine !== 'cloud'}
               onChange={(n, v) => setRaw((r) => ({ ...r, [n]: v }))} />
           )}
+          {model && <SamplePreview model={model} preset={preset} raw={raw} queueId={queue?.id} onChoosePreset={setPreset} />}
         </section>
       </div>
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { rename, rm } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import type { FromWorker, LocalJob, LocalResult, ToWorker } from './types';
@@ -7,7 +8,7 @@ import { localWorkerStart } from './worker-location';
 export type { LocalJob, LocalResult } from './types';
 
 export interface LocalEnginePoolOptions {
-  /** Most conversions running at once: the queue's concurrency limit. */
+  /** Most conversions running at once: the queue's concurrency limit, capped at one per core. */
   size: number;
   /**
    * Worker script. Defaults to what worker-location.ts says: the bundle's compiled worker, or from
@@ -47,7 +48,8 @@ export class LocalEnginePool {
 
   constructor({ size, workerUrl }: LocalEnginePoolOptions) {
     if (!Number.isInteger(size) || size < 1) throw new Error(`LocalEnginePool size must be a whole number ≥ 1 (got ${size})`);
-    this.size = size;
+    // The engines are CPU-bound: more workers than cores would only share the cores and add memory.
+    this.size = Math.min(size, availableParallelism());
     this.workerUrl = workerUrl;
   }
 
@@ -59,6 +61,11 @@ export class LocalEnginePool {
   /** Jobs running now. */
   get running(): number {
     return this.active.size;
+  }
+
+  /** Workers started and waiting for a job (a retired worker is not among them). */
+  get idleWorkers(): number {
+    return this.idle.length;
   }
 
   run(job: LocalJob, signal?: AbortSignal): Promise<LocalResult> {
@@ -120,7 +127,10 @@ export class LocalEnginePool {
     const task = this.active.get(worker);
     if (!task) return;
     this.active.delete(worker);
-    if (!this.closed) {
+    if (msg.retire) {
+      // Its engine cannot be trusted any more, or holds memory it would never give back: the next job gets a fresh worker.
+      void worker.terminate();
+    } else if (!this.closed) {
       worker.unref();
       this.idle.push(worker);
     }

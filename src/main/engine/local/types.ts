@@ -26,8 +26,24 @@ export interface LocalResult {
 /** Signature of each engine module's default export: convert one file and write the result. */
 export type LocalConvert = (inputPath: string, outputPath: string, params: ModelParams) => Promise<LocalResult>;
 
+/** What an engine module exports: its converter, and whether its worker should be replaced after a job. */
+export interface LocalEngineModule {
+  default: LocalConvert;
+  retireAfterUse?(): boolean;
+}
+
 /** Messages between the pool and a worker. */
 export type ToWorker = { type: 'run'; job: LocalJob };
 export type FromWorker =
-  | { type: 'done'; result: LocalResult }
-  | { type: 'failed'; error: { name: string; message: string } };
+  | {
+      type: 'done';
+      result: LocalResult;
+      /** The engine holds on to memory it will not give back (a large WebAssembly memory): replace the worker. */
+      retire?: boolean;
+    }
+  | {
+      type: 'failed';
+      error: { name: string; message: string };
+      /** The engine's state cannot be trusted after this failure (a WebAssembly panic): replace the worker. */
+      retire?: boolean;
+    };

@@ -1,10 +1,10 @@
 import { parentPort } from 'node:worker_threads';
-import type { FromWorker, LocalConvert, LocalEngineName, ToWorker } from './types';
+import type { FromWorker, LocalEngineModule, LocalEngineName, ToWorker } from './types';
 import { isLocalEngineName } from './types';
 
 // Loaded on first use, so a worker that only traces images never loads glTF-Transform and the
 // meshoptimizer WebAssembly, and the reverse.
-const engines: Record<LocalEngineName, () => Promise<{ default: LocalConvert }>> = {
+const engines: Record<LocalEngineName, () => Promise<LocalEngineModule>> = {
   vectorise: () => import('./vectorise'),
   simplify: () => import('./simplify'),
 };
@@ -18,11 +18,14 @@ port.on('message', (msg: ToWorker) => {
     try {
       const { engine, inputPath, outputPath, params } = msg.job;
       if (!isLocalEngineName(engine)) throw new Error(`Unknown local engine "${String(engine)}"`);
-      const convert = (await engines[engine]()).default;
-      reply = { type: 'done', result: await convert(inputPath, outputPath, params) };
+      const mod = await engines[engine]();
+      reply = { type: 'done', result: await mod.default(inputPath, outputPath, params) };
+      if (mod.retireAfterUse?.() === true) reply.retire = true;
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));
       reply = { type: 'failed', error: { name: e.name, message: e.message } };
+      // A WebAssembly that panicked may have leaked or corrupted its memory (see src/shared/vtracer.ts).
+      if ((err as { poisoned?: unknown }).poisoned === true) reply.retire = true;
     }
     port.postMessage(reply);
   })();

@@ -23,6 +23,11 @@ export interface Preset {
   description: string;
   /** Parameters the preset sends (empty for API-side presets, which the server expands). */
   params: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * Every value an API-side preset stands for (VTracer's presets, from its own config.rs), so the
+   * local engine and the editor's preview use exactly what the preset means.
+   */
+  expands?: Readonly<Record<string, string | number | boolean>>;
 }
 
 export type ModelParams = Record<string, string | number | boolean>;
@@ -41,7 +46,7 @@ export interface ModelOutput {
 
 /** A conversion this machine can do without the network, standing in for the cloud model. */
 export interface LocalEngineSpec {
-  /** Shown with results: which engine made them (e.g. "imagetracerjs 1.2.6"). */
+  /** Shown with results: which engine made them (e.g. "VTracer (vtracer-wasm 0.1.0)"). */
   name: string;
   /** Parameters the local engine cannot honour, each with the reason shown to the artist. */
   unsupported: Readonly<Record<string, string>>;

@@ -32,7 +32,7 @@ const parameters: readonly ParameterSpec[] = [
     description: "Curve fitting mode: 'spline' (smooth curves), 'polygon' (straight lines), 'pixel' (pixelated), or 'none'. Only used with preset='custom'.",
   },
   {
-    name: 'filterSpeckle', type: 'number', integer: true, default: 4, min: 0, customOnly: true,
+    name: 'filterSpeckle', type: 'number', integer: true, default: 4, min: 0, max: 128, customOnly: true,
     description: 'Discard patches smaller than X pixels. Only used with preset is Custom.',
   },
   {
@@ -49,10 +49,23 @@ const parameters: readonly ParameterSpec[] = [
   },
 ];
 
+// What each preset means, from VTracer's own cmdapp/src/config.rs (Config::from_preset): all stacked,
+// spline curves, length 4, splice 45°; 10 iterations and path precision 2 are not API parameters
+// (src/shared/vtracer.ts). The API sends only presetName and expands it server-side.
+const shared = { hierarchical: 'stacked', mode: 'spline', lengthThreshold: 4, spliceThreshold: 45 } as const;
 const presets: readonly Preset[] = [
-  { name: 'poster', label: 'Poster', description: 'Flat colour artwork: logos, posters, illustrations (the API default).', params: { presetName: 'poster' } },
-  { name: 'bw', label: 'Black & white', description: 'Line art and scans traced as a single colour.', params: { presetName: 'bw' } },
-  { name: 'photo', label: 'Photo', description: 'Photographs and gradients, with many colour layers.', params: { presetName: 'photo' } },
+  {
+    name: 'poster', label: 'Poster', description: 'Flat colour artwork: logos, posters, illustrations (the API default).', params: { presetName: 'poster' },
+    expands: { ...shared, colorMode: 'color', filterSpeckle: 4, colorPrecision: 8, layerDifference: 16, cornerThreshold: 60 },
+  },
+  {
+    name: 'bw', label: 'Black & white', description: 'Line art and scans traced as a single colour.', params: { presetName: 'bw' },
+    expands: { ...shared, colorMode: 'binary', filterSpeckle: 4, colorPrecision: 6, layerDifference: 16, cornerThreshold: 60 },
+  },
+  {
+    name: 'photo', label: 'Photo', description: 'Photographs and gradients, with many colour layers.', params: { presetName: 'photo' },
+    expands: { ...shared, colorMode: 'color', filterSpeckle: 10, colorPrecision: 8, layerDifference: 48, cornerThreshold: 180 },
+  },
   { name: 'custom', label: 'Custom', description: 'Your own colour, clustering and curve settings.', params: { presetName: 'custom' } },
 ];
 
@@ -97,11 +110,9 @@ export const vtracer: ModelDescriptor = {
     },
   },
   local: {
-    name: 'imagetracerjs 1.2.6',
-    unsupported: {
-      hierarchical:
-        "The local tracer always cuts shapes out of one another (like 'cutout'); 'stacked' layering needs the cloud model.",
-    },
+    // VTracer itself, compiled to WebAssembly: every parameter and preset means the same as in the cloud.
+    name: 'VTracer (vtracer-wasm 0.1.0)',
+    unsupported: {},
     workerModule: 'vectorise',
   },
 };

@@ -1,0 +1,79 @@
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WebApp } from '../../src/main/host/launch-web';
+import { startFakeScenario, type FakeScenario } from '../fake-scenario/index';
+import { buildRenderer, launchChromium, screenshotPath } from '../support/browser';
+import { tempDir } from '../support/files';
+import { startApp } from '../support/web-app';
+import { BADGE, TORUS_KNOT } from '../local/helpers';
+
+let server: FakeScenario;
+let app: WebApp;
+let browser: Browser;
+let page: Page;
+let dir: { path: string; remove: () => Promise<void> };
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  await buildRenderer();
+  server = await startFakeScenario({});
+  dir = await tempDir('kiln-e2e-trace-');
+  app = await startApp(server, join(dir.path, 'state'));
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  await server?.close();
+  await dir?.remove();
+});
+
+describe('the queue editor previews VTracer in real Chromium (Web Worker + WebAssembly)', () => {
+  it('traces a chosen sample beside it, compares the presets, and one click picks a preset', async () => {
+    await page.goto(app.host.url);
+    await page.getByRole('button', { name: '+ New queue' }).click();
+    await page.getByLabel('Choose a sample image').setInputFiles(BADGE);
+    const result = page.locator('[data-testid=trace-result][data-status=final]');
+    await result.waitFor({ timeout: 60_000 });
+    expect(await result.locator('figcaption').textContent()).toMatch(/^\d+ paths · \d+ colours · [\d.]+ KB$/);
+    const size = await result.locator('img').evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight]);
+    expect(size).toEqual([256, 256]);
+
+    await page.getByRole('button', { name: 'Compare presets' }).click();
+    const tiles = page.getByRole('list', { name: 'Presets compared' }).getByRole('listitem');
+    await expect.poll(async () => (await tiles.allTextContents()).filter((t) => /paths? · /.test(t)).length, { timeout: 60_000 }).toBe(4);
+    await page.screenshot({ path: await screenshotPath('trace-preview-compare') });
+    await page.getByRole('button', { name: 'Use Black & white' }).click();
+    expect(await page.getByLabel('Preset', { exact: true }).inputValue()).toBe('bw');
+    await expect.poll(async () => page.locator('[data-testid=trace-result][data-status=final] figcaption').textContent(), { timeout: 60_000 }).toMatch(/ 1 colour · /);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('previews a Tripo queue: the sample mesh simplified here to faceLimit, with face counts, labelled an approximation', async () => {
+    await page.goto(app.host.url);
+    await page.getByRole('button', { name: '+ New queue' }).click();
+    const model = page.getByLabel('Model', { exact: true });
+    const tripo = await model.locator('option').evaluateAll((options) => (options as HTMLOptionElement[]).find((o) => /Tripo/.test(o.textContent ?? ''))?.value);
+    await model.selectOption(tripo ?? '');
+    await page.getByLabel('Preset', { exact: true }).selectOption('mobile-1k');
+    await page.getByLabel('Choose a sample model').setInputFiles(TORUS_KNOT);
+    const done = page.locator('[data-testid=mesh-result][data-status=done]');
+    await done.waitFor({ timeout: 60_000 });
+    const line = (await done.locator('p[aria-live]').textContent()) ?? '';
+    const m = /^([\d,]+) faces → ([\d,]+) faces \(limit 1,000\)$/.exec(line);
+    expect(m, line).not.toBeNull();
+    const [before, after] = [Number(m![1]!.replace(/,/g, '')), Number(m![2]!.replace(/,/g, ''))];
+    expect(before).toBeGreaterThan(1000);
+    expect(after).toBeLessThanOrEqual(1000);
+    expect(await page.getByText('an approximation, simplified on this computer').count()).toBe(1);
+    // Both meshes are shown in the 3D viewer, counted by it too.
+    await expect.poll(async () => page.locator('[data-testid=mesh-result] figcaption').allTextContents(), { timeout: 60_000 })
+      .toEqual([expect.stringMatching(/torus-knot\.glb · [\d,]+ (tris|triangles|faces)/), expect.stringMatching(/Simplified here \(approximation\) · [\d,]+ (tris|triangles|faces)/)]);
+    await page.screenshot({ path: await screenshotPath('mesh-preview') });
+    expect(pageErrors).toEqual([]);
+  });
+});
