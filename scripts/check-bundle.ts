@@ -61,7 +61,9 @@ const DIRNAME_REF = /\bjoin(?:\$\d+)?\(\s*(?:import\.meta\.dirname|__dirname)\s*
 
 for (const file of [...files(join(out, 'main')), ...files(join(out, 'preload')), ...files(join(out, 'cli')), ...files(join(out, 'renderer'))]) {
   if (!/\.(c|m)?js$/.test(file)) continue;
-  const code = readFileSync(file, 'utf8');
+  // Whole comment lines are dropped first: bundled libraries keep their JSDoc, whose examples
+  // (`* import { add } from 'gl-matrix/add'`) are not imports.
+  const code = readFileSync(file, 'utf8').replace(/^[ \t]*(?:\*|\/\/).*$/gm, '');
   const inRenderer = relative(out, file).startsWith('renderer');
   for (const m of code.matchAll(IMPORT)) {
     const spec = (m[1] ?? m[2] ?? m[3]) as string;
