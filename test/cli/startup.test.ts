@@ -21,7 +21,7 @@ async function modulesLoadedBy(args: string[]): Promise<{ stdout: string; module
   }
 }
 
-const HEAVY = /sharp|better-sqlite3|@gltf-transform|meshoptimizer|chokidar|imagetracerjs|vtracer|keytar|node:worker_threads|node:http/;
+const HEAVY = /sharp|better-sqlite3|@gltf-transform|meshoptimizer|chokidar|imagetracerjs|vtracer-wasm|keytar|node:worker_threads|node:http/;
 
 describe('kiln starts light', () => {
   it('--help runs the compiled CLI and loads no conversion library, database, keychain or TypeScript compiler', async () => {

@@ -236,7 +236,9 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     for (const item of leftovers) {
       if (item.state !== 'uploading') this.resumable.add(item.id);
       if (item.state === 'uploading') {
-        // The upload is redone; an assetId already stored is reused, so nothing is paid twice.
+        // The upload is redone; an assetId already stored is reused, so nothing is paid twice. The
+        // output-room probe (output/room.ts) may have been left mid-check: it is this item's temp.
+        await sweepTemps(item.output.dir, item.id).catch(() => undefined);
         this.save(item.id, 'queued');
       } else if (item.state === 'downloading') {
         await this.recoverDownload(item);
