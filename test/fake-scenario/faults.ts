@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Faults } from './types';
+import type { Faults, JobDurations } from './types';
 
 export const DEFAULT_FAULTS: Faults = {
   serverErrorRate: 0,
@@ -9,6 +9,8 @@ export const DEFAULT_FAULTS: Faults = {
   failJobRate: 0,
   neverFinishJobs: false,
   nonJsonRate: 0,
+  teamJobLimit: null,
+  stuckUploads: false,
   assetUrlTtlMs: 60_000,
   htmlDownloads: false,
 };
@@ -24,9 +26,22 @@ const faultsPatchSchema = z.strictObject({
   failJobRate: rate,
   neverFinishJobs: z.boolean(),
   nonJsonRate: rate,
+  teamJobLimit: z.number().int().min(1).nullable(),
+  stuckUploads: z.boolean(),
   assetUrlTtlMs: z.number().min(0),
   htmlDownloads: z.boolean(),
 }).partial();
+
+/** A job duration drawn from the configured distribution (Box–Muller for the normal in log space). */
+export function durationDrawer(spec: JobDurations, random: () => number): () => number {
+  if (spec.kind === 'fixed') return () => spec.ms;
+  return () => {
+    const u = Math.max(Number.EPSILON, random());
+    const v = random();
+    const normal = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+    return spec.medianMs * Math.exp(spec.sigma * normal);
+  };
+}
 
 /** mulberry32: tiny, fast and good enough to make a fault sequence repeatable from a seed. */
 export function createRng(seed: number): () => number {
