@@ -1,5 +1,5 @@
 /** Job status: one read, waiting with polling backoff, cancel (scenario-notes "Jobs"). */
-import { JobFailedError } from './errors';
+import { GoneError, JobFailedError, ValidationError } from './errors';
 import type { HttpCore } from './http';
 import { Ignored, JobEnvelope, pickReason, type JobSchema } from './schemas';
 import { canceledFrom, PollInterval, sleepUnless, throwIfAborted } from './timing';
@@ -45,7 +45,8 @@ interface InFlight {
 export function toSnapshot(job: z.infer<typeof JobSchema>): JobSnapshot {
   const snapshot: JobSnapshot = { jobId: job.jobId, status: job.status, assetIds: job.metadata?.assetIds ?? [] };
   if (typeof job.progress === 'number') snapshot.progress = Math.min(1, Math.max(0, job.progress));
-  const reason = pickReason(job, job.metadata);
+  // The reason is `metadata.error` (docs/scenario-api.md "Jobs"); other fields only as a fallback.
+  const reason = pickReason(job.metadata, job);
   if (reason) snapshot.reason = reason;
   return snapshot;
 }
@@ -65,14 +66,21 @@ export class Jobs {
   }
 
   async get(jobId: string, signal?: AbortSignal): Promise<JobSnapshot> {
-    const { job } = await this.http.json({
-      method: 'GET',
-      target: { path: `/jobs/${encodeURIComponent(jobId)}` },
-      route: 'GET /jobs/{jobId}',
-      schema: JobEnvelope,
-      signal,
-    });
-    return toSnapshot(job);
+    try {
+      const { job } = await this.http.json({
+        method: 'GET',
+        target: { path: `/jobs/${encodeURIComponent(jobId)}` },
+        route: 'GET /jobs/{jobId}',
+        schema: JobEnvelope,
+        signal,
+      });
+      return toSnapshot(job);
+    } catch (error) {
+      if (error instanceof ValidationError && error.status === 404) {
+        throw new GoneError('job', `Scenario no longer knows job ${jobId} (${error.message})`, 404);
+      }
+      throw error;
+    }
   }
 
   async wait(jobId: string, options: WaitOptions = {}): Promise<JobSnapshot> {
@@ -176,6 +184,10 @@ export class Jobs {
     scout.settle();
   }
 
+  /**
+   * One try, best effort: most generation jobs refuse with 400 "Cannot cancel this type of job"
+   * (docs/scenario-api.md "Jobs"), so a cancel in Kiln never waits on this.
+   */
   async cancel(jobId: string): Promise<void> {
     await this.http.json({
       method: 'POST',
@@ -183,6 +195,7 @@ export class Jobs {
       route: 'POST /jobs/{jobId}/action',
       json: { action: 'cancel' },
       schema: Ignored,
+      retries: 0,
     });
   }
 
