@@ -10,7 +10,7 @@ import { QueueStore } from '../main/engine/queue/store';
 import type { NewItem, QueueItem } from '../main/engine/queue/types';
 import type { ModelDescriptor, ModelParams } from '../main/engine/models/types';
 import { ScenarioClient } from '../main/engine/scenario/client';
-import { durationMemory } from '../main/engine/queue/duration-memory';
+import { durationMemory, teamLimitMemory } from '../main/engine/queue/duration-memory';
 import { credentialsFromEnv, UsageError, type ConvertArgs } from './args';
 import { defaultStateDir } from './paths';
 import { Reporter, type FinishedLine } from './report';
@@ -94,13 +94,21 @@ export async function runConvert(args: ConvertArgs, env: NodeJS.ProcessEnv = pro
   const items = store.addItems(newItems);
   const ours = new Set(items.map((i) => i.id));
 
-  const client = new ScenarioClient({ baseUrl: args.apiUrl, ...credentials, durationMemory: durationMemory(store) });
+  const client = new ScenarioClient({
+    baseUrl: args.apiUrl,
+    ...credentials,
+    durationMemory: durationMemory(store),
+    teamLimitMemory: teamLimitMemory(store),
+    uploadImportTimeoutMs: args.uploadTimeout * 60_000,
+    ...(args.projectId ? { projectId: args.projectId } : {}),
+  });
   const runner = new QueueRunner({
     store,
     api: client,
     concurrency: args.concurrency,
     accept: (item) => ours.has(item.id),
     jobTimeoutMs: args.jobTimeout * 60_000,
+    jobStallTimeoutMs: args.stallTimeout * 60_000,
   });
 
   for (const s of expanded.skipped) reporter.finished({ input: s.path, status: 'skipped', outputs: [], jobId: null, error: s.reason });

@@ -5,7 +5,7 @@ import { dedupeKey } from '../main/engine/queue/dedupe-key';
 import { QueueRunner } from '../main/engine/queue/runner';
 import { QueueStore } from '../main/engine/queue/store';
 import { ScenarioClient } from '../main/engine/scenario/client';
-import { durationMemory } from '../main/engine/queue/duration-memory';
+import { durationMemory, teamLimitMemory } from '../main/engine/queue/duration-memory';
 import { FolderWatcher } from '../main/engine/watch/folder-watcher';
 import { credentialsFromEnv, UsageError, type ConvertArgs } from './args';
 import { cliItem, lineFor, prepareOutputFolder, resolveConversion } from './convert';
@@ -29,10 +29,18 @@ export async function runWatch(args: ConvertArgs, env: NodeJS.ProcessEnv = proce
   const reporter = new Reporter(args.json);
   const runner = new QueueRunner({
     store,
-    api: new ScenarioClient({ baseUrl: args.apiUrl, ...credentials, durationMemory: durationMemory(store) }),
+    api: new ScenarioClient({
+      baseUrl: args.apiUrl,
+      ...credentials,
+      durationMemory: durationMemory(store),
+      teamLimitMemory: teamLimitMemory(store),
+      uploadImportTimeoutMs: args.uploadTimeout * 60_000,
+      ...(args.projectId ? { projectId: args.projectId } : {}),
+    }),
     concurrency: args.concurrency,
     accept: (item) => item.queueId === queueId,
     jobTimeoutMs: args.jobTimeout * 60_000,
+    jobStallTimeoutMs: args.stallTimeout * 60_000,
   });
   runner.on('item', (item) => {
     if (item.state === 'done' || item.state === 'failed' || item.state === 'canceled') reporter.finished(lineFor(item));

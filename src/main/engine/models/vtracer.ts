@@ -32,7 +32,7 @@ const parameters: readonly ParameterSpec[] = [
     description: "Curve fitting mode: 'spline' (smooth curves), 'polygon' (straight lines), 'pixel' (pixelated), or 'none'. Only used with preset='custom'.",
   },
   {
-    name: 'filterSpeckle', type: 'number', integer: true, default: 4, min: 0, customOnly: true,
+    name: 'filterSpeckle', type: 'number', integer: true, default: 4, min: 0, max: 128, customOnly: true,
     description: 'Discard patches smaller than X pixels. Only used with preset is Custom.',
   },
   {

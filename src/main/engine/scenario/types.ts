@@ -50,10 +50,10 @@ export interface TeamLimitMemory {
   save(account: string, limit: number): void;
 }
 
-/** Learned job durations by kind, kept across runs. */
+/** What polling learned about each kind of job (duration-model.ts), kept across runs; checked when loaded. */
 export interface DurationMemory {
-  load(): ReadonlyMap<string, number>;
-  save(kind: string, ms: number): void;
+  load(): ReadonlyMap<string, unknown>;
+  save(kind: string, value: unknown): void;
 }
 
 export type JobStatus = 'queued' | 'warming-up' | 'in-progress' | 'success' | 'failure' | 'canceled' | (string & {});
