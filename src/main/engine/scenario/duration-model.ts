@@ -35,10 +35,12 @@ const OVERDUE_STEP = 0.02;
 const OVERDUE_GROWTH = 1.5;
 const MIN_STEP_MS = 4;
 /** Every CALIBRATE_EVERY-th predicted job is looked at a little before its predicted end, so the fit keeps being checked. */
-const CALIBRATE_EVERY = 6;
+const CALIBRATE_EVERY = 10;
 const CALIBRATE_EARLY = 0.04;
 /** A job's end counts as known when bracketed within this share of its duration. */
 const TIGHT_BRACKET = 0.12;
+/** Two looks of one job whose progress differs this much tell where its progress line reaches 1. */
+const MIN_PROGRESS_SPAN = 0.2;
 /** The log-normal's spread before much is known (a weak prior on σ, worth PRIOR_WEIGHT samples). */
 const PRIOR_SIGMA = 0.5;
 const PRIOR_WEIGHT = 2;
@@ -58,7 +60,7 @@ type Saved = z.infer<typeof savedSchema>;
 export interface JobLooks {
   /** Looks that found it running, in order, with the progress they reported if any. */
   running: { atMs: number; progress?: number }[];
-  /** The end the model predicted, if it did. */
+  /** The end the model first predicted from progress, if it did. */
   predictedMs?: number;
   /** Whether this job takes a calibration look before its predicted end. */
   calibrate: boolean;
@@ -155,40 +157,41 @@ export class KindModel {
     const last = looks.running.at(-1);
     if (!last) return { atMs: this.quantile(FIRST_LOOK_QUANTILE) };
     const t = last.atMs;
+    const first = looks.predictedMs;
+    // Looks that found it running at or past the first predicted end (a calibration look included):
+    // from then on, steps of a share of the duration that grow, so a stuck job costs few looks.
+    const misses = first === undefined ? 0 : looks.running.filter((l) => l.atMs >= first * (1 - CALIBRATE_EARLY) - 1).length;
+    const floor = t + (misses > 0 && first !== undefined ? Math.max(MIN_STEP_MS, first * OVERDUE_STEP * OVERDUE_GROWTH ** (misses - 1)) : MIN_STEP_MS);
     const predicted = this.predictEnd(t, last.progress);
     if (predicted !== undefined) {
-      const target = looks.calibrate && looks.predictedMs === undefined ? predicted * (1 - CALIBRATE_EARLY) : predicted * (1 + END_MARGIN) + END_MARGIN_MS;
-      if (target > t + MIN_STEP_MS) return { atMs: target, predictedMs: predicted };
-      return { atMs: t + this.overdueStep(looks, predicted), predictedMs: predicted };
+      const target = looks.calibrate && first === undefined ? predicted * (1 - CALIBRATE_EARLY) : predicted * (1 + END_MARGIN) + END_MARGIN_MS;
+      return { atMs: Math.max(floor, target), predictedMs: first ?? predicted };
     }
-    if (looks.predictedMs !== undefined && t >= looks.predictedMs) {
-      // Past its predicted end and no new word from progress: short, growing steps.
-      return { atMs: t + this.overdueStep(looks, looks.predictedMs) };
-    }
+    if (misses > 0) return { atMs: floor };
     if (this.fit && last.progress === 0) {
       // Not started: it runs at least t / a. Look where a typical job that long shows progress.
       const lower = this.fit.a > 0.05 ? t / this.fit.a : t;
       const typical = this.conditionalQuantile(0.5, lower);
       const share = Math.min(0.9, this.fit.a + 0.25 * (1 - this.fit.a));
-      return { atMs: Math.max(t * 1.2, typical * share) };
+      return { atMs: Math.max(floor, t * 1.2, typical * share) };
     }
-    // No usable progress: quantiles of the remaining time.
-    return { atMs: Math.max(t + MIN_STEP_MS, this.conditionalQuantile(BLIND_HAZARD, t)) };
-  }
-
-  private overdueStep(looks: JobLooks, predicted: number): number {
-    const overdue = looks.running.filter((l) => l.atMs >= predicted).length;
-    return Math.max(MIN_STEP_MS, predicted * OVERDUE_STEP * OVERDUE_GROWTH ** Math.max(0, overdue - 1));
+    // No usable progress: quantiles of the remaining time, given it still runs at t.
+    return { atMs: Math.max(floor, this.conditionalQuantile(BLIND_HAZARD, t)) };
   }
 
   /** Learns from a job seen done at `doneMs` after the looks in `looks`. */
   record(looks: JobLooks, doneMs: number): void {
     const lastRunning = looks.running.at(-1)?.atMs;
     let duration: number;
-    let tight = false;
-    if (lastRunning !== undefined && doneMs - lastRunning <= TIGHT_BRACKET * doneMs) {
+    let known = false;
+    const extrapolated = extrapolate(looks.running);
+    if (extrapolated !== undefined && extrapolated > (lastRunning ?? 0) && extrapolated <= doneMs) {
+      // Its own progress, carried on in a straight line to 1: where in the bracket it ended.
+      duration = extrapolated;
+      known = true;
+    } else if (lastRunning !== undefined && doneMs - lastRunning <= TIGHT_BRACKET * doneMs) {
       duration = (lastRunning + doneMs) / 2;
-      tight = true;
+      known = true;
     } else if (looks.predictedMs !== undefined && looks.predictedMs <= doneMs && looks.predictedMs > (lastRunning ?? 0)) {
       duration = looks.predictedMs;
     } else if (lastRunning !== undefined) {
@@ -201,7 +204,7 @@ export class KindModel {
     }
     if (!(duration > 0 && Number.isFinite(duration))) return;
     push(this.data.durations, duration);
-    if (tight) {
+    if (known) {
       for (const look of looks.running) {
         if (look.progress !== undefined && look.progress > 0 && look.progress < 1) push(this.data.progress, [look.progress, look.atMs / duration]);
       }
@@ -220,6 +223,18 @@ export class KindModel {
     }
     this.fit = fitProgress(this.data.progress);
   }
+}
+
+/**
+ * Where a job's progress reaches 1 on the line through its first and last looks with progress,
+ * when they are far enough apart to say; undefined otherwise.
+ */
+function extrapolate(running: readonly { atMs: number; progress?: number }[]): number | undefined {
+  const withProgress = running.filter((l): l is { atMs: number; progress: number } => l.progress !== undefined && l.progress > 0 && l.progress < 1);
+  const first = withProgress[0];
+  const last = withProgress.at(-1);
+  if (!first || !last || last.progress - first.progress < MIN_PROGRESS_SPAN) return undefined;
+  return last.atMs + ((1 - last.progress) * (last.atMs - first.atMs)) / (last.progress - first.progress);
 }
 
 function push<T>(list: T[], value: T): void {
