@@ -72,14 +72,14 @@ export class TeamLimitError extends ScenarioError {
  * Something Kiln had created on Scenario is no longer there (a job, an uploaded input or a result):
  * polling it again cannot help, so the item must start afresh (issue 15: Retry starts over).
  */
-export class GoneError extends ScenarioError {
+export class GoneError extends ValidationError {
   override name = 'GoneError';
   constructor(
     readonly what: 'job' | 'input' | 'output',
     message: string,
     status: number,
   ) {
-    super('validation', message, status);
+    super(message, status);
   }
 }
 
