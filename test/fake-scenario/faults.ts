@@ -11,6 +11,7 @@ export const DEFAULT_FAULTS: Faults = {
   nonJsonRate: 0,
   teamJobLimit: null,
   stuckUploads: false,
+  stallJobs: false,
   assetUrlTtlMs: 60_000,
   htmlDownloads: false,
 };
@@ -28,6 +29,7 @@ const faultsPatchSchema = z.strictObject({
   nonJsonRate: rate,
   teamJobLimit: z.number().int().min(1).nullable(),
   stuckUploads: z.boolean(),
+  stallJobs: z.boolean(),
   assetUrlTtlMs: z.number().min(0),
   htmlDownloads: z.boolean(),
 }).partial();
@@ -114,9 +116,10 @@ export class FaultInjector {
   }
 
   /** Drawn once per new job, so a job's fate is fixed when it is created. */
-  jobFate(): 'fail' | 'never-finish' | 'normal' {
+  jobFate(): 'fail' | 'never-finish' | 'stall' | 'normal' {
     const draw = this.random();
     if (this.current.neverFinishJobs) return 'never-finish';
+    if (this.current.stallJobs) return 'stall';
     if (draw < this.current.failJobRate) return 'fail';
     return 'normal';
   }

@@ -27,7 +27,7 @@ export interface AssetRecord {
   bytes?: Promise<Buffer>;
 }
 
-export type JobFate = 'fail' | 'never-finish' | 'normal';
+export type JobFate = 'fail' | 'never-finish' | 'stall' | 'normal';
 export type JobStatus = 'queued' | 'warming-up' | 'in-progress' | 'success' | 'failure' | 'canceled';
 
 export interface JobRecord {
@@ -60,6 +60,8 @@ const WARMING_AT = 0.15;
 const OUTPUTS_FROM = 0.5;
 const WORKING_AT = 0.3;
 const FAIL_AT = 0.6;
+/** Where a stalled job's progress stops for good. */
+const STALLED_PROGRESS = 0.4;
 
 /** scenario-notes "Local file → assetId": pending → validating → validated → imported, or failed. */
 export type UploadStatus = 'pending' | 'validating' | 'validated' | 'imported' | 'failed';
@@ -245,6 +247,7 @@ export class FakeState {
     }
     if (elapsed < WARMING_AT * d) return { status: 'queued', progress: 0 };
     if (elapsed < WORKING_AT * d) return { status: 'warming-up', progress: 0 };
+    if (job.fate === 'stall') return { status: 'in-progress', progress: STALLED_PROGRESS };
     if (job.fate === 'never-finish' || elapsed < d) return { status: 'in-progress', progress: this.progressAt(job, now) };
     return { status: 'success', progress: 1 };
   }
