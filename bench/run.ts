@@ -16,9 +16,11 @@ import { startBenchServer, type BenchServer } from './server';
 import { renderTable } from './table';
 import { measureThroughput, throughput } from './throughput';
 import { ui } from './ui';
+import { ceiling } from './ceiling';
+import { uploadMemory } from './upload-memory';
 
 // In the issue's order; each section may use the shared server and throughput run, nothing else.
-const SECTIONS: readonly Section[] = [throughput, naive, requests, memory, queueScale, ui];
+const SECTIONS: readonly Section[] = [throughput, naive, requests, memory, queueScale, ui, ceiling, uploadMemory];
 const SECTION_KEYS = SECTIONS.map((s) => s.key);
 
 const USAGE = `usage: npm run bench -- [--quick] [--only ${SECTION_KEYS.join(',')}] [--server child|in-process]
