@@ -18,7 +18,7 @@ import {
 } from './errors';
 import { describeNetworkError, parseRetryAfter, serverMessage, snippet, type NetworkFailure } from './failures';
 import { RateLimitGate } from './gate';
-import { nodeGet, readSome, type Reply } from './node-get';
+import { nodeGet, nodePut, readSome, type Reply } from './node-get';
 import { NotJsonError, parseBody, teamLimit } from './schemas';
 import { canceledFrom, fullJitter, sleep, throwIfAborted } from './timing';
 
@@ -139,6 +139,21 @@ export class HttpCore {
 
   send<T>(spec: SendSpec<T>): Promise<T> {
     return this.retrying(spec, (attempt) => this.once(spec, attempt));
+  }
+
+  /** PUTs bytes to a pre-signed URL (an upload part), retried like any safe request (see node-get.ts for why not fetch). */
+  putBytes(spec: RetryMeta & { target: ExternalTarget; bytes: Uint8Array }): Promise<void> {
+    return this.retrying(spec, (attempt) =>
+      this.underDeadline(spec, async (signal) => {
+        const reply = await nodePut(spec.target.url, spec.bytes, signal);
+        if (reply.status >= 200 && reply.status < 300) {
+          reply.body.resume();
+          return;
+        }
+        const text = await readSome(reply.body);
+        throw this.statusError(reply.status, (n) => reply.header(n), text || reply.statusText, spec, attempt);
+      }),
+    );
   }
 
   /** A streamed GET of a pre-signed / CDN URL (see node-get.ts for why not fetch). */

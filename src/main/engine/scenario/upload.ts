@@ -165,15 +165,11 @@ export class Uploader {
         const { bytesRead } = await file.read(bytes, 0, length, start);
         if (bytesRead !== length) throw new Error(`${req.name} changed while it was being uploaded`);
         throwIfAborted(signal);
-        await this.http.send({
-          method: 'PUT',
+        await this.http.putBytes({
           target: externalTarget(part.url, this.http.baseUrl),
           route: `PUT upload part ${part.number}/${parts.length}`,
           bytes,
           signal,
-          handle: async (res) => {
-            await res.arrayBuffer();
-          },
         });
       }
     };
