@@ -24,7 +24,7 @@ import type { DurationMemory } from './types';
 /** Recent durations and progress pairs kept per kind. */
 const KEEP = 96;
 /** The first look: this quantile of the duration distribution. */
-const FIRST_LOOK_QUANTILE = 0.08;
+const FIRST_LOOK_QUANTILE = 0.12;
 /** Without progress: each look at this quantile of the remaining time, given the job still runs. */
 const BLIND_HAZARD = 0.45;
 /** A predicted end is looked at this much (relative, plus a few ms) after it. */
