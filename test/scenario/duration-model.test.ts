@@ -122,7 +122,7 @@ describe('polling planned from the learned distribution', () => {
     const models = new DurationModels();
     simulate(models, 'm', () => 400, 20);
     const steady = simulate(models, 'm', () => 400, 100);
-    expect(steady.looksPerJob).toBeLessThanOrEqual(2.3);
+    expect(steady.looksPerJob).toBeLessThanOrEqual(2.2);
     expect(steady.delayShare).toBeLessThan(0.05);
   });
 

@@ -38,9 +38,14 @@ const MIN_STEP_MS = 4;
 const CALIBRATE_EVERY = 10;
 const CALIBRATE_EARLY = 0.04;
 /** A job's end counts as known when bracketed within this share of its duration. */
-const TIGHT_BRACKET = 0.12;
+const TIGHT_BRACKET = 0.1;
+/**
+ * Progress near the end is often held just short of 1 (the fake server caps it at 0.99, real
+ * services round or pause there): looks past this say little about time and are not learned from.
+ */
+const MAX_LEARNED_PROGRESS = 0.97;
 /** Two looks of one job whose progress differs this much tell where its progress line reaches 1. */
-const MIN_PROGRESS_SPAN = 0.2;
+const MIN_PROGRESS_SPAN = 0.05;
 /** The log-normal's spread before much is known (a weak prior on σ, worth PRIOR_WEIGHT samples). */
 const PRIOR_SIGMA = 0.5;
 const PRIOR_WEIGHT = 2;
@@ -189,11 +194,13 @@ export class KindModel {
       // Its own progress, carried on in a straight line to 1: where in the bracket it ended.
       duration = extrapolated;
       known = true;
+    } else if (looks.predictedMs !== undefined && looks.predictedMs <= doneMs && looks.predictedMs > (lastRunning ?? 0)) {
+      // Seen done by the look aimed just after the predicted end: the prediction is the best guess
+      // (the end is not in the middle of such a bracket), but nothing new to learn progress from.
+      duration = looks.predictedMs;
     } else if (lastRunning !== undefined && doneMs - lastRunning <= TIGHT_BRACKET * doneMs) {
       duration = (lastRunning + doneMs) / 2;
       known = true;
-    } else if (looks.predictedMs !== undefined && looks.predictedMs <= doneMs && looks.predictedMs > (lastRunning ?? 0)) {
-      duration = looks.predictedMs;
     } else if (lastRunning !== undefined) {
       duration = Math.sqrt(lastRunning * doneMs);
     } else if (this.samples > 0) {
@@ -206,7 +213,7 @@ export class KindModel {
     push(this.data.durations, duration);
     if (known) {
       for (const look of looks.running) {
-        if (look.progress !== undefined && look.progress > 0 && look.progress < 1) push(this.data.progress, [look.progress, look.atMs / duration]);
+        if (usable(look.progress)) push(this.data.progress, [look.progress, look.atMs / duration]);
       }
     }
     if (looks.predictedMs !== undefined) this.data.jobs++;
@@ -230,11 +237,15 @@ export class KindModel {
  * when they are far enough apart to say; undefined otherwise.
  */
 function extrapolate(running: readonly { atMs: number; progress?: number }[]): number | undefined {
-  const withProgress = running.filter((l): l is { atMs: number; progress: number } => l.progress !== undefined && l.progress > 0 && l.progress < 1);
+  const withProgress = running.filter((l): l is { atMs: number; progress: number } => usable(l.progress));
   const first = withProgress[0];
   const last = withProgress.at(-1);
   if (!first || !last || last.progress - first.progress < MIN_PROGRESS_SPAN) return undefined;
   return last.atMs + ((1 - last.progress) * (last.atMs - first.atMs)) / (last.progress - first.progress);
+}
+
+function usable(progress: number | undefined): progress is number {
+  return progress !== undefined && progress > 0 && progress <= MAX_LEARNED_PROGRESS;
 }
 
 function push<T>(list: T[], value: T): void {
