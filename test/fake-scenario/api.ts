@@ -113,7 +113,7 @@ function uploadJson(ctx: Context, upload: UploadRecord, now: number): Record<str
   return out;
 }
 
-/** Largest `image` text POST /assets takes (scenario-notes: 6 MB, counted on the base64 text). */
+/** Largest `image` text POST /assets takes (docs/scenario-api.md: 6 MB, counted on the base64 text). */
 export const IMAGE_ASSET_MAX_CHARS = 6_000_000;
 /** How long a part URL stays valid. */
 const PART_URL_TTL_MS = 60 * 60_000;
@@ -281,7 +281,7 @@ const generate: Handler = async (ctx, req, res, [modelId = '']) => {
   const limit = ctx.faults.faults.teamJobLimit;
   if (limit !== null && ctx.state.runningJobs(Date.now()) >= limit) {
     ctx.refusedForTeamLimit();
-    // scenario-notes "Being a good client": the ceiling 429 names the limit and carries no Retry-After.
+    // docs/scenario-api.md "Being a good client": the ceiling 429 names the limit and carries no Retry-After.
     return sendJson(res, 429, { error: `Your team has reached its limit of ${limit} jobs running at once`, details: { actionName: 'generate', actionLimit: limit } });
   }
   const job = ctx.state.createJob({ modelId, body: rawBody, input, fate: ctx.faults.jobFate() });
@@ -307,7 +307,7 @@ const cancelJob: Handler = async (ctx, req, res, [id]) => {
   if (!body) return;
   const job = ctx.state.jobs.get(id ?? '');
   if (!job) return sendError(res, 404, `job ${id} not found`);
-  // scenario-notes "Jobs": generation jobs refuse to be canceled; the job runs on (and is charged).
+  // docs/scenario-api.md "Jobs": generation jobs refuse to be canceled; the job runs on (and is charged).
   sendError(res, 400, 'Cannot cancel this type of job');
 };
 

@@ -48,7 +48,7 @@ export interface JobRecord {
 export interface JobView {
   status: JobStatus;
   progress: number;
-  /** Why it failed: answered as `job.metadata.error` (scenario-notes "Jobs"). */
+  /** Why it failed: answered as `job.metadata.error` (docs/scenario-api.md "Jobs"). */
   error?: string;
 }
 
@@ -63,7 +63,7 @@ const FAIL_AT = 0.6;
 /** Where a stalled job's progress stops for good. */
 const STALLED_PROGRESS = 0.4;
 
-/** scenario-notes "Local file → assetId": pending → validating → validated → imported, or failed. */
+/** docs/scenario-api.md "A local file becomes an asset id": pending → validating → validated → imported, or failed. */
 export type UploadStatus = 'pending' | 'validating' | 'validated' | 'imported' | 'failed';
 export type UploadKind = '3d' | 'image';
 
@@ -88,7 +88,7 @@ export interface UploadRecord {
   entityId?: string;
 }
 
-/** Every part but the last must be at least this big (scenario-notes: 5 MB, as S3 multipart). */
+/** Every part but the last must be at least this big (docs/scenario-api.md: 5 MB, read as S3's 5 MiB). */
 export const MIN_PART_BYTES = 5 * 1024 * 1024;
 export const MAX_PARTS = 10_000;
 /** Files up to this size are kept whole (and fully checked); bigger ones only by their head. */

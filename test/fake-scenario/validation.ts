@@ -68,7 +68,7 @@ export const imageAssetBody = z.strictObject({
 
 export const UPLOAD_KINDS = ['3d', 'asset', 'audio', 'avatar', 'image', 'model', 'video'] as const;
 
-/** Content types scenario-notes lists for each kind the fake server imports. */
+/** Content types docs/scenario-api.md lists for each kind the fake server imports. */
 export const UPLOAD_CONTENT_TYPES: Record<'3d' | 'image', readonly string[]> = {
   '3d': ['model/gltf-binary', 'model/gltf+json', 'model/obj', 'application/vnd.autodesk.fbx'],
   image: ['image/png', 'image/jpeg', 'image/webp'],

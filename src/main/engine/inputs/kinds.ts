@@ -8,7 +8,7 @@ export const MIME_BY_KIND: Record<InputKind, string> = {
   glb: 'model/gltf-binary',
   gltf: 'model/gltf+json',
   obj: 'model/obj',
-  // Scenario's upload content type for FBX (docs/scenario-api.md "Local file → assetId").
+  // Scenario's upload content type for FBX (docs/scenario-api.md "A local file becomes an asset id").
   fbx: 'application/vnd.autodesk.fbx',
 };
 

@@ -290,7 +290,7 @@ export class HttpCore {
     const error = new NetworkError(this.networkMessage(spec.target, net));
     if ((spec.policy ?? 'safe') === 'safe') return { error, retryable: true };
     // Generate: refused / DNS / unreachable never reached the server. A reset is retried too, as
-    // scenario-notes asks ("network errors are retried"), accepting a tiny window where the server
+    // docs/scenario-api.md asks ("network errors are retried"), accepting a tiny window where the server
     // had read the whole request and created a job just before the connection dropped: that job is
     // charged twice. A timeout is NOT retried: the server is probably still creating the job.
     return { error, retryable: net.phase !== 'timeout' };

@@ -10,7 +10,7 @@ const id = z.string().min(1);
 
 /**
  * Confirmed: a job's failure reason is `job.metadata.error` and an upload's is `errorMessage`
- * (docs/scenario-api.md "Jobs", "Local file → assetId"); those are read first (toSnapshot, the
+ * (docs/scenario-api.md "Jobs", "A local file becomes an asset id"); those are read first (toSnapshot, the
  * uploader). The other usual fields are still read, in this order, should an answer carry one.
  */
 const REASON_FIELDS = ['error', 'errorMessage', 'failureReason', 'statusReason', 'reason', 'message'] as const;

@@ -1,5 +1,5 @@
 /**
- * Local file → assetId (docs/scenario-api.md "Local file → assetId"): images whose base64 text fits
+ * Local file → assetId (docs/scenario-api.md "A local file becomes an asset id"): images whose base64 text fits
  * in 6 MB go inline to POST /assets; 3D models of any size, and bigger images, take the upload flow
  * (create with parts → PUT each part → complete → poll until imported, asset id = entityId).
  */
