@@ -568,6 +568,18 @@ describe('faults', () => {
     expect(job.metadata.assetIds).toEqual([]);
   });
 
+  it('stallJobs stops new jobs in-progress at 40 % for good', async () => {
+    const fake = await start({ jobDurationMs: 60, faults: { stallJobs: true } });
+    const image = await uploadImage(fake);
+    const jobId = (await call(fake, 'POST', `/generate/custom/${VTRACER}`, { image })).json.job.jobId;
+    await sleep(150);
+    const first = (await call(fake, 'GET', `/jobs/${jobId}`)).json.job;
+    await sleep(60);
+    const later = (await call(fake, 'GET', `/jobs/${jobId}`)).json.job;
+    expect(first).toMatchObject({ status: 'in-progress', progress: 0.4 });
+    expect(later).toMatchObject({ status: 'in-progress', progress: 0.4 });
+  });
+
   it('neverFinishJobs leaves new jobs in-progress forever, progress below 1', async () => {
     const fake = await start({ jobDurationMs: 100, faults: { neverFinishJobs: true } });
     const image = await uploadImage(fake);
