@@ -23,10 +23,18 @@ import type { DurationMemory } from './types';
 
 /** Recent durations and progress pairs kept per kind. */
 const KEEP = 96;
-/** The first look: this quantile of the duration distribution. */
-const FIRST_LOOK_QUANTILE = 0.12;
+/**
+ * The first look lands at one of these quantiles of the duration distribution: the one with the
+ * least expected cost (delay as a share of the mean job, plus LOOK_COST per look). Wide
+ * distributions pick a low one (look early, let progress tell the end); narrow ones a high one
+ * (most jobs are done by then, and seen little after they ended).
+ */
+const FIRST_LOOK_QUANTILES = [0.12, 0.25, 0.4, 0.55, 0.7, 0.8, 0.88, 0.94] as const;
+/** What one more look is worth, as a share of a job's mean duration spent waiting. */
+const LOOK_COST = 0.05;
 /** Without progress: each look at this quantile of the remaining time, given the job still runs. */
 const BLIND_HAZARD = 0.45;
+const BLIND_MIN_GROWTH = 0.1;
 /** A predicted end is looked at this much (relative, plus a few ms) after it. */
 const END_MARGIN = 0.01;
 const END_MARGIN_MS = 3;
@@ -49,6 +57,7 @@ const MIN_PROGRESS_SPAN = 0.05;
 /** The log-normal's spread before much is known (a weak prior on σ, worth PRIOR_WEIGHT samples). */
 const PRIOR_SIGMA = 0.5;
 const PRIOR_WEIGHT = 2;
+const PRIOR_FADE = 8;
 /** Progress is trusted for predictions once the fit rests on this many looks of at least two jobs and fits well. */
 const MIN_PAIRS = 6;
 const MAX_FIT_ERROR = 0.06;
@@ -118,6 +127,7 @@ export class KindModel {
   private sigma = PRIOR_SIGMA;
   /** fraction of the duration elapsed ≈ a + b·progress, when trusted. */
   private fit: { a: number; b: number } | undefined;
+  private firstLookQuantile: number = FIRST_LOOK_QUANTILES[0];
 
   constructor(private readonly data: Saved) {
     this.refit();
@@ -160,7 +170,7 @@ export class KindModel {
 
   next(looks: JobLooks): NextLook {
     const last = looks.running.at(-1);
-    if (!last) return { atMs: this.quantile(FIRST_LOOK_QUANTILE) };
+    if (!last) return { atMs: this.quantile(this.firstLookQuantile) };
     const t = last.atMs;
     const first = looks.predictedMs;
     // Looks that found it running at or past the first predicted end (a calibration look included):
@@ -180,8 +190,10 @@ export class KindModel {
       const share = Math.min(0.9, this.fit.a + 0.25 * (1 - this.fit.a));
       return { atMs: Math.max(floor, t * 1.2, typical * share) };
     }
-    // No usable progress: quantiles of the remaining time, given it still runs at t.
-    return { atMs: Math.max(floor, this.conditionalQuantile(BLIND_HAZARD, t)) };
+    // No usable progress: quantiles of the remaining time, given it still runs at t — and, for a
+    // job already past nearly all of its kind, steps that grow with its age (a narrow fit would
+    // otherwise put every look a few ms after the last).
+    return { atMs: Math.max(floor, t * (1 + BLIND_MIN_GROWTH), this.conditionalQuantile(BLIND_HAZARD, t)) };
   }
 
   /** Learns from a job seen done at `doneMs` after the looks in `looks`. */
@@ -226,9 +238,49 @@ export class KindModel {
     if (n > 0) {
       this.mu = logs.reduce((s, x) => s + x, 0) / n;
       const ss = logs.reduce((s, x) => s + (x - this.mu) ** 2, 0);
-      this.sigma = Math.max(0.05, Math.sqrt((ss + PRIOR_WEIGHT * PRIOR_SIGMA ** 2) / (n - 1 + PRIOR_WEIGHT)));
+      // The prior fades as samples come: it steadies the first few jobs, not a narrow kind's hundredth.
+      const prior = (PRIOR_WEIGHT * PRIOR_FADE) / (PRIOR_FADE + n);
+      this.sigma = Math.max(0.01, Math.sqrt((ss + prior * PRIOR_SIGMA ** 2) / (n - 1 + prior)));
     }
     this.fit = fitProgress(this.data.progress);
+    this.firstLookQuantile = this.cheapestFirstLook();
+  }
+
+  /**
+   * Expected cost of each candidate first look under the fitted distribution, on a grid of its
+   * quantiles: jobs already done are seen (t1 − T) late after one look; the others take about one
+   * more look aimed just past their end when progress can be trusted (two more if not started
+   * yet), or a few blind looks, about a fifth of their time late, when it cannot.
+   */
+  private cheapestFirstLook(): number {
+    const grid = 64;
+    const durations = Array.from({ length: grid }, (_, i) => this.quantile((i + 0.5) / grid));
+    const mean = durations.reduce((a, b) => a + b, 0) / grid;
+    let best: number = FIRST_LOOK_QUANTILES[0];
+    let bestCost = Number.POSITIVE_INFINITY;
+    for (const q of FIRST_LOOK_QUANTILES) {
+      const t1 = this.quantile(q);
+      let delay = 0;
+      let looks = 0;
+      for (const d of durations) {
+        if (d <= t1) {
+          delay += t1 - d;
+          looks += 1;
+        } else if (this.fit) {
+          delay += END_MARGIN * d + END_MARGIN_MS;
+          looks += this.fit.a > 0 && t1 < this.fit.a * d ? 3 : 2;
+        } else {
+          delay += 0.2 * d;
+          looks += 3;
+        }
+      }
+      const cost = delay / grid / mean + (LOOK_COST * looks) / grid;
+      if (cost < bestCost) {
+        bestCost = cost;
+        best = q;
+      }
+    }
+    return best;
   }
 }
 
