@@ -85,6 +85,8 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
   private readonly jobStallTimeoutMs: number;
   /** Woken when a job at Scenario ends, so an item refused for the team's ceiling may go again. */
   private readonly jobEndWaiters = new Set<() => void>();
+  /** Items whose generate is on the wire: a cancel now may leave a job running at Scenario. */
+  private readonly generating = new Set<string>();
   /** Items put back in line by Retry: if their job or input is gone, they start afresh at once. */
   private readonly retried = new Set<string>();
   private readonly running = new Map<string, Running>();
@@ -203,7 +205,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     // was downloading) keeps its jobId, so a retry only downloads what was already paid for.
     const jobIsLive = item.jobId !== undefined && item.state !== 'downloading' && item.resumeState !== 'downloading';
     // Cancel is local (docs/scenario-api.md "Jobs"): a job Scenario started runs on and is charged.
-    const started = jobIsLive || (item.state === 'uploading' && item.assetId !== undefined && run !== undefined);
+    const started = jobIsLive || this.generating.has(itemId);
     this.save(itemId, 'canceled', {
       error: started ? CANCELED_MAY_BE_CHARGED : undefined,
       resumeState: undefined,
@@ -472,10 +474,12 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
         for (let refusals = 0; ; refusals++) {
           await this.acquireJobSlot(signal);
           holdsSlot = true;
+          this.generating.add(item.id);
           try {
             result = await this.api.generate(model.modelId, model.buildRequest(item.params, assetId), signal);
             break;
           } catch (error) {
+            this.generating.delete(item.id);
             if (!(error instanceof TeamLimitError)) throw error;
             // Back in line, not a failure: the ceiling is now the limit, and it goes when a job ends.
             holdsSlot = false;
@@ -484,6 +488,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
             await this.waitAfterTeamLimit(error, refusals, signal);
           }
         }
+        this.generating.delete(item.id);
         if (signal.aborted && run.reason === 'cancel') {
           // Canceled while the job was being created: record it and cancel it remotely too.
           this.save(item.id, undefined, { jobId: result.jobId });
