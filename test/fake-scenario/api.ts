@@ -282,7 +282,13 @@ const generate: Handler = async (ctx, req, res, [modelId = '']) => {
   if (limit !== null && ctx.state.runningJobs(Date.now()) >= limit) {
     ctx.refusedForTeamLimit();
     // docs/scenario-api.md "Being a good client": the ceiling 429 names the limit and carries no Retry-After.
-    return sendJson(res, 429, { error: `Your team has reached its limit of ${limit} jobs running at once`, details: { actionName: 'generate', actionLimit: limit } });
+    const retryAfter = ctx.faults.faults.teamLimitRetryAfterSeconds;
+    return sendJson(
+      res,
+      429,
+      { error: `Your team has reached its limit of ${limit} jobs running at once`, details: { actionName: 'generate', actionLimit: limit } },
+      retryAfter === null ? {} : { 'Retry-After': String(retryAfter) },
+    );
   }
   const job = ctx.state.createJob({ modelId, body: rawBody, input, fate: ctx.faults.jobFate() });
   sendJson(res, 200, { job: jobJson(ctx, job, job.createdAt), creativeUnitsCost: CREATIVE_UNITS[modelId] ?? 1 });

@@ -21,6 +21,8 @@ export interface Faults {
    * `{ error, details: { actionName: "generate", actionLimit } }` with no Retry-After. null = none.
    */
   teamJobLimit: number | null;
+  /** Adds Retry-After (seconds) to the ceiling's 429; Scenario's carries none (null, the default). */
+  teamLimitRetryAfterSeconds: number | null;
   /** New jobs reach `in-progress` and stop there, progress fixed at 0.4, forever. */
   stallJobs: boolean;
   /** Uploads stay `validating` after completion and are never imported. */

@@ -118,6 +118,25 @@ describe("the team's ceiling", () => {
   });
 });
 
+describe("the team's ceiling with a Retry-After", () => {
+  it('waits at least that long before submitting the refused item again, even when a job ends sooner', async () => {
+    await open({ jobDurationMs: 100, faults: { teamJobLimit: 1, teamLimitRetryAfterSeconds: 1 } });
+    await call('settings.update', { concurrency: 2 });
+    const generates: number[] = [];
+    server.on('request', (route) => route === 'generate' && generates.push(Date.now()));
+    const q = await makeQueue();
+    const files = [join(dir.path, 'a.png'), join(dir.path, 'b.png')];
+    await writeFile(files[0]!, await flatImage('png'));
+    await writeFile(files[1]!, await flatImage('png', 80, 40));
+    const ids = await add(q, files);
+    await waitFor(() => ids.every((id) => item(id)?.state === 'done'), 20_000, 'both done');
+    expect(server.teamLimitRefusals).toBe(1);
+    expect(generates).toHaveLength(3);
+    // The refused generate (second) and its retry (third): Retry-After 1 s, though the first job took 100 ms.
+    expect(generates[2]! - generates[1]!).toBeGreaterThanOrEqual(950);
+  });
+});
+
 describe('project id', () => {
   it('is sent as ?projectId= on every API call once set in Settings', async () => {
     await open();

@@ -416,20 +416,22 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
         this.jobEndWaiters.delete(onJobEnd);
         signal.removeEventListener('abort', onAbort);
       };
-      const onJobEnd = (): void => {
-        if (Date.now() - started < atLeast) return;
+      const finish = (): void => {
         done();
         resolve();
+      };
+      const onJobEnd = (): void => {
+        // A job ended: go as soon as a Retry-After, if any, has passed.
+        this.jobEndWaiters.delete(onJobEnd);
+        clearTimeout(timer);
+        timer = setTimeout(finish, Math.max(0, atLeast - (Date.now() - started)));
       };
       const onAbort = (): void => {
         done();
         reject(new ScenarioError('canceled', 'stopped'));
       };
       if (signal.aborted) return onAbort();
-      timer = setTimeout(() => {
-        done();
-        resolve();
-      }, Math.max(atLeast, this.jobsInFlight > 0 ? TEAM_LIMIT_MAX_PAUSE_MS : pause));
+      timer = setTimeout(finish, Math.max(atLeast, this.jobsInFlight > 0 ? TEAM_LIMIT_MAX_PAUSE_MS : pause));
       this.jobEndWaiters.add(onJobEnd);
       signal.addEventListener('abort', onAbort, { once: true });
     });
