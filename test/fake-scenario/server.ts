@@ -39,6 +39,8 @@ export class FakeScenarioServer implements FakeScenario {
   private readonly expectedAuth: string;
   private requestCounts = zeroCounts();
   private refusals = 0;
+  private partsOnWire = 0;
+  private peakParts = 0;
   private boundPort: number;
   private listening = false;
   private closed = false;
@@ -100,6 +102,11 @@ export class FakeScenarioServer implements FakeScenario {
   resetCounts(): void {
     this.requestCounts = zeroCounts();
     this.refusals = 0;
+    this.peakParts = 0;
+  }
+
+  get peakPartUploads(): number {
+    return this.peakParts;
   }
 
   get teamLimitRefusals(): number {
@@ -168,6 +175,11 @@ export class FakeScenarioServer implements FakeScenario {
     const route = matchRoute(method, url.pathname);
     this.requestCounts[route.name]++;
     this.events.emit('request', route.name, method, url.pathname, url.searchParams);
+    if (route.name === 'upload-part') {
+      this.partsOnWire++;
+      this.peakParts = Math.max(this.peakParts, this.partsOnWire);
+      res.once('close', () => this.partsOnWire--);
+    }
 
     const { slowMs } = this.faults.faults;
     if (slowMs > 0) {

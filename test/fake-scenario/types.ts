@@ -101,6 +101,8 @@ export interface FakeScenario {
   /** Every accepted generate, in order. A snapshot. */
   readonly generates: GenerateRecord[];
   setFaults(faults: Partial<Faults>): void;
+  /** The most part uploads (PUTs) that were in progress at once, since start or resetCounts. */
+  readonly peakPartUploads: number;
   /** Generates refused with 429 for the team's ceiling (teamJobLimit) since start or resetCounts. */
   readonly teamLimitRefusals: number;
   /** Forgets a job, upload or asset, as if Scenario had lost it: reads of it answer 404. */

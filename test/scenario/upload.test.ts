@@ -69,6 +69,15 @@ describe('upload', () => {
     expect((await readFile(back)).equals(await readFile(path))).toBe(true);
   });
 
+  it('sends a few parts at once, never more than asked', async () => {
+    h.fake.setFaults({ slowMs: 100 });
+    const client = clientFor(h.fake, { uploadPartBytes: MIN_PART_BYTES, uploadPartConcurrency: 2 });
+    const path = await writeGlb(h.dir, 1_000_000); // 3 parts
+    await client.upload({ path, name: 'mesh.glb', kind: 'glb', route: 'multipart-upload' });
+    expect(h.fake.counts['upload-part']).toBe(3);
+    expect(h.fake.peakPartUploads).toBe(2);
+  });
+
   it('retries a part that hits a connection reset without resending the others', async () => {
     const client = clientFor(h.fake, { uploadPartBytes: MIN_PART_BYTES, uploadPartConcurrency: 1 });
     const path = await writeGlb(h.dir, 1_000_000);
