@@ -255,6 +255,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
 
   private save(itemId: string, state: ItemState | undefined, patch: ItemPatch = {}): QueueItem {
     const item = state === undefined ? this.store.update(itemId, patch) : this.store.transition(itemId, state, patch);
+    if (item.state === 'done' || item.state === 'canceled') this.retried.delete(itemId);
     this.emit('item', item);
     return item;
   }
