@@ -18,9 +18,11 @@ import { renderTable } from './table';
 import { measureThroughput, throughput } from './throughput';
 import { trace } from './trace';
 import { ui } from './ui';
+import { ceiling } from './ceiling';
+import { uploadMemory } from './upload-memory';
 
 // In the issue's order; each section may use the shared server and throughput run, nothing else.
-const SECTIONS: readonly Section[] = [throughput, naive, requests, memory, queueScale, ui, cliStart, trace];
+const SECTIONS: readonly Section[] = [throughput, naive, requests, memory, queueScale, ui, ceiling, uploadMemory, cliStart, trace];
 const SECTION_KEYS = SECTIONS.map((s) => s.key);
 
 const USAGE = `usage: npm run bench -- [--quick] [--only ${SECTION_KEYS.join(',')}] [--server child|in-process]

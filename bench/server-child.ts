@@ -3,11 +3,12 @@
 // scheduling we are measuring. Started by server.ts; not meant to be run by hand.
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
-import { startFakeScenario } from '../test/fake-scenario/index';
-import { commandSchema, startOptionsSchema, type Reply, type ServerStats } from './server-protocol';
+import { startFakeScenario, type FakeScenario } from '../test/fake-scenario/index';
+import { commandSchema, startOptionsSchema, type Reply, type ServerStats, type ServerSummary } from './server-protocol';
 
 const options = startOptionsSchema.parse(JSON.parse(process.argv[2] ?? '{}'));
-const server = await startFakeScenario(options);
+const { faults, ...rest } = options;
+const server = await startFakeScenario({ ...rest, ...(faults?.teamJobLimit !== undefined ? { faults: { teamJobLimit: faults.teamJobLimit } } : {}) });
 
 let since = { cpu: process.cpuUsage(), elu: performance.eventLoopUtilization(), at: performance.now() };
 
@@ -18,6 +19,11 @@ function stats(): ServerStats {
     wallMs: performance.now() - since.at,
     eventLoopUtilization: performance.eventLoopUtilization(since.elu).utilization,
   };
+}
+
+function summarize(fake: FakeScenario): ServerSummary {
+  const generates = fake.generates;
+  return { jobs: generates.length, jobMsTotal: generates.reduce((sum, g) => sum + g.durationMs, 0), teamLimitRefusals: fake.teamLimitRefusals };
 }
 
 function send(message: Reply): void {
@@ -47,6 +53,9 @@ process.on('message', (raw: unknown) => {
           return;
         case 'stats':
           send({ type: 'result', id: command.id, value: stats() });
+          return;
+        case 'summary':
+          send({ type: 'result', id: command.id, value: summarize(server) });
           return;
         case 'close':
           await server.close();

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { startFakeScenario } from '../test/fake-scenario/index';
 import type { RouteName } from '../test/fake-scenario/types';
 import { ROUTE_NAMES } from '../test/fake-scenario/types';
-import { countsSchema, replySchema, statsSchema, type CommandBody, type ServerStats, type StartOptions } from './server-protocol';
+import { countsSchema, replySchema, statsSchema, summarySchema, type CommandBody, type ServerStats, type ServerSummary, type StartOptions } from './server-protocol';
 
 export type ServerMode = 'child' | 'in-process';
 export type RouteCounts = Record<RouteName, number>;
@@ -22,6 +22,8 @@ export interface BenchServer {
   /** Load of the server since resetCounts; in-process it is the shared process's, so undefined. */
   stats(): Promise<ServerStats | undefined>;
   addSyntheticAsset(options: { bytes: number; kind: 'svg' | 'glb' }): Promise<string>;
+  /** Jobs accepted so far, their total time, and generates refused for the team's ceiling. */
+  summary(): Promise<ServerSummary>;
   close(): Promise<void>;
 }
 
@@ -39,7 +41,8 @@ export async function startBenchServer(mode: ServerMode, options: StartOptions):
 }
 
 async function startInProcess(options: StartOptions): Promise<BenchServer> {
-  const fake = await startFakeScenario(options);
+  const { faults, ...rest } = options;
+  const fake = await startFakeScenario({ ...rest, ...(faults?.teamJobLimit !== undefined ? { faults: { teamJobLimit: faults.teamJobLimit } } : {}) });
   return {
     url: fake.url,
     mode: 'in-process',
@@ -49,6 +52,10 @@ async function startInProcess(options: StartOptions): Promise<BenchServer> {
     resetCounts: async () => fake.resetCounts(),
     stats: async () => undefined,
     addSyntheticAsset: async (o) => fake.addSyntheticAsset(o),
+    summary: async () => {
+      const generates = fake.generates;
+      return { jobs: generates.length, jobMsTotal: generates.reduce((sum, g) => sum + g.durationMs, 0), teamLimitRefusals: fake.teamLimitRefusals };
+    },
     close: () => fake.close(),
   };
 }
@@ -112,6 +119,7 @@ async function startChild(options: StartOptions): Promise<BenchServer> {
       if (typeof id !== 'string') throw new Error('fake server returned no asset id');
       return id;
     },
+    summary: async () => summarySchema.parse(await call({ cmd: 'summary' })),
     close: async () => {
       if (exited) return;
       const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));

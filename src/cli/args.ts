@@ -10,6 +10,9 @@ export class UsageError extends Error {
 
 const modelKeys = MODELS.map((m) => m.key);
 
+/** The environment variable that names a Scenario project when --project-id is not given. */
+export const PROJECT_ID_ENV = 'SCENARIO_PROJECT_ID';
+
 export const CONVERT_USAGE = `Usage: kiln convert <files or folders...> --model ${modelKeys.join('|')} --out DIR [options]
 
 Sends each file to a Scenario model and saves the results in DIR.
@@ -27,6 +30,9 @@ Options:
   --api-url URL         Scenario API base URL (default ${DEFAULT_API_URL})
   --state DIR           where the durable queue lives (default: the app's data folder)
   --job-timeout MIN     give up on a job after MIN minutes (default 30)
+  --stall-timeout MIN   give up on a job that shows no progress for MIN minutes (default 10)
+  --upload-timeout MIN  give up on an upload Scenario has not imported after MIN minutes (default 5)
+  --project-id ID       Scenario project to work in (default: SCENARIO_PROJECT_ID, else none)
   --json                one JSON line per finished item on stdout
   -h, --help            show this help
 
@@ -49,12 +55,15 @@ const convertSchema = z.object({
   apiUrl: z.url({ protocol: /^https?$/, error: '--api-url must be an http(s) URL' }).default(DEFAULT_API_URL),
   state: z.string().min(1).transform((p) => resolve(p)).optional(),
   jobTimeout: z.coerce.number({ error: '--job-timeout must be a number of minutes' }).positive('--job-timeout must be a positive number of minutes').default(30),
+  stallTimeout: z.coerce.number({ error: '--stall-timeout must be a number of minutes' }).positive('--stall-timeout must be a positive number of minutes').default(10),
+  uploadTimeout: z.coerce.number({ error: '--upload-timeout must be a number of minutes' }).positive('--upload-timeout must be a positive number of minutes').default(5),
+  projectId: z.string().trim().min(1, '--project-id must not be empty').optional(),
   json: z.boolean().default(false),
 });
 
 export type ConvertArgs = z.infer<typeof convertSchema>;
 
-export function parseConvertArgs(argv: readonly string[]): ConvertArgs | 'help' {
+export function parseConvertArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ConvertArgs | 'help' {
   let parsed;
   try {
     parsed = parseArgs({
@@ -73,6 +82,9 @@ export function parseConvertArgs(argv: readonly string[]): ConvertArgs | 'help' 
         'api-url': { type: 'string' },
         state: { type: 'string' },
         'job-timeout': { type: 'string' },
+        'stall-timeout': { type: 'string' },
+        'upload-timeout': { type: 'string' },
+        'project-id': { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -95,6 +107,9 @@ export function parseConvertArgs(argv: readonly string[]): ConvertArgs | 'help' 
     apiUrl: v['api-url'],
     state: v.state,
     jobTimeout: v['job-timeout'],
+    stallTimeout: v['stall-timeout'],
+    uploadTimeout: v['upload-timeout'],
+    projectId: v['project-id'] ?? (env[PROJECT_ID_ENV]?.trim() || undefined),
     json: v.json,
   });
   if (!result.success) throw new UsageError(result.error.issues.map((i) => i.message).join('\n'));

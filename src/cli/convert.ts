@@ -113,13 +113,14 @@ async function convertBatch(args: ConvertArgs, env: NodeJS.ProcessEnv): Promise<
   const items = store.addItems(newItems);
   const ours = new Set(items.map((i) => i.id));
 
-  const client = cliApi(args.apiUrl, credentials, store);
+  const client = cliApi(args, credentials, store);
   const runner = new QueueRunner({
     store,
     api: client,
     concurrency: args.concurrency,
     accept: (item) => ours.has(item.id),
     jobTimeoutMs: args.jobTimeout * 60_000,
+    jobStallTimeoutMs: args.stallTimeout * 60_000,
   });
 
   for (const s of expanded.skipped) reporter.finished({ input: s.path, status: 'skipped', outputs: [], jobId: null, error: s.reason });

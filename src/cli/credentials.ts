@@ -1,4 +1,4 @@
-import { durationMemory } from '../main/engine/queue/duration-memory';
+import { durationMemory, teamLimitMemory } from '../main/engine/queue/duration-memory';
 import type { QueueStore } from '../main/engine/queue/store';
 import { ScenarioClient } from '../main/engine/scenario/client';
 import type { Credentials, ScenarioApi } from '../main/engine/scenario/types';
@@ -36,6 +36,18 @@ export async function cliCredentials(
 }
 
 /** Scenario for a command: the HTTP client, or for `--engine local` an API that refuses every call (nothing goes on the network). */
-export function cliApi(apiUrl: string, credentials: Credentials | undefined, store: QueueStore): ScenarioApi {
-  return credentials ? new ScenarioClient({ baseUrl: apiUrl, ...credentials, durationMemory: durationMemory(store) }) : new SwitchableApi();
+export function cliApi(
+  args: Pick<ConvertArgs, 'apiUrl' | 'uploadTimeout' | 'projectId'>,
+  credentials: Credentials | undefined,
+  store: QueueStore,
+): ScenarioApi {
+  if (!credentials) return new SwitchableApi();
+  return new ScenarioClient({
+    baseUrl: args.apiUrl,
+    ...credentials,
+    durationMemory: durationMemory(store),
+    teamLimitMemory: teamLimitMemory(store),
+    uploadImportTimeoutMs: args.uploadTimeout * 60_000,
+    ...(args.projectId ? { projectId: args.projectId } : {}),
+  });
 }

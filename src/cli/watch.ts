@@ -31,10 +31,11 @@ export async function runWatch(args: ConvertArgs, env: NodeJS.ProcessEnv = proce
   const unguard = guardStoreFailures(stateDir, reporter);
   const runner = new QueueRunner({
     store,
-    api: cliApi(args.apiUrl, credentials, store),
+    api: cliApi(args, credentials, store),
     concurrency: args.concurrency,
     accept: (item) => item.queueId === queueId,
     jobTimeoutMs: args.jobTimeout * 60_000,
+    jobStallTimeoutMs: args.stallTimeout * 60_000,
   });
   runner.on('item', (item) => {
     if (item.state === 'done' || item.state === 'failed' || item.state === 'canceled') reporter.finished(lineFor(item));

@@ -128,6 +128,8 @@ export const settingsSchema = z.object({
   apiUrl: z.url({ protocol: /^https?$/ }),
   concurrency: z.number().int().min(1).max(32),
   defaultOutputDir: z.string(),
+  /** Scenario project to work in (sent as ?projectId= on every call); none when absent. */
+  projectId: z.string().trim().max(200).optional(),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 

@@ -4,7 +4,8 @@ import type { FaultInjector } from './faults';
 import { IMAGE_MIME, sniffImage } from './formats';
 import { parseJson, readBody, sendError, sendJson } from './http';
 import type { Signer } from './signing';
-import type { AssetRecord, FakeState, JobRecord, UploadRecord } from './state';
+import { MIN_PART_BYTES, type AssetRecord, type FakeState, type JobRecord, type UploadRecord } from './state';
+import { checkModel } from './formats';
 import {
   imageAssetBody,
   jobActionBody,
@@ -13,6 +14,7 @@ import {
   TRIPO_MODEL_ID,
   uploadActionBody,
   uploadCreateBody,
+  UPLOAD_CONTENT_TYPES,
   VTRACER_MODEL_ID,
   vtracerParams,
 } from './validation';
@@ -25,6 +27,8 @@ export interface Context {
   signer: Signer;
   faults: FaultInjector;
   maxUploadBytes: number;
+  /** Counts a generate refused for the team's ceiling. */
+  refusedForTeamLimit(): void;
   /** http://127.0.0.1:PORT, for the pre-signed URLs the API hands out. */
   origin(): string;
 }
@@ -85,36 +89,50 @@ function jobJson(ctx: Context, job: JobRecord, now: number): Record<string, unkn
     status: view.status,
     progress: Math.round(view.progress * 1000) / 1000,
     createdAt: new Date(job.createdAt).toISOString(),
-    metadata: { assetIds: view.status === 'success' ? [...job.outputAssetIds] : [] },
+    metadata: {
+      assetIds: view.status === 'success' ? [...job.outputAssetIds] : [],
+      ...(view.error === undefined ? {} : { error: view.error }),
+    },
   };
-  if (view.failureReason !== undefined) out['failureReason'] = view.failureReason;
   return out;
 }
 
 function uploadJson(ctx: Context, upload: UploadRecord, now: number): Record<string, unknown> {
-  const status = ctx.state.uploadStatus(upload, now);
+  const status = ctx.state.uploadStatus(upload, now, ctx.faults.faults.stuckUploads);
   const out: Record<string, unknown> = {
     id: upload.id,
     status,
     fileName: upload.fileName,
     contentType: upload.contentType,
+    kind: upload.kind,
     fileSize: upload.fileSize,
+    jobId: upload.jobId,
   };
-  if (status === 'complete') out['assetId'] = upload.assetId;
+  if (status === 'imported') out['entityId'] = upload.entityId;
+  if (status === 'failed') out['errorMessage'] = upload.errorMessage;
   return out;
 }
+
+/** Largest `image` text POST /assets takes (docs/scenario-api.md: 6 MB, counted on the base64 text). */
+export const IMAGE_ASSET_MAX_CHARS = 6_000_000;
+/** How long a part URL stays valid. */
+const PART_URL_TTL_MS = 60 * 60_000;
 
 const DATA_URL = /^data:([a-z0-9.+-]+\/[a-z0-9.+-]+)(?:;[a-z0-9=.+-]+)*;base64,(.*)$/is;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 const createAsset: Handler = async (ctx, req, res) => {
-  // Base64 grows data by a third; allow for that plus the JSON around it.
-  const cap = Math.ceil((ctx.maxUploadBytes * 4) / 3) + 64 * 1024;
+  // The 6 MB limit on the image text, plus room for the JSON around it.
+  const cap = IMAGE_ASSET_MAX_CHARS + 64 * 1024;
   const body = await jsonBody(req, res, imageAssetBody, cap);
   if (!body) return;
   const match = DATA_URL.exec(body.image);
   if (!match) {
     sendError(res, 400, '"image" must be a base64 data URL: data:<mime>;base64,<bytes>');
+    return;
+  }
+  if (body.image.length > IMAGE_ASSET_MAX_CHARS) {
+    sendError(res, 400, `"image" is ${body.image.length} characters of base64; POST /assets takes at most 6 MB: use the upload flow (POST /uploads) for bigger images`);
     return;
   }
   const declared = (match[1] ?? '').toLowerCase();
@@ -160,17 +178,27 @@ const createUpload: Handler = async (ctx, req, res) => {
     sendError(res, 400, `file is ${mib(body.fileSize)}; uploads are limited to ${mib(ctx.maxUploadBytes)}`);
     return;
   }
-  if (body.parts > body.fileSize) {
-    sendError(res, 400, `"parts" (${body.parts}) cannot exceed fileSize (${body.fileSize} bytes)`);
+  if (body.parts > 1 && body.fileSize < (body.parts - 1) * MIN_PART_BYTES) {
+    sendError(res, 400, `"parts" (${body.parts}) is too many for ${body.fileSize} bytes: every part but the last must be at least 5 MB`);
     return;
   }
-  const upload = ctx.state.createUpload(body);
+  if (body.kind !== '3d' && body.kind !== 'image') {
+    sendError(res, 400, `kind "${body.kind}" is not handled by this fake server (Kiln sends "3d" and "image")`);
+    return;
+  }
+  const allowed = UPLOAD_CONTENT_TYPES[body.kind];
+  if (!allowed.includes(body.contentType)) {
+    sendError(res, 400, `"contentType" ${body.contentType} does not fit kind "${body.kind}" (expected ${allowed.join(', ')})`);
+    return;
+  }
+  const upload = ctx.state.createUpload({ ...body, kind: body.kind });
+  const expires = new Date(Date.now() + PART_URL_TTL_MS).toISOString();
   const parts = Array.from({ length: upload.parts }, (_, i) => {
     const number = i + 1;
     const sig = ctx.signer.sign(`part:${upload.id}:${number}`);
-    return { number, url: `${ctx.origin()}/upload-parts/${upload.id}/${number}?sig=${sig}` };
+    return { number, url: `${ctx.origin()}/upload-parts/${upload.id}/${number}?sig=${sig}`, expires };
   });
-  sendJson(res, 200, { upload: { ...uploadJson(ctx, upload, Date.now()), parts } });
+  sendJson(res, 200, { upload: { id: upload.id, status: 'pending', jobId: upload.jobId, parts } });
 };
 
 const getUpload: Handler = async (ctx, _req, res, [id]) => {
@@ -179,15 +207,34 @@ const getUpload: Handler = async (ctx, _req, res, [id]) => {
   sendJson(res, 200, { upload: uploadJson(ctx, upload, Date.now()) });
 };
 
+/** Judges an upload's content the way its kind needs; `whole` is false when only its head is at hand. */
+function judgeUpload(upload: UploadRecord, bytes: Buffer, whole: boolean): string | undefined {
+  if (upload.kind === 'image') {
+    const format = sniffImage(bytes);
+    if (!format) return `Unsupported file: ${upload.fileName} is not a PNG, JPEG or WEBP image`;
+    if (IMAGE_MIME[format] !== upload.contentType) return `Unsupported file: ${upload.fileName} is ${IMAGE_MIME[format]}, not ${upload.contentType}`;
+    return undefined;
+  }
+  if (!whole) {
+    // A big file: its container header must promise exactly the size declared.
+    if (bytes.toString('latin1', 0, 4) === 'glTF' && bytes.length >= 12) {
+      const declared = bytes.readUInt32LE(8);
+      return declared === upload.fileSize ? undefined : `Unsupported file: GLB header declares ${declared} bytes but the file has ${upload.fileSize}`;
+    }
+  }
+  const check = checkModel(bytes);
+  return check.ok ? undefined : `Unsupported file: ${upload.fileName}: ${check.error}`;
+}
+
 const completeUpload: Handler = async (ctx, req, res, [id]) => {
   const body = await jsonBody(req, res, uploadActionBody);
   if (!body) return;
   const upload = ctx.state.uploads.get(id ?? '');
   if (!upload) return sendError(res, 404, `upload ${id} not found`);
   const now = Date.now();
-  const error = ctx.state.completeUpload(upload, now);
+  const error = ctx.state.completeUpload(upload, now, judgeUpload);
   if (error) return sendError(res, 400, error);
-  sendJson(res, 200, { upload: uploadJson(ctx, upload, now) });
+  sendJson(res, 200, { upload: { id: upload.id, status: ctx.state.uploadStatus(upload, now, ctx.faults.faults.stuckUploads) } });
 };
 
 function inputAsset(ctx: Context, modelId: string, param: string, id: string | undefined, want: 'image' | '3d'): AssetRecord | string {
@@ -231,6 +278,18 @@ const generate: Handler = async (ctx, req, res, [modelId = '']) => {
   }
   if (typeof input === 'string') return sendError(res, 400, input);
 
+  const limit = ctx.faults.faults.teamJobLimit;
+  if (limit !== null && ctx.state.runningJobs(Date.now()) >= limit) {
+    ctx.refusedForTeamLimit();
+    // docs/scenario-api.md "Being a good client": the ceiling 429 names the limit and carries no Retry-After.
+    const retryAfter = ctx.faults.faults.teamLimitRetryAfterSeconds;
+    return sendJson(
+      res,
+      429,
+      { error: `Your team has reached its limit of ${limit} jobs running at once`, details: { actionName: 'generate', actionLimit: limit } },
+      retryAfter === null ? {} : { 'Retry-After': String(retryAfter) },
+    );
+  }
   const job = ctx.state.createJob({ modelId, body: rawBody, input, fate: ctx.faults.jobFate() });
   sendJson(res, 200, { job: jobJson(ctx, job, job.createdAt), creativeUnitsCost: CREATIVE_UNITS[modelId] ?? 1 });
 };
@@ -254,10 +313,8 @@ const cancelJob: Handler = async (ctx, req, res, [id]) => {
   if (!body) return;
   const job = ctx.state.jobs.get(id ?? '');
   if (!job) return sendError(res, 404, `job ${id} not found`);
-  const now = Date.now();
-  // Cancelling a finished job is a no-op, as with most job APIs: the answer shows the final state.
-  ctx.state.cancelJob(job, now);
-  sendJson(res, 200, { job: jobJson(ctx, job, now) });
+  // docs/scenario-api.md "Jobs": generation jobs refuse to be canceled; the job runs on (and is charged).
+  sendError(res, 400, 'Cannot cancel this type of job');
 };
 
 /** Finds an asset a client may download, making a job's output first if needed. */

@@ -31,9 +31,10 @@ async function start(options: FakeScenarioOptions = {}): Promise<FakeScenario> {
 // The response shapes the references promise; a field the server leaves out reads as undefined
 // and fails the assertion that looks at it.
 interface AssetJson { id: string; url: string; mimeType: string; name?: string; size?: number }
-interface UploadJson { id: string; status: string; assetId?: string; parts: { number: number; url: string }[] }
-interface JobJson { jobId: string; status: string; progress: number; failureReason?: string; metadata: { assetIds: string[] } }
-interface ApiJson { error: string; asset: AssetJson; upload: UploadJson; job: JobJson; creativeUnitsCost: number }
+interface UploadJson { id: string; status: string; entityId?: string; errorMessage?: string; jobId?: string; parts: { number: number; url: string; expires: string }[] }
+interface JobJson { jobId: string; status: string; progress: number; metadata: { assetIds: string[]; error?: string } }
+interface ErrorDetails { actionName: string; actionLimit: number }
+interface ApiJson { error: string; details: ErrorDetails; asset: AssetJson; upload: UploadJson; job: JobJson; creativeUnitsCost: number }
 
 interface Reply {
   status: number;
@@ -70,35 +71,38 @@ async function uploadImage(fake: FakeScenario, bytes = PNG, mime = 'image/png', 
   return r.json.asset.id;
 }
 
-async function startUpload(fake: FakeScenario, bytes: Buffer, parts: number, fileName = 'model.glb') {
-  const r = await call(fake, 'POST', '/uploads', {
-    fileName,
-    contentType: 'model/gltf-binary',
-    fileSize: bytes.length,
-    kind: '3d',
-    parts,
-  });
+const MB5 = 5 * 1024 * 1024;
+
+async function startUpload(fake: FakeScenario, bytes: Buffer, parts: number, fileName = 'model.glb', kind = '3d', contentType = 'model/gltf-binary') {
+  const r = await call(fake, 'POST', '/uploads', { fileName, contentType, fileSize: bytes.length, kind, parts });
   expect(r.status).toBe(200);
   const upload = r.json.upload;
-  const size = Math.ceil(bytes.length / parts);
+  // Every part but the last 5 MB, as Scenario asks; the last takes the rest.
   for (const part of upload.parts) {
-    const put = await fetch(part.url, { method: 'PUT', body: new Uint8Array(bytes.subarray((part.number - 1) * size, part.number * size)) });
+    const end = part.number === parts ? bytes.length : part.number * MB5;
+    const put = await fetch(part.url, { method: 'PUT', body: new Uint8Array(bytes.subarray((part.number - 1) * MB5, end)) });
     expect(put.status).toBe(200);
   }
   return upload;
 }
 
-async function uploadModel(fake: FakeScenario, bytes = GLB, parts = 2): Promise<string> {
-  const upload = await startUpload(fake, bytes, parts);
-  const done = await call(fake, 'POST', `/uploads/${upload.id}/action`, { action: 'complete' });
+async function finishUpload(fake: FakeScenario, id: string): Promise<UploadJson[]> {
+  const done = await call(fake, 'POST', `/uploads/${id}/action`, { action: 'complete' });
   expect(done.status).toBe(200);
-  let status = done.json.upload;
-  while (status.status !== 'complete') {
-    await sleep(50);
-    status = (await call(fake, 'GET', `/uploads/${upload.id}`)).json.upload;
+  const seen = [done.json.upload];
+  while (!['imported', 'failed'].includes(seen.at(-1)?.status ?? '')) {
+    await sleep(20);
+    seen.push((await call(fake, 'GET', `/uploads/${id}`)).json.upload);
   }
-  expect(status.assetId).toMatch(/^asset_/);
-  return status.assetId ?? '';
+  return seen;
+}
+
+async function uploadModel(fake: FakeScenario, bytes = GLB, parts = 1): Promise<string> {
+  const upload = await startUpload(fake, bytes, parts);
+  const last = (await finishUpload(fake, upload.id)).at(-1);
+  expect(last?.status).toBe('imported');
+  expect(last?.entityId).toMatch(/^asset_/);
+  return last?.entityId ?? '';
 }
 
 async function waitForJob(fake: FakeScenario, jobId: string) {
@@ -130,6 +134,15 @@ describe('auth', () => {
 });
 
 describe('image assets', () => {
+  it('refuses an image whose base64 text is over 6 MB: that takes the upload flow', async () => {
+    const fake = await start();
+    const image = `data:image/png;base64,${Buffer.alloc(4_500_001).toString('base64')}`;
+    expect(image.length).toBeGreaterThan(6_000_000);
+    const r = await call(fake, 'POST', '/assets', { image, name: 'huge.png' });
+    expect(r.status).toBe(400);
+    expect(r.json.error).toMatch(/6 MB|limit/);
+  });
+
   it('stores a PNG or JPEG data URL and answers {asset:{id, mimeType, name}}', async () => {
     const fake = await start();
     const r = await call(fake, 'POST', '/assets', { image: `data:image/jpeg;base64,${JPEG.toString('base64')}`, name: 'mountains.jpg' });
@@ -156,16 +169,19 @@ describe('image assets', () => {
   });
 });
 
-describe('multipart upload', () => {
-  it('gives pre-signed part URLs that need no Authorization and completes at once for small files', async () => {
-    const fake = await start();
-    const upload = await startUpload(fake, GLB, 3);
-    expect(upload.parts.map((p) => p.number)).toEqual([1, 2, 3]);
-    for (const part of upload.parts) expect(part.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${fake.port}/upload-parts/.+\\?sig=`));
-    const done = await call(fake, 'POST', `/uploads/${upload.id}/action`, { action: 'complete' });
-    expect(done.json.upload).toMatchObject({ id: upload.id, status: 'complete' });
-    expect(done.json.upload.assetId).toMatch(/^asset_/);
-    expect(fake.counts['upload-part']).toBe(3);
+describe('upload flow', () => {
+  it('gives pre-signed part URLs with an expiry and an upload jobId; completion validates, then imports with entityId', async () => {
+    const fake = await start({ uploadStepMs: 60 });
+    const upload = await startUpload(fake, GLB, 1);
+    expect(upload).toMatchObject({ status: 'pending', jobId: expect.stringMatching(/^job_/) });
+    expect(upload.parts[0]?.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${fake.port}/upload-parts/.+\\?sig=`));
+    expect(Date.parse(upload.parts[0]?.expires ?? '')).toBeGreaterThan(Date.now());
+    expect((await call(fake, 'GET', `/uploads/${upload.id}`)).json.upload.status).toBe('pending');
+    const seen = await finishUpload(fake, upload.id);
+    expect([...new Set(seen.map((u) => u.status))]).toEqual(['validating', 'validated', 'imported']);
+    expect(seen.filter((u) => u.status !== 'imported').every((u) => u.entityId === undefined)).toBe(true);
+    const asset = (await call(fake, 'GET', `/assets/${seen.at(-1)?.entityId}`)).json.asset;
+    expect(asset).toMatchObject({ mimeType: 'model/gltf-binary' });
   });
 
   it('ignores an Authorization header on part URLs but refuses a bad signature with 403', async () => {
@@ -178,44 +194,69 @@ describe('multipart upload', () => {
     expect((await fetch(url, { method: 'PUT', body: GLB, headers: { Authorization: AUTH } })).status).toBe(200);
   });
 
-  it('completes uploads over 1 MiB asynchronously: "processing", then "complete" with assetId on GET', async () => {
+  it('refuses parts under 5 MB except the last, part counts that cannot meet that, and more than 10,000 parts', async () => {
     const fake = await start();
-    const big = collect(syntheticAsset('glb', 2 * 1024 * 1024));
-    const upload = await startUpload(fake, big, 2);
-    const done = await call(fake, 'POST', `/uploads/${upload.id}/action`, { action: 'complete' });
-    expect(done.json.upload.status).toBe('processing');
-    expect(done.json.upload.assetId).toBeUndefined();
-    await sleep(350);
-    const later = await call(fake, 'GET', `/uploads/${upload.id}`);
-    expect(later.json.upload).toMatchObject({ status: 'complete' });
-    expect(later.json.upload.assetId).toMatch(/^asset_/);
+    const big = collect(syntheticAsset('glb', 6 * 1024 * 1024));
+    const tooMany = await call(fake, 'POST', '/uploads', { fileName: 'b.glb', contentType: 'model/gltf-binary', fileSize: big.length, kind: '3d', parts: 3 });
+    expect(tooMany).toMatchObject({ status: 400, json: { error: expect.stringMatching(/at least 5 MB/) } });
+    const over = await call(fake, 'POST', '/uploads', { fileName: 'b.glb', contentType: 'model/gltf-binary', fileSize: 10_001 * MB5, kind: '3d', parts: 10_001 });
+    expect(over.status).toBe(400);
+
+    const created = (await call(fake, 'POST', '/uploads', { fileName: 'b.glb', contentType: 'model/gltf-binary', fileSize: big.length, kind: '3d', parts: 2 })).json.upload;
+    const small = await fetch(created.parts[0]?.url ?? '', { method: 'PUT', body: new Uint8Array(big.subarray(0, MB5 - 1)) });
+    expect(small.status).toBe(400);
+    expect(await small.text()).toContain('EntityTooSmall');
+    expect((await fetch(created.parts[0]?.url ?? '', { method: 'PUT', body: new Uint8Array(big.subarray(0, MB5)) })).status).toBe(200);
+    expect((await fetch(created.parts[1]?.url ?? '', { method: 'PUT', body: new Uint8Array(big.subarray(MB5)) })).status).toBe(200);
+    expect((await finishUpload(fake, created.id)).at(-1)?.status).toBe('imported');
   });
 
-  it('refuses completion with a clear 400 for a corrupt GLB, a size mismatch or a missing part', async () => {
-    const fake = await start({ maxUploadBytes: 1024 * 1024 });
+  it('fails a file that is not what its kind says after validating, with errorMessage', async () => {
+    const fake = await start({ uploadStepMs: 20 });
+    const junk = Buffer.from('definitely not a model\u0000\u0001');
+    const upload = await startUpload(fake, junk, 1);
+    const seen = await finishUpload(fake, upload.id);
+    expect(seen[0]?.status).toBe('validating');
+    expect(seen.at(-1)).toMatchObject({ status: 'failed', errorMessage: expect.stringMatching(/^Unsupported file: .*not a GLB, glTF, OBJ or FBX/) });
+
     const corrupt = Buffer.from(GLB);
     corrupt.writeUInt32LE(GLB.length + 100, 8);
-    const a = await startUpload(fake, corrupt, 2);
-    const ra = await call(fake, 'POST', `/uploads/${a.id}/action`, { action: 'complete' });
-    expect(ra.status).toBe(400);
-    expect(ra.json.error).toMatch(/GLB header declares \d+ bytes but the file has \d+ bytes/);
+    const c = await startUpload(fake, corrupt, 1);
+    expect((await finishUpload(fake, c.id)).at(-1)?.errorMessage).toMatch(/GLB header declares \d+ bytes but the file has \d+ bytes/);
+  });
 
-    const junk = Buffer.from('definitely not a model\u0000\u0001');
-    const b = await startUpload(fake, junk, 1);
-    expect((await call(fake, 'POST', `/uploads/${b.id}/action`, { action: 'complete' })).json.error).toMatch(/not a GLB, glTF, OBJ or FBX/);
-
+  it('refuses completion with a clear 400 when parts are missing or do not add up to fileSize', async () => {
+    const fake = await start({ maxUploadBytes: 1024 * 1024 });
     const c = await call(fake, 'POST', '/uploads', { fileName: 'c.glb', contentType: 'model/gltf-binary', fileSize: GLB.length + 1, kind: '3d', parts: 1 });
     await fetch(c.json.upload.parts[0]?.url ?? '', { method: 'PUT', body: GLB });
     expect((await call(fake, 'POST', `/uploads/${c.json.upload.id}/action`, { action: 'complete' })).json.error).toMatch(/add up to \d+ bytes but fileSize/);
 
-    const d = await call(fake, 'POST', '/uploads', { fileName: 'd.glb', contentType: 'model/gltf-binary', fileSize: GLB.length, kind: '3d', parts: 2 });
-    expect((await call(fake, 'POST', `/uploads/${d.json.upload.id}/action`, { action: 'complete' })).json.error).toMatch(/missing parts 1, 2 of 2/);
+    const d = await call(fake, 'POST', '/uploads', { fileName: 'd.glb', contentType: 'model/gltf-binary', fileSize: GLB.length, kind: '3d', parts: 1 });
+    expect((await call(fake, 'POST', `/uploads/${d.json.upload.id}/action`, { action: 'complete' })).json.error).toMatch(/missing part 1 of 1/);
 
     const tooBig = await call(fake, 'POST', '/uploads', { fileName: 'e.glb', contentType: 'model/gltf-binary', fileSize: 2 * 1024 * 1024, kind: '3d', parts: 1 });
     expect(tooBig.status).toBe(400);
     expect(tooBig.json.error).toMatch(/limited to/);
-    const wrongKind = await call(fake, 'POST', '/uploads', { fileName: 'e.glb', contentType: 'model/gltf-binary', fileSize: 10, kind: 'image', parts: 1 });
-    expect(wrongKind.json.error).toBe('"kind" must be "3d"');
+    const wrongType = await call(fake, 'POST', '/uploads', { fileName: 'e.glb', contentType: 'model/gltf-binary', fileSize: 10, kind: 'image', parts: 1 });
+    expect(wrongType.json.error).toMatch(/does not fit kind "image"/);
+    const unknownKind = await call(fake, 'POST', '/uploads', { fileName: 'e.glb', contentType: 'model/gltf-binary', fileSize: 10, kind: 'mesh', parts: 1 });
+    expect(unknownKind.json.error).toMatch(/"kind" must be one of "3d", "asset"/);
+  });
+
+  it('imports an image sent with kind "image", usable as VTracer input', async () => {
+    const fake = await start({ uploadStepMs: 20, jobDurationMs: 50 });
+    const upload = await startUpload(fake, PNG, 1, 'badge.png', 'image', 'image/png');
+    const image = (await finishUpload(fake, upload.id)).at(-1)?.entityId;
+    expect(image).toMatch(/^asset_/);
+    expect((await runJob(fake, VTRACER, { image })).status).toBe('success');
+  });
+
+  it('keeps uploads validating forever with stuckUploads', async () => {
+    const fake = await start({ uploadStepMs: 10, faults: { stuckUploads: true } });
+    const upload = await startUpload(fake, GLB, 1);
+    await call(fake, 'POST', `/uploads/${upload.id}/action`, { action: 'complete' });
+    await sleep(60);
+    expect((await call(fake, 'GET', `/uploads/${upload.id}`)).json.upload.status).toBe('validating');
   });
 });
 
@@ -230,7 +271,7 @@ describe('generate', () => {
     expect(r.json.job).toMatchObject({ status: 'queued' });
     expect(r.json.job.jobId).toMatch(/^job_/);
     expect(typeof r.json.creativeUnitsCost).toBe('number');
-    expect(fake.generates).toEqual([{ jobId: r.json.job.jobId, modelId: VTRACER, body, inputName: 'badge.png', at: expect.any(Number) }]);
+    expect(fake.generates).toEqual([{ jobId: r.json.job.jobId, modelId: VTRACER, body, inputName: 'badge.png', at: expect.any(Number), durationMs: 300 }]);
   });
 
   it('rejects bad VTracer parameters with a 400 naming the parameter', async () => {
@@ -244,7 +285,8 @@ describe('generate', () => {
       [{ image, lengthThreshold: 3 }, /"lengthThreshold" must be a number from 3.5 to 10/],
       [{ image, cornerThreshold: 181 }, /"cornerThreshold"/],
       [{ image, spliceThreshold: -1 }, /"spliceThreshold"/],
-      [{ image, filterSpeckle: -1 }, /"filterSpeckle" must be a number of at least 0/],
+      [{ image, filterSpeckle: -1 }, /"filterSpeckle" must be a number from 0 to 128/],
+      [{ image, filterSpeckle: 129 }, /"filterSpeckle" must be a number from 0 to 128/],
       [{ image, mode: 'curvy' }, /"mode" must be one of "spline", "polygon", "pixel", "none"/],
       [{ image, colorMode: 'rgb' }, /"colorMode"/],
       [{ image, hierarchical: 'flat' }, /"hierarchical"/],
@@ -313,16 +355,65 @@ describe('jobs', () => {
     expect(seen.at(-1)).toEqual({ status: 'success', progress: 1, assets: 1 });
   });
 
-  it('cancels a running job: status "canceled" with failureReason, for good', async () => {
-    const fake = await start({ jobDurationMs: 400 });
+  it('refuses to cancel a generation job with 400 "Cannot cancel this type of job"; the job runs on to success', async () => {
+    const fake = await start({ jobDurationMs: 200 });
     const image = await uploadImage(fake);
     const jobId = (await call(fake, 'POST', `/generate/custom/${VTRACER}`, { image })).json.job.jobId;
-    const canceled = await call(fake, 'POST', `/jobs/${jobId}/action`, { action: 'cancel' });
-    expect(canceled.json.job).toMatchObject({ jobId, status: 'canceled', failureReason: expect.any(String) });
-    await sleep(450);
-    expect((await call(fake, 'GET', `/jobs/${jobId}`)).json.job.status).toBe('canceled');
+    const refused = await call(fake, 'POST', `/jobs/${jobId}/action`, { action: 'cancel' });
+    expect(refused).toMatchObject({ status: 400, json: { error: 'Cannot cancel this type of job' } });
+    expect((await waitForJob(fake, jobId)).status).toBe('success');
     expect((await call(fake, 'POST', `/jobs/${jobId}/action`, { action: 'pause' })).status).toBe(400);
     expect((await call(fake, 'POST', '/jobs/job_nope/action', { action: 'cancel' })).status).toBe(404);
+  });
+
+  it('answers 429 with details.actionLimit and no Retry-After past the team\'s ceiling, and accepts again once a job ends', async () => {
+    const fake = await start({ jobDurationMs: 150, faults: { teamJobLimit: 2 } });
+    const image = await uploadImage(fake);
+    const first = await call(fake, 'POST', `/generate/custom/${VTRACER}`, { image });
+    await call(fake, 'POST', `/generate/custom/${VTRACER}`, { image });
+    const refused = await call(fake, 'POST', `/generate/custom/${VTRACER}`, { image });
+    expect(refused.status).toBe(429);
+    expect(refused.json.details).toEqual({ actionName: 'generate', actionLimit: 2 });
+    expect(refused.headers.get('retry-after')).toBeNull();
+    expect(fake.teamLimitRefusals).toBe(1);
+    await waitForJob(fake, first.json.job.jobId);
+    expect((await call(fake, 'POST', `/generate/custom/${VTRACER}`, { image })).status).toBe(200);
+    expect(fake.generates).toHaveLength(3);
+  });
+
+  it('draws job times from a seeded log-normal distribution when asked', async () => {
+    const durations = async (seed: number) => {
+      const fake = await start({ seed, jobDurations: { kind: 'log-normal', medianMs: 800, sigma: 0.6 } });
+      const image = await uploadImage(fake);
+      for (let i = 0; i < 40; i++) await call(fake, 'POST', `/generate/custom/${VTRACER}`, { image });
+      return fake.generates.map((g) => g.durationMs);
+    };
+    const a = await durations(3);
+    expect(await durations(3)).toEqual(a);
+    expect(new Set(a).size).toBe(40);
+    const sorted = [...a].sort((x, y) => x - y);
+    expect(sorted[20]).toBeGreaterThan(500);
+    expect(sorted[20]).toBeLessThan(1300);
+    expect((sorted[38] ?? 0) / (sorted[1] ?? 1)).toBeGreaterThan(2);
+  });
+
+  it('forgets a job or asset on request, as if Scenario had lost it', async () => {
+    const fake = await start({ jobDurationMs: 50 });
+    const image = await uploadImage(fake);
+    const jobId = (await call(fake, 'POST', `/generate/custom/${VTRACER}`, { image })).json.job.jobId;
+    expect(fake.forget(jobId)).toBe(true);
+    expect((await call(fake, 'GET', `/jobs/${jobId}`)).status).toBe(404);
+    expect(fake.forget(image)).toBe(true);
+    expect((await call(fake, 'POST', `/generate/custom/${VTRACER}`, { image })).json.error).toMatch(/not found/);
+  });
+
+  it('takes ?projectId= on every API route and reports the query with each request', async () => {
+    const fake = await start();
+    const queries: string[] = [];
+    fake.on('request', (_route, _method, _path, query) => queries.push(query.get('projectId') ?? ''));
+    const r = await call(fake, 'POST', '/assets?projectId=proj_1', { image: `data:image/png;base64,${PNG.toString('base64')}`, name: 'b.png' });
+    expect(r.status).toBe(200);
+    expect(queries).toEqual(['proj_1']);
   });
 });
 
@@ -469,12 +560,24 @@ describe('faults', () => {
     expect(Date.now() - t).toBeGreaterThanOrEqual(190);
   });
 
-  it('failJobRate ends new jobs in "failure" with failureReason', async () => {
+  it('failJobRate ends new jobs in "failure" with metadata.error', async () => {
     const fake = await start({ jobDurationMs: 100, faults: { failJobRate: 1 } });
     const job = await runJob(fake, VTRACER, { image: await uploadImage(fake) });
     expect(job.status).toBe('failure');
-    expect(job.failureReason).toMatch(/failed/i);
+    expect(job.metadata.error).toMatch(/failed/i);
     expect(job.metadata.assetIds).toEqual([]);
+  });
+
+  it('stallJobs stops new jobs in-progress at 40 % for good', async () => {
+    const fake = await start({ jobDurationMs: 60, faults: { stallJobs: true } });
+    const image = await uploadImage(fake);
+    const jobId = (await call(fake, 'POST', `/generate/custom/${VTRACER}`, { image })).json.job.jobId;
+    await sleep(150);
+    const first = (await call(fake, 'GET', `/jobs/${jobId}`)).json.job;
+    await sleep(60);
+    const later = (await call(fake, 'GET', `/jobs/${jobId}`)).json.job;
+    expect(first).toMatchObject({ status: 'in-progress', progress: 0.4 });
+    expect(later).toMatchObject({ status: 'in-progress', progress: 0.4 });
   });
 
   it('neverFinishJobs leaves new jobs in-progress forever, progress below 1', async () => {
@@ -556,7 +659,7 @@ describe('server lifecycle', () => {
 
 describe('outputs, as Scenario makes them', () => {
   it('are made while the job runs, so the look that first sees it done has nothing left to do', async () => {
-    const state = new FakeState(2000);
+    const state = new FakeState(() => 2000, 100);
     const input = state.addAsset({ name: 'logo.png', mimeType: 'image/png', kind: 'image', source: { type: 'bytes', bytes: PNG } });
     const job = state.createJob({ modelId: 'model_visioncortex-vtracer', body: {}, input, fate: 'normal' });
     const output = state.assets.get(job.outputAssetIds[0] ?? '');
@@ -570,7 +673,7 @@ describe('outputs, as Scenario makes them', () => {
   });
 
   it('trace the same picture once, however many times it is uploaded', async () => {
-    const state = new FakeState(0);
+    const state = new FakeState(() => 0, 100);
     const outputs = [1, 2].map(() => {
       const input = state.addAsset({ name: 'logo.png', mimeType: 'image/png', kind: 'image', source: { type: 'bytes', bytes: Buffer.from(PNG) } });
       const job = state.createJob({ modelId: 'model_visioncortex-vtracer', body: {}, input, fate: 'normal' });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Faults } from './types';
+import type { Faults, JobDurations } from './types';
 
 export const DEFAULT_FAULTS: Faults = {
   serverErrorRate: 0,
@@ -9,6 +9,10 @@ export const DEFAULT_FAULTS: Faults = {
   failJobRate: 0,
   neverFinishJobs: false,
   nonJsonRate: 0,
+  teamJobLimit: null,
+  teamLimitRetryAfterSeconds: null,
+  stuckUploads: false,
+  stallJobs: false,
   assetUrlTtlMs: 60_000,
   htmlDownloads: false,
 };
@@ -24,9 +28,24 @@ const faultsPatchSchema = z.strictObject({
   failJobRate: rate,
   neverFinishJobs: z.boolean(),
   nonJsonRate: rate,
+  teamJobLimit: z.number().int().min(1).nullable(),
+  teamLimitRetryAfterSeconds: z.number().int().min(0).nullable(),
+  stuckUploads: z.boolean(),
+  stallJobs: z.boolean(),
   assetUrlTtlMs: z.number().min(0),
   htmlDownloads: z.boolean(),
 }).partial();
+
+/** A job duration drawn from the configured distribution (Box–Muller for the normal in log space). */
+export function durationDrawer(spec: JobDurations, random: () => number): () => number {
+  if (spec.kind === 'fixed') return () => spec.ms;
+  return () => {
+    const u = Math.max(Number.EPSILON, random());
+    const v = random();
+    const normal = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+    return spec.medianMs * Math.exp(spec.sigma * normal);
+  };
+}
 
 /** mulberry32: tiny, fast and good enough to make a fault sequence repeatable from a seed. */
 export function createRng(seed: number): () => number {
@@ -99,9 +118,10 @@ export class FaultInjector {
   }
 
   /** Drawn once per new job, so a job's fate is fixed when it is created. */
-  jobFate(): 'fail' | 'never-finish' | 'normal' {
+  jobFate(): 'fail' | 'never-finish' | 'stall' | 'normal' {
     const draw = this.random();
     if (this.current.neverFinishJobs) return 'never-finish';
+    if (this.current.stallJobs) return 'stall';
     if (draw < this.current.failJobRate) return 'fail';
     return 'normal';
   }

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { apiHandlers, type Context } from './api';
-import { FaultInjector } from './faults';
+import { createRng, durationDrawer, FaultInjector } from './faults';
 import { PORTAL_HTML, sendError, sendText } from './http';
 import { syntheticAsset } from './outputs';
 import { matchRoute } from './routes';
@@ -16,7 +16,8 @@ const DEFAULTS = {
   apiKey: 'test-key',
   apiSecret: 'test-secret',
   jobDurationMs: 1500,
-  maxUploadBytes: 200 * 1024 * 1024,
+  maxUploadBytes: 1024 * 1024 * 1024,
+  uploadStepMs: 100,
   seed: 1,
 };
 
@@ -37,6 +38,9 @@ export class FakeScenarioServer implements FakeScenario {
   private readonly ctx: Context;
   private readonly expectedAuth: string;
   private requestCounts = zeroCounts();
+  private refusals = 0;
+  private partsOnWire = 0;
+  private peakParts = 0;
   private boundPort: number;
   private listening = false;
   private closed = false;
@@ -46,13 +50,19 @@ export class FakeScenarioServer implements FakeScenario {
     const apiSecret = options.apiSecret ?? DEFAULTS.apiSecret;
     this.expectedAuth = `Basic ${Buffer.from(`${apiKey}:${apiSecret}`).toString('base64')}`;
     this.boundPort = options.port ?? DEFAULTS.port;
-    this.state = new FakeState(options.jobDurationMs ?? DEFAULTS.jobDurationMs);
-    this.faults = new FaultInjector(options.faults, options.seed ?? DEFAULTS.seed);
+    const seed = options.seed ?? DEFAULTS.seed;
+    // Job times draw from their own sequence, so fault sequences stay what they were for a seed.
+    const durations = options.jobDurations ?? { kind: 'fixed', ms: options.jobDurationMs ?? DEFAULTS.jobDurationMs };
+    this.state = new FakeState(durationDrawer(durations, createRng(seed ^ 0x5eed)), options.uploadStepMs ?? DEFAULTS.uploadStepMs);
+    this.faults = new FaultInjector(options.faults, seed);
     this.ctx = {
       state: this.state,
       signer: new Signer(),
       faults: this.faults,
       maxUploadBytes: options.maxUploadBytes ?? DEFAULTS.maxUploadBytes,
+      refusedForTeamLimit: () => {
+        this.refusals++;
+      },
       origin: () => `http://127.0.0.1:${this.boundPort}`,
     };
     this.server = createServer((req, res) => {
@@ -91,6 +101,20 @@ export class FakeScenarioServer implements FakeScenario {
 
   resetCounts(): void {
     this.requestCounts = zeroCounts();
+    this.refusals = 0;
+    this.peakParts = 0;
+  }
+
+  get peakPartUploads(): number {
+    return this.peakParts;
+  }
+
+  get teamLimitRefusals(): number {
+    return this.refusals;
+  }
+
+  forget(id: string): boolean {
+    return this.state.forget(id);
   }
 
   jobsAwaitingFirstPoll(): number {
@@ -108,7 +132,7 @@ export class FakeScenarioServer implements FakeScenario {
     return asset.id;
   }
 
-  on(event: 'request', listener: (route: RouteName, method: string, path: string) => void): void {
+  on(event: 'request', listener: (route: RouteName, method: string, path: string, query: URLSearchParams) => void): void {
     this.events.on(event, listener);
   }
 
@@ -150,7 +174,12 @@ export class FakeScenarioServer implements FakeScenario {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const route = matchRoute(method, url.pathname);
     this.requestCounts[route.name]++;
-    this.events.emit('request', route.name, method, url.pathname);
+    this.events.emit('request', route.name, method, url.pathname, url.searchParams);
+    if (route.name === 'upload-part') {
+      this.partsOnWire++;
+      this.peakParts = Math.max(this.peakParts, this.partsOnWire);
+      res.once('close', () => this.partsOnWire--);
+    }
 
     const { slowMs } = this.faults.faults;
     if (slowMs > 0) {

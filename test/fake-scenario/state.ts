@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { GenerateRecord } from './types';
 import { buildGlb, traceSvg, type SyntheticContent } from './outputs';
-import { checkModel, MODEL_MIME } from './formats';
 
 // All server state, with time-based job progress computed on read: no timer per job, so 1,000+
 // jobs cost a few objects each and survive stop()/start() untouched.
@@ -28,13 +27,15 @@ export interface AssetRecord {
   bytes?: Promise<Buffer>;
 }
 
-export type JobFate = 'fail' | 'never-finish' | 'normal';
+export type JobFate = 'fail' | 'never-finish' | 'stall' | 'normal';
 export type JobStatus = 'queued' | 'warming-up' | 'in-progress' | 'success' | 'failure' | 'canceled';
 
 export interface JobRecord {
   jobId: string;
   modelId: string;
   createdAt: number;
+  /** This job's own running time, drawn when it is created (fixed or log-normal, see JobDurations). */
+  durationMs: number;
   fate: JobFate;
   outputAssetIds: string[];
   polled: boolean;
@@ -47,11 +48,11 @@ export interface JobRecord {
 export interface JobView {
   status: JobStatus;
   progress: number;
-  failureReason?: string;
+  /** Why it failed: answered as `job.metadata.error` (docs/scenario-api.md "Jobs"). */
+  error?: string;
 }
 
 export const INJECTED_FAILURE_REASON = 'Inference failed: the model could not process this input (injected failure)';
-export const CANCELED_REASON = 'Canceled by request';
 
 // Phase boundaries as fractions of the job duration.
 const WARMING_AT = 0.15;
@@ -59,24 +60,40 @@ const WARMING_AT = 0.15;
 const OUTPUTS_FROM = 0.5;
 const WORKING_AT = 0.3;
 const FAIL_AT = 0.6;
+/** Where a stalled job's progress stops for good. */
+const STALLED_PROGRESS = 0.4;
 
-export type UploadStatus = 'pending' | 'processing' | 'complete';
+/** docs/scenario-api.md "A local file becomes an asset id": pending → validating → validated → imported, or failed. */
+export type UploadStatus = 'pending' | 'validating' | 'validated' | 'imported' | 'failed';
+export type UploadKind = '3d' | 'image';
 
 export interface UploadRecord {
   id: string;
   fileName: string;
   contentType: string;
+  kind: UploadKind;
   fileSize: number;
   parts: number;
-  received: Map<number, Buffer>;
-  status: UploadStatus;
-  readyAt?: number;
-  assetId?: string;
+  /** Part sizes as received (a part sent again replaces the earlier one). */
+  partSizes: Map<number, number>;
+  /** Part bytes, kept only for files up to KEEP_UPLOAD_BYTES; bigger ones keep their head alone. */
+  partBytes: Map<number, Buffer>;
+  /** The first HEAD_BYTES of part 1, enough to judge a big file's container. */
+  head?: Buffer;
+  /** The upload's own job id (Scenario answers one; it is not a generation job). */
+  jobId: string;
+  completedAt?: number;
+  /** Set at completion when the file will fail validation. */
+  errorMessage?: string;
+  entityId?: string;
 }
 
-/** Uploads above this complete asynchronously ("processing" first), to exercise client polling. */
-export const ASYNC_UPLOAD_THRESHOLD_BYTES = 1024 * 1024;
-export const ASYNC_UPLOAD_PROCESSING_MS = 300;
+/** Every part but the last must be at least this big (docs/scenario-api.md: 5 MB, read as S3's 5 MiB). */
+export const MIN_PART_BYTES = 5 * 1024 * 1024;
+export const MAX_PARTS = 10_000;
+/** Files up to this size are kept whole (and fully checked); bigger ones only by their head. */
+export const KEEP_UPLOAD_BYTES = 64 * 1024 * 1024;
+const HEAD_BYTES = 1024 * 1024;
 
 export class FakeState {
   readonly assets = new Map<string, AssetRecord>();
@@ -85,7 +102,30 @@ export class FakeState {
   readonly generates: GenerateRecord[] = [];
   private readonly outputCache = new Map<string, Promise<Buffer>>();
 
-  constructor(private readonly jobDurationMs: number) {}
+  /** Jobs not yet seen final, for the team's ceiling; pruned as they finish. */
+  private readonly unfinished = new Set<JobRecord>();
+
+  constructor(
+    private readonly drawDurationMs: () => number,
+    /** Time each upload status after `pending` lasts (validating, validated) before `imported`. */
+    readonly uploadStepMs: number,
+  ) {}
+
+  /** Jobs running now (queued, warming up or in progress), as the team's ceiling counts them. */
+  runningJobs(now: number): number {
+    for (const job of this.unfinished) {
+      const status = this.viewJob(job, now).status;
+      if (status === 'success' || status === 'failure' || status === 'canceled') this.unfinished.delete(job);
+    }
+    return this.unfinished.size;
+  }
+
+  /** Forgets a job, upload or asset, as if Scenario had lost it (GET answers 404). */
+  forget(id: string): boolean {
+    const job = this.jobs.get(id);
+    if (job) this.unfinished.delete(job);
+    return this.jobs.delete(id) || this.uploads.delete(id) || this.assets.delete(id);
+  }
 
   addAsset(asset: Omit<AssetRecord, 'id' | 'createdAt'>): AssetRecord {
     const record: AssetRecord = { ...asset, id: newId('asset'), createdAt: Date.now() };
@@ -135,6 +175,7 @@ export class FakeState {
       jobId: newId('job'),
       modelId: input.modelId,
       createdAt: Date.now(),
+      durationMs: Math.max(0, this.drawDurationMs()),
       fate: input.fate,
       outputAssetIds: [],
       polled: false,
@@ -174,6 +215,7 @@ export class FakeState {
       job.outputAssetIds.push(output.id);
     }
     this.jobs.set(job.jobId, job);
+    this.unfinished.add(job);
     // As on Scenario, the output is made while the job runs (from half way, so the job's first
     // moments, and the polls that see it queued, are not slowed by it): the poll that first sees
     // the job done answers at once instead of tracing then. A failure is only recorded when someone
@@ -183,33 +225,35 @@ export class FakeState {
         const asset = this.assets.get(id);
         if (asset) void this.assetBytes(asset)?.catch(() => undefined);
       }
-    }, Math.floor(this.jobDurationMs * OUTPUTS_FROM)).unref();
+    }, Math.floor(job.durationMs * OUTPUTS_FROM)).unref();
     this.generates.push({
       jobId: job.jobId,
       modelId: input.modelId,
       body: input.body,
       inputName: source.name,
       at: job.createdAt,
+      durationMs: job.durationMs,
     });
     return job;
   }
 
   viewJob(job: JobRecord, now: number): JobView {
-    if (job.canceledAt !== undefined) return { status: 'canceled', progress: this.progressAt(job, job.canceledAt), failureReason: CANCELED_REASON };
-    if (job.generationError) return { status: 'failure', progress: 1, failureReason: job.generationError };
-    const d = this.jobDurationMs;
+    if (job.canceledAt !== undefined) return { status: 'canceled', progress: this.progressAt(job, job.canceledAt) };
+    if (job.generationError) return { status: 'failure', progress: 1, error: job.generationError };
+    const d = job.durationMs;
     const elapsed = now - job.createdAt;
     if (job.fate === 'fail' && elapsed >= FAIL_AT * d) {
-      return { status: 'failure', progress: FAIL_AT, failureReason: INJECTED_FAILURE_REASON };
+      return { status: 'failure', progress: FAIL_AT, error: INJECTED_FAILURE_REASON };
     }
     if (elapsed < WARMING_AT * d) return { status: 'queued', progress: 0 };
     if (elapsed < WORKING_AT * d) return { status: 'warming-up', progress: 0 };
+    if (job.fate === 'stall') return { status: 'in-progress', progress: STALLED_PROGRESS };
     if (job.fate === 'never-finish' || elapsed < d) return { status: 'in-progress', progress: this.progressAt(job, now) };
     return { status: 'success', progress: 1 };
   }
 
   private progressAt(job: JobRecord, now: number): number {
-    const d = Math.max(1, this.jobDurationMs);
+    const d = Math.max(1, job.durationMs);
     const working = Math.max(0, now - job.createdAt - WORKING_AT * d);
     // A job that never finishes keeps creeping up without reaching the end, like a stuck worker.
     if (job.fate === 'never-finish') return 0.9 * (1 - Math.exp(-working / d));
@@ -230,59 +274,75 @@ export class FakeState {
     }
   }
 
-  cancelJob(job: JobRecord, now: number): void {
-    const status = this.viewJob(job, now).status;
-    if (status === 'success' || status === 'failure' || status === 'canceled') return;
-    job.canceledAt = now;
-  }
-
   jobsAwaitingFirstPoll(): number {
     let n = 0;
     for (const job of this.jobs.values()) if (!job.polled) n++;
     return n;
   }
 
-  createUpload(input: { fileName: string; contentType: string; fileSize: number; parts: number }): UploadRecord {
-    const upload: UploadRecord = { ...input, id: newId('upload'), received: new Map(), status: 'pending' };
+  createUpload(input: { fileName: string; contentType: string; kind: UploadKind; fileSize: number; parts: number }): UploadRecord {
+    const upload: UploadRecord = { ...input, id: newId('upload'), partSizes: new Map(), partBytes: new Map(), jobId: newId('job') };
     this.uploads.set(upload.id, upload);
     return upload;
   }
 
-  uploadStatus(upload: UploadRecord, now: number): UploadStatus {
-    if (upload.status === 'processing' && upload.readyAt !== undefined && now >= upload.readyAt) upload.status = 'complete';
-    return upload.status;
+  /** Takes one part; answers a refusal for the client, or undefined. */
+  putPart(upload: UploadRecord, number: number, bytes: Buffer): string | undefined {
+    if (number < upload.parts && bytes.length < MIN_PART_BYTES) {
+      return `part ${number} is ${bytes.length} bytes; every part but the last must be at least ${MIN_PART_BYTES} bytes (5 MB)`;
+    }
+    upload.partSizes.set(number, bytes.length);
+    if (upload.fileSize <= KEEP_UPLOAD_BYTES) upload.partBytes.set(number, bytes);
+    if (number === 1) upload.head = Buffer.from(bytes.subarray(0, HEAD_BYTES));
+    return undefined;
   }
 
-  /** Assembles and checks an upload; returns an error message for the client, or undefined. */
-  completeUpload(upload: UploadRecord, now: number): string | undefined {
-    if (upload.status !== 'pending') return undefined;
+  /** The status now: each step after `pending` lasts uploadStepMs; `stuck` keeps it validating. */
+  uploadStatus(upload: UploadRecord, now: number, stuck = false): UploadStatus {
+    if (upload.completedAt === undefined) return 'pending';
+    const steps = Math.floor((now - upload.completedAt) / Math.max(1, this.uploadStepMs));
+    if (stuck || steps < 1) return 'validating';
+    if (upload.errorMessage !== undefined) return 'failed';
+    if (steps < 2) return 'validated';
+    if (upload.entityId === undefined) this.importUpload(upload);
+    return 'imported';
+  }
+
+  private importUpload(upload: UploadRecord): void {
+    const ordered: Buffer[] = [];
+    for (let n = 1; n <= upload.parts; n++) ordered.push(upload.partBytes.get(n) ?? Buffer.alloc(0));
+    const whole = upload.fileSize <= KEEP_UPLOAD_BYTES;
+    const asset = this.addAsset({
+      name: upload.fileName,
+      mimeType: upload.contentType,
+      kind: upload.kind,
+      // A big model is judged by its head and never made into anything from its bytes (Tripo's
+      // output is made from its parameters), so its bytes are not kept.
+      source: { type: 'bytes', bytes: whole ? Buffer.concat(ordered) : Buffer.alloc(0) },
+    });
+    upload.partBytes.clear();
+    upload.entityId = asset.id;
+  }
+
+  /**
+   * Completion: answers a refusal (400) when parts are missing or do not add up; a file that is
+   * not what its kind says is accepted here and fails validation a moment later, with errorMessage.
+   */
+  completeUpload(upload: UploadRecord, now: number, judge: (upload: UploadRecord, bytes: Buffer, whole: boolean) => string | undefined): string | undefined {
+    if (upload.completedAt !== undefined) return undefined;
     const missing: number[] = [];
-    for (let n = 1; n <= upload.parts; n++) if (!upload.received.has(n)) missing.push(n);
+    for (let n = 1; n <= upload.parts; n++) if (!upload.partSizes.has(n)) missing.push(n);
     if (missing.length > 0) {
       return `upload ${upload.id} is missing part${missing.length > 1 ? 's' : ''} ${missing.slice(0, 10).join(', ')} of ${upload.parts}`;
     }
-    const ordered: Buffer[] = [];
-    for (let n = 1; n <= upload.parts; n++) ordered.push(upload.received.get(n) ?? Buffer.alloc(0));
-    const bytes = Buffer.concat(ordered);
-    if (bytes.length !== upload.fileSize) {
-      return `uploaded parts add up to ${bytes.length} bytes but fileSize was declared as ${upload.fileSize}`;
-    }
-    const check = checkModel(bytes);
-    if (!check.ok) return `${upload.fileName}: ${check.error}`;
-    const asset = this.addAsset({
-      name: upload.fileName,
-      mimeType: upload.contentType || MODEL_MIME[check.format],
-      kind: '3d',
-      source: { type: 'bytes', bytes },
-    });
-    upload.received.clear();
-    upload.assetId = asset.id;
-    if (upload.fileSize > ASYNC_UPLOAD_THRESHOLD_BYTES) {
-      upload.status = 'processing';
-      upload.readyAt = now + ASYNC_UPLOAD_PROCESSING_MS;
-    } else {
-      upload.status = 'complete';
-    }
+    let total = 0;
+    for (const size of upload.partSizes.values()) total += size;
+    if (total !== upload.fileSize) return `uploaded parts add up to ${total} bytes but fileSize was declared as ${upload.fileSize}`;
+    const whole = upload.fileSize <= KEEP_UPLOAD_BYTES;
+    const bytes = whole ? Buffer.concat([...Array(upload.parts).keys()].map((i) => upload.partBytes.get(i + 1) ?? Buffer.alloc(0))) : (upload.head ?? Buffer.alloc(0));
+    const problem = judge(upload, bytes, whole);
+    if (problem !== undefined) upload.errorMessage = problem;
+    upload.completedAt = now;
     return undefined;
   }
 }

@@ -21,14 +21,15 @@ export async function putPart(ctx: Context, req: IncomingMessage, res: ServerRes
   }
   const upload = ctx.state.uploads.get(id);
   if (!upload) return denyXml(res, 404, 'NoSuchUpload', 'The specified upload does not exist.');
-  if (upload.status !== 'pending') return sendError(res, 400, `upload ${id} is already ${upload.status}; parts can no longer change`);
+  if (upload.completedAt !== undefined) return sendError(res, 400, `upload ${id} is already completed; parts can no longer change`);
   if (number < 1 || number > upload.parts) return sendError(res, 400, `part ${number} is outside 1..${upload.parts}`);
   const body = await readBody(req, upload.fileSize);
   if (!body.ok) {
     if (body.tooLarge) sendError(res, 400, `part ${number} is ${body.received} bytes, more than the whole file (${upload.fileSize})`);
     return;
   }
-  upload.received.set(number, body.bytes);
+  const refused = ctx.state.putPart(upload, number, body.bytes);
+  if (refused) return denyXml(res, 400, 'EntityTooSmall', refused);
   const etag = `"${createHash('md5').update(body.bytes).digest('hex')}"`;
   res.writeHead(200, { ETag: etag, 'Content-Length': 0 });
   res.end();

@@ -16,6 +16,17 @@ export interface Faults {
   neverFinishJobs: boolean;
   /** 0..1: fraction of API responses with status 200 but an HTML body. */
   nonJsonRate: number;
+  /**
+   * The team's ceiling of jobs running at once: a generate past it answers 429
+   * `{ error, details: { actionName: "generate", actionLimit } }` with no Retry-After. null = none.
+   */
+  teamJobLimit: number | null;
+  /** Adds Retry-After (seconds) to the ceiling's 429; Scenario's carries none (null, the default). */
+  teamLimitRetryAfterSeconds: number | null;
+  /** New jobs reach `in-progress` and stop there, progress fixed at 0.4, forever. */
+  stallJobs: boolean;
+  /** Uploads stay `validating` after completion and are never imported. */
+  stuckUploads: boolean;
   /** Lifetime of temporary asset URLs (default 60000). */
   assetUrlTtlMs: number;
   /** CDN answers 200 text/html for downloads (a captive portal / broken CDN). */
@@ -30,12 +41,18 @@ export interface FakeScenarioOptions {
   apiSecret?: string;
   /** Default 1500: queued → warming-up → in-progress (progress rising) → success. */
   jobDurationMs?: number;
+  /** How long each job takes; overrides jobDurationMs. Log-normal draws are seeded by `seed`. */
+  jobDurations?: JobDurations;
+  /** Time each upload status after completion lasts (validating, validated) before `imported`; default 100. */
+  uploadStepMs?: number;
   /** Default 200 MiB: bigger uploads are refused with 400 {error}. */
   maxUploadBytes?: number;
   faults?: Partial<Faults>;
   /** Deterministic randomness for fault injection. */
   seed?: number;
 }
+
+export type JobDurations = { kind: 'fixed'; ms: number } | { kind: 'log-normal'; medianMs: number; sigma: number };
 
 export type RouteName =
   | 'asset-create'
@@ -71,6 +88,8 @@ export interface GenerateRecord {
   /** The `name` of the input asset as uploaded. */
   inputName: string | undefined;
   at: number;
+  /** How long this job runs. */
+  durationMs: number;
 }
 
 export interface FakeScenario {
@@ -82,12 +101,18 @@ export interface FakeScenario {
   /** Every accepted generate, in order. A snapshot. */
   readonly generates: GenerateRecord[];
   setFaults(faults: Partial<Faults>): void;
+  /** The most part uploads (PUTs) that were in progress at once, since start or resetCounts. */
+  readonly peakPartUploads: number;
+  /** Generates refused with 429 for the team's ceiling (teamJobLimit) since start or resetCounts. */
+  readonly teamLimitRefusals: number;
+  /** Forgets a job, upload or asset, as if Scenario had lost it: reads of it answer 404. */
+  forget(id: string): boolean;
   resetCounts(): void;
   /** Number of jobs created whose jobId has not yet been asked for with GET /jobs/{id}. */
   jobsAwaitingFirstPoll(): number;
   /** Register a large synthetic output asset (streamed, never held in memory) and return its id. */
   addSyntheticAsset(options: { bytes: number; kind: 'svg' | 'glb' }): string;
-  on(event: 'request', listener: (route: RouteName, method: string, path: string) => void): void;
+  on(event: 'request', listener: (route: RouteName, method: string, path: string, query: URLSearchParams) => void): void;
   /** Stop listening (dropping open connections) but keep all state; start() listens again on the SAME port. */
   stop(): Promise<void>;
   start(): Promise<void>;

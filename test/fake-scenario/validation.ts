@@ -36,7 +36,7 @@ export const vtracerParams = z.strictObject(
     layerDifference: numberIn('layerDifference', 0, 255).optional(),
     hierarchical: oneOf('hierarchical', ['stacked', 'cutout']).optional(),
     mode: oneOf('mode', ['spline', 'polygon', 'pixel', 'none']).optional(),
-    filterSpeckle: numberIn('filterSpeckle', 0).optional(),
+    filterSpeckle: numberIn('filterSpeckle', 0, 128).optional(),
     cornerThreshold: numberIn('cornerThreshold', 0, 180).optional(),
     lengthThreshold: numberIn('lengthThreshold', 3.5, 10).optional(),
     spliceThreshold: numberIn('spliceThreshold', 0, 180).optional(),
@@ -66,6 +66,14 @@ export const imageAssetBody = z.strictObject({
   name: z.string({ error: '"name" must be a string' }).optional(),
 });
 
+export const UPLOAD_KINDS = ['3d', 'asset', 'audio', 'avatar', 'image', 'model', 'video'] as const;
+
+/** Content types docs/scenario-api.md lists for each kind the fake server imports. */
+export const UPLOAD_CONTENT_TYPES: Record<'3d' | 'image', readonly string[]> = {
+  '3d': ['model/gltf-binary', 'model/gltf+json', 'model/obj', 'application/vnd.autodesk.fbx'],
+  image: ['image/png', 'image/jpeg', 'image/webp'],
+};
+
 export const uploadCreateBody = z.strictObject({
   fileName: z.string({ error: '"fileName" must be a string' }).min(1, { error: '"fileName" must not be empty' }),
   contentType: z.string({ error: '"contentType" must be a string' }).min(1, { error: '"contentType" must not be empty' }),
@@ -73,7 +81,8 @@ export const uploadCreateBody = z.strictObject({
     .number({ error: '"fileSize" must be a number' })
     .int({ error: '"fileSize" must be a whole number of bytes' })
     .positive({ error: '"fileSize" must be positive' }),
-  kind: z.literal('3d', { error: '"kind" must be "3d"' }),
+  // The documented kinds; the fake server imports the two Kiln uses and fails the others at validation.
+  kind: z.enum(UPLOAD_KINDS, { error: `"kind" must be one of ${UPLOAD_KINDS.map((k) => `"${k}"`).join(', ')}` }),
   parts: z
     .number({ error: '"parts" must be a number' })
     .int({ error: '"parts" must be a whole number' })

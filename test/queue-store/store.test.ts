@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  TEAM_LIMIT_TTL_MS,
   CorruptItemError,
   DB_FILE_NAME,
   IllegalTransitionError,
@@ -313,9 +314,9 @@ describe('durability and integrity', () => {
   it('remembers learned job durations across a reopen, including in a database from the previous schema', () => {
     const dir = tempDir();
     QueueStore.open(dir).close();
-    // As the previous Kiln left it: no job_durations table, schema 2.
+    // As an earlier Kiln left it: none of the tables of migrations 3 and 4, schema 2.
     const db = new Database(join(dir, DB_FILE_NAME));
-    db.exec('DROP TABLE job_durations');
+    db.exec('DROP TABLE job_durations; DROP TABLE job_timing; DROP TABLE team_limits');
     db.pragma('user_version = 2');
     db.close();
 
@@ -330,6 +331,32 @@ describe('durability and integrity', () => {
     const again = QueueStore.open(dir);
     open.push(again);
     expect(Object.fromEntries(again.jobDurations())).toEqual({ 'model_visioncortex-vtracer': 204, 'model_tripo-retopology': 61_000 });
+  });
+
+  it('keeps what polling learned per kind and the team ceiling per account, also in a database of schema 3', () => {
+    const dir = tempDir();
+    QueueStore.open(dir).close();
+    const db = new Database(join(dir, DB_FILE_NAME));
+    db.exec('DROP TABLE job_timing; DROP TABLE team_limits');
+    db.pragma('user_version = 3');
+    db.close();
+
+    const store = QueueStore.open(dir);
+    expect(store.jobTimings().size).toBe(0);
+    expect(store.teamLimit('acct')).toBeUndefined();
+    store.saveJobTiming('model_visioncortex-vtracer', { v: 1, durations: [800, 950], progress: [[0.5, 0.65]], jobs: 2 });
+    store.saveTeamLimit('acct', 4);
+    store.saveTeamLimit('acct', 3);
+    expect(() => store.saveTeamLimit('acct', 0)).toThrow(RangeError);
+    store.close();
+
+    const again = QueueStore.open(dir);
+    open.push(again);
+    expect(again.jobTimings().get('model_visioncortex-vtracer')).toEqual({ v: 1, durations: [800, 950], progress: [[0.5, 0.65]], jobs: 2 });
+    expect(again.teamLimit('acct')).toBe(3);
+    expect(again.teamLimit('other')).toBeUndefined();
+    // A ceiling learned over a week ago is tried again: the team's plan may have grown.
+    expect(again.teamLimit('acct', Date.now() + TEAM_LIMIT_TTL_MS + 1)).toBeUndefined();
   });
 
   it('refuses a database from a newer Kiln instead of damaging it', () => {

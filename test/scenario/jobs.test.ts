@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CanceledError, JobFailedError, ValidationError, type JobSnapshot } from '../../src/main/engine/scenario/index';
+import { CanceledError, GoneError, JobFailedError, ValidationError, type JobSnapshot } from '../../src/main/engine/scenario/index';
 import { clientFor, harness, since, writePng, type Harness } from './helpers';
 
 const VTRACER = 'model_visioncortex-vtracer';
@@ -85,14 +85,22 @@ describe('waitForJob', () => {
     expect((err as JobFailedError).reason).toMatch(/model could not process this input/);
   });
 
-  it('cancels a job; waiting on it then fails as canceled', async () => {
-    h = await harness({ faults: { neverFinishJobs: true } });
+  it('tries a cancel once: Scenario refuses generation jobs with 400, and the job runs on', async () => {
+    h = await harness({ jobDurationMs: 200 });
     const { client, job } = await startJob(h);
-    await client.cancelJob(job.jobId);
+    const err = await client.cancelJob(job.jobId).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as Error).message).toBe('Cannot cancel this type of job');
     expect(h.fake.counts['job-cancel']).toBe(1);
+    expect((await client.waitForJob(job.jobId)).status).toBe('success');
+  });
+
+  it('reads the failure reason from job.metadata.error', async () => {
+    h = await harness({ jobDurationMs: 100, faults: { failJobRate: 1 } });
+    const { client, job } = await startJob(h);
     const err = await client.waitForJob(job.jobId).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(JobFailedError);
-    expect(err).toMatchObject({ kind: 'job-canceled', status: 'canceled', reason: 'Canceled by request' });
+    expect(err).toMatchObject({ kind: 'job-failed', status: 'failure', reason: expect.stringMatching(/^Inference failed/) });
   });
 
   it('stops at once when the caller aborts, even mid-sleep', async () => {
@@ -124,11 +132,12 @@ describe('waitForJob', () => {
     expect(most).toBe(1);
   });
 
-  it('reports an unknown job as a validation error with the server message', async () => {
+  it('reports an unknown job as gone (a validation error) with the server message', async () => {
     h = await harness();
     const client = clientFor(h.fake);
     const err = await client.getJob('job_nope').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GoneError);
     expect(err).toBeInstanceOf(ValidationError);
-    expect(err).toMatchObject({ status: 404, message: 'job job_nope not found' });
+    expect(err).toMatchObject({ status: 404, what: 'job', message: 'Scenario no longer knows job job_nope (job job_nope not found)' });
   });
 });

@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { vtracer } from '../../src/main/engine/models/vtracer';
-import { DownloadError, JobFailedError, ScenarioClient } from '../../src/main/engine/scenario/index';
+import { DownloadError, JobFailedError, ScenarioClient, TeamLimitError } from '../../src/main/engine/scenario/index';
 import { parseRetryAfter } from '../../src/main/engine/scenario/failures';
 import { FAST } from './helpers';
 
-type Route = (req: { method: string; path: string; headers: IncomingHttpHeaders; body: Buffer }) => {
+type Route = (req: { method: string; path: string; query: URLSearchParams; headers: IncomingHttpHeaders; body: Buffer }) => {
   status?: number;
   headers?: Record<string, string>;
   body?: string | Buffer;
@@ -19,7 +19,7 @@ type Route = (req: { method: string; path: string; headers: IncomingHttpHeaders;
 
 let server: Server;
 let base: string;
-let seen: { method: string; path: string; headers: IncomingHttpHeaders }[];
+let seen: { method: string; path: string; query: URLSearchParams; headers: IncomingHttpHeaders }[];
 let route: Route;
 let dir: string;
 
@@ -30,7 +30,8 @@ beforeEach(async () => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const info = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers };
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const info = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers };
       seen.push(info);
       const out = route({ ...info, body: Buffer.concat(chunks) });
       const body = out.body ?? '';
@@ -53,29 +54,35 @@ const json = (v: unknown) => JSON.stringify(v);
 const SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"></svg>';
 
 describe('on the wire', () => {
-  it('sends Basic auth to the API only: never to part URLs or the CDN', async () => {
+  it('sends Basic auth and ?projectId= to the API only: never to part URLs or the CDN', async () => {
     route = ({ method, path }) => {
       if (method === 'POST' && path === '/v1/uploads') {
-        return { body: json({ upload: { id: 'up1', parts: [1, 2].map((n) => ({ number: n, url: `${base}/parts/${n}?sig=x` })) } }) };
+        return { body: json({ upload: { id: 'up1', status: 'pending', parts: [1].map((n) => ({ number: n, url: `${base}/parts/${n}?sig=x` })) } }) };
       }
       if (path.startsWith('/parts/')) return { body: '' };
-      if (path === '/v1/uploads/up1/action') return { body: json({ upload: { id: 'up1', status: 'complete', assetId: 'asset_in' } }) };
+      if (path === '/v1/uploads/up1/action') return { body: json({ upload: { id: 'up1', status: 'validating' } }) };
+      if (path === '/v1/uploads/up1') return { body: json({ upload: { id: 'up1', status: 'imported', entityId: 'asset_in' } }) };
       if (path === '/v1/assets/asset_out') return { body: json({ asset: { id: 'asset_out', url: `/cdn/out.svg` } }) };
       if (path === '/cdn/out.svg') return { headers: { 'content-type': 'image/svg+xml' }, body: SVG };
       return { status: 404, body: json({ error: 'nope' }) };
     };
-    const c = client({ uploadPartBytes: 10 });
+    const c = client({ projectId: 'proj 7' });
     const path = join(dir, 'm.obj');
-    await writeFile(path, 'v 0 0 0\nv 1 0 0\n'); // 16 bytes → 2 parts
+    await writeFile(path, 'v 0 0 0\nv 1 0 0\n'); // 16 bytes → 1 part
     expect(await c.upload({ path, name: 'm.obj', kind: 'obj', route: 'multipart-upload' })).toBe('asset_in');
     await c.download({ assetId: 'asset_out', destPath: join(dir, 'o.svg'), expected: vtracer.output });
 
     const expected = `Basic ${Buffer.from('k3y:s3cret').toString('base64')}`;
     for (const r of seen) {
-      if (r.path.startsWith('/v1/')) expect(r.headers.authorization).toBe(expected);
-      else expect(r.headers.authorization).toBeUndefined();
+      if (r.path.startsWith('/v1/')) {
+        expect(r.headers.authorization).toBe(expected);
+        expect(r.query.get('projectId')).toBe('proj 7');
+      } else {
+        expect(r.headers.authorization).toBeUndefined();
+        expect(r.query.get('projectId')).toBeNull();
+      }
     }
-    expect(seen.filter((r) => r.path.startsWith('/parts/'))).toHaveLength(2);
+    expect(seen.filter((r) => r.path.startsWith('/parts/'))).toHaveLength(1);
     expect(seen.some((r) => r.path === '/cdn/out.svg')).toBe(true);
   });
 
@@ -90,6 +97,33 @@ describe('on the wire', () => {
     expect(err).toBeInstanceOf(JobFailedError);
     expect((err as JobFailedError).reason).toBe('GPU on fire');
     expect(poll).toBe(4);
+  });
+
+  it('reads the team ceiling from a 429 on generate and does not retry it; other 429s are retried after Retry-After', async () => {
+    let generates = 0;
+    route = ({ path }) => {
+      if (path.startsWith('/v1/generate/')) {
+        generates++;
+        return { status: 429, body: json({ error: 'Too many jobs', details: { actionName: 'generate', actionLimit: 3 } }) };
+      }
+      return { status: 404, body: json({ error: 'nope' }) };
+    };
+    const saved: [string, number][] = [];
+    const c = client({ teamLimitMemory: { load: () => undefined, save: (account: string, limit: number) => void saved.push([account, limit]) } });
+    expect(c.jobCeiling()).toBeUndefined();
+    const err = await c.generate('model_x', { image: 'asset_1' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TeamLimitError);
+    expect(err).toMatchObject({ actionLimit: 3, retryAfterMs: undefined });
+    expect(generates).toBe(1);
+    expect(c.jobCeiling()).toBe(3);
+    // Kept per account as a fingerprint: never the key itself.
+    expect(saved).toHaveLength(1);
+    expect(saved[0]?.[0]).toMatch(/^[0-9a-f]{32}$/);
+    expect(saved[0]?.[0]).not.toContain('k3y');
+    expect(saved[0]?.[1]).toBe(3);
+    // The next client for the same account starts from it.
+    const again = client({ teamLimitMemory: { load: (account: string) => (account === saved[0]?.[0] ? 3 : undefined), save: () => {} } });
+    expect(again.jobCeiling()).toBe(3);
   });
 
   it('honours an HTTP-date Retry-After', () => {

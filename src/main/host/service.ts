@@ -29,7 +29,7 @@ import { openQueueStore } from '../engine/queue/open-store';
 import type { QueueStore } from '../engine/queue/store';
 import type { NewItem, QueueItem } from '../engine/queue/types';
 import { ScenarioClient } from '../engine/scenario/client';
-import { durationMemory } from '../engine/queue/duration-memory';
+import { durationMemory, teamLimitMemory } from '../engine/queue/duration-memory';
 import { isScenarioError } from '../engine/scenario/errors';
 import type { Credentials } from '../engine/scenario/types';
 import type { CredentialStore } from './credentials';
@@ -230,7 +230,16 @@ export class KilnService extends EventEmitter<ServiceEvents> {
       this.api.set(undefined);
       return;
     }
-    this.api.set(new ScenarioClient({ baseUrl: this.options.settings.settings.apiUrl, ...credentials, durationMemory: durationMemory(this.store) }));
+    const { apiUrl, projectId } = this.options.settings.settings;
+    this.api.set(
+      new ScenarioClient({
+        baseUrl: apiUrl,
+        ...credentials,
+        durationMemory: durationMemory(this.store),
+        teamLimitMemory: teamLimitMemory(this.store),
+        ...(projectId ? { projectId } : {}),
+      }),
+    );
     this.runner.setApi(this.api);
   }
 
@@ -504,6 +513,8 @@ export class KilnService extends EventEmitter<ServiceEvents> {
           // gets it only when the artist enters it again. Issue 14.2.
           await this.options.credentials.clear();
           await this.applyCredentials(undefined);
+        } else if (next.projectId !== before.projectId) {
+          await this.applyCredentials(await this.options.credentials.get());
         }
         return next;
       },
@@ -520,7 +531,8 @@ export class KilnService extends EventEmitter<ServiceEvents> {
       'credentials.test': async () => {
         const credentials = await this.options.credentials.get();
         if (!credentials) return { ok: false, message: 'No API key and secret are stored yet.' };
-        const client = new ScenarioClient({ baseUrl: settings.settings.apiUrl, ...credentials, retries: 1, requestTimeoutMs: 10_000 });
+        const { apiUrl, projectId } = settings.settings;
+        const client = new ScenarioClient({ baseUrl: apiUrl, ...credentials, retries: 1, requestTimeoutMs: 10_000, ...(projectId ? { projectId } : {}) });
         try {
           await client.probe();
           return { ok: true, message: `Connected to ${new URL(settings.settings.apiUrl).host}; the key pair is accepted.` };

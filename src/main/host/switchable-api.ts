@@ -30,4 +30,5 @@ export class SwitchableApi implements ScenarioApi {
   getAsset: ScenarioApi['getAsset'] = (assetId, signal) => this.api.getAsset(assetId, signal);
   download: ScenarioApi['download'] = (req) => this.api.download(req);
   probe: ScenarioApi['probe'] = (signal) => this.api.probe(signal);
+  jobCeiling: ScenarioApi['jobCeiling'] = () => this.current?.jobCeiling();
 }

@@ -8,7 +8,8 @@ export const MIME_BY_KIND: Record<InputKind, string> = {
   glb: 'model/gltf-binary',
   gltf: 'model/gltf+json',
   obj: 'model/obj',
-  fbx: 'application/octet-stream',
+  // Scenario's upload content type for FBX (docs/scenario-api.md "A local file becomes an asset id").
+  fbx: 'application/vnd.autodesk.fbx',
 };
 
 export const EXTENSIONS_BY_KIND: Record<InputKind, readonly string[]> = {

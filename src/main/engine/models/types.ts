@@ -32,7 +32,7 @@ export interface Preset {
 
 export type ModelParams = Record<string, string | number | boolean>;
 
-/** How a local file becomes an assetId (see ../shared/api/scenario-notes.md). */
+/** How a local file becomes an assetId (see docs/scenario-api.md). */
 export type UploadRoute = 'image-asset' | 'multipart-upload';
 
 export interface ModelOutput {

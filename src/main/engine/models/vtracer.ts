@@ -85,7 +85,7 @@ const paramsSchema = schemaFromSpecs(parameters).superRefine((params, ctx) => {
 });
 
 function buildRequest(params: ModelParams, inputAssetId: string): Record<string, unknown> {
-  // *assumed* (scenario-notes.md): the image input travels as `image`.
+  // The image input travels as `image` (docs/scenario-api.md "Generate").
   return { ...params, image: inputAssetId };
 }
 

@@ -8,8 +8,9 @@ import type { ModelDescriptor } from '../models/types';
 import { commitOutput, recoverCommit, sweepTemps, tempPathFor } from '../output/writer';
 import { renderName } from '../output/naming';
 import { OutputError } from '../output/errors';
-import { JobFailedError, ScenarioError, isScenarioError } from '../scenario/errors';
-import type { ScenarioApi } from '../scenario/types';
+import { GoneError, JobFailedError, ScenarioError, StageTimeoutError, TeamLimitError, isScenarioError } from '../scenario/errors';
+import type { JobSnapshot, ScenarioApi } from '../scenario/types';
+import { formatWait } from '../scenario/upload';
 import { LocalEnginePool } from '../local/pool';
 import { isLocalEngineName } from '../local/types';
 import { Connectivity } from './connectivity';
@@ -24,6 +25,8 @@ export interface RunnerEvents {
   /** The API refused the credentials: the runner stops starting work until `setApi`. */
   'auth-failed': [message: string];
   connectivity: [state: { online: boolean; reason: string }];
+  /** Scenario refused a generate for the team's ceiling: at most `limit` jobs now run at once. */
+  'team-limit': [limit: number];
 }
 
 export interface QueueRunnerOptions {
@@ -36,13 +39,23 @@ export interface QueueRunnerOptions {
   /** Network probing after an outage: first delay and cap (defaults 1 s and 60 s). */
   probeInitialMs?: number;
   probeMaxMs?: number;
-  /** A job still unfinished after this long fails its item and is canceled (default 30 min). */
+  /** A job still unfinished after this long fails its item (default 30 min). */
   jobTimeoutMs?: number;
+  /** A job whose status and progress have not changed for this long fails its item (default 10 min). */
+  jobStallTimeoutMs?: number;
   /** Model lookup, so tests and future models can supply their own descriptors. */
   findModel?: (key: string) => ModelDescriptor | undefined;
 }
 
 type StopReason = 'cancel' | 'stop';
+
+/** What a canceled item whose job Scenario may have started reads (docs/scenario-api.md "Jobs"). */
+export const CANCELED_MAY_BE_CHARGED = 'Canceled — a job Scenario had already started may still be charged';
+export const DEFAULT_JOB_TIMEOUT_MS = 30 * 60_000;
+export const DEFAULT_JOB_STALL_TIMEOUT_MS = 10 * 60_000;
+/** Pauses after a generate refused for the team's ceiling, when no job of ours is running to wait for. */
+const TEAM_LIMIT_FIRST_PAUSE_MS = 1_000;
+const TEAM_LIMIT_MAX_PAUSE_MS = 30_000;
 
 interface Running {
   controller: AbortController;
@@ -70,6 +83,13 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
   private readonly accept: (item: QueueItem) => boolean;
   private readonly lookupModel: (key: string) => ModelDescriptor | undefined;
   private readonly jobTimeoutMs: number;
+  private readonly jobStallTimeoutMs: number;
+  /** Woken when a job at Scenario ends, so an item refused for the team's ceiling may go again. */
+  private readonly jobEndWaiters = new Set<() => void>();
+  /** Items whose generate is on the wire: a cancel now may leave a job running at Scenario. */
+  private readonly generating = new Set<string>();
+  /** Items put back in line by Retry: if their job or input is gone, they start afresh at once. */
+  private readonly retried = new Set<string>();
   private readonly running = new Map<string, Running>();
   private readonly pausedQueues = new Set<string>();
   private readonly connectivity: Connectivity;
@@ -95,7 +115,8 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     this.concurrency = Math.max(1, options.concurrency ?? 4);
     this.accept = options.accept ?? (() => true);
     this.lookupModel = options.findModel ?? findModel;
-    this.jobTimeoutMs = options.jobTimeoutMs ?? 30 * 60_000;
+    this.jobTimeoutMs = options.jobTimeoutMs ?? DEFAULT_JOB_TIMEOUT_MS;
+    this.jobStallTimeoutMs = options.jobStallTimeoutMs ?? DEFAULT_JOB_STALL_TIMEOUT_MS;
     this.connectivity = new Connectivity({
       probe: (signal) => this.api.probe(signal),
       initialDelayMs: options.probeInitialMs,
@@ -184,7 +205,14 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     // A job canceled on Scenario is gone, so a retry must generate again; a finished job (the item
     // was downloading) keeps its jobId, so a retry only downloads what was already paid for.
     const jobIsLive = item.jobId !== undefined && item.state !== 'downloading' && item.resumeState !== 'downloading';
-    this.save(itemId, 'canceled', { error: undefined, resumeState: undefined, finishedAt: Date.now(), ...(jobIsLive ? { jobId: undefined } : {}) });
+    // Cancel is local (docs/scenario-api.md "Jobs"): a job Scenario started runs on and is charged.
+    const started = jobIsLive || this.generating.has(itemId);
+    this.save(itemId, 'canceled', {
+      error: started ? CANCELED_MAY_BE_CHARGED : undefined,
+      resumeState: undefined,
+      finishedAt: Date.now(),
+      ...(jobIsLive ? { jobId: undefined } : {}),
+    });
     if (jobIsLive && item.jobId) await this.cancelRemote(item.jobId);
     if (run) await run.done;
     await sweepTemps(item.output.dir, item.id).catch(() => undefined);
@@ -207,6 +235,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     if (!item || (item.state !== 'failed' && item.state !== 'canceled')) return;
     const to: ItemState = item.jobId ? 'submitted' : 'queued';
     this.save(itemId, to, { error: undefined, finishedAt: undefined, attempts: item.attempts + 1 });
+    this.retried.add(itemId);
     if (to === 'submitted') this.resumable.add(itemId);
     this.pump();
   }
@@ -227,6 +256,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
 
   private save(itemId: string, state: ItemState | undefined, patch: ItemPatch = {}): QueueItem {
     const item = state === undefined ? this.store.update(itemId, patch) : this.store.transition(itemId, state, patch);
+    if (item.state === 'done' || item.state === 'canceled') this.retried.delete(itemId);
     this.emit('item', item);
     return item;
   }
@@ -337,8 +367,14 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
       });
   }
 
+  /** Jobs that may run at once: the concurrency, or the team's ceiling if Scenario named a lower one. */
+  private get jobLimit(): number {
+    const ceiling = this.api.jobCeiling();
+    return ceiling === undefined ? this.concurrency : Math.max(1, Math.min(this.concurrency, ceiling));
+  }
+
   private async acquireJobSlot(signal: AbortSignal): Promise<void> {
-    while (this.jobsInFlight >= this.concurrency) {
+    while (this.jobsInFlight >= this.jobLimit) {
       await new Promise<void>((resolve, reject) => {
         const wake = () => {
           signal.removeEventListener('abort', onAbort);
@@ -357,10 +393,52 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     this.jobsInFlight++;
   }
 
-  private releaseJobSlot(): void {
+  /** `jobEnded`: a job at Scenario ended (as opposed to a slot given back after a refused generate). */
+  private releaseJobSlot(jobEnded = true): void {
     this.jobsInFlight--;
-    const [next] = this.slotWaiters;
-    next?.();
+    if (jobEnded) for (const wake of [...this.jobEndWaiters]) wake();
+    // The ceiling may have dropped: wake only while there is room.
+    if (this.jobsInFlight < this.jobLimit) {
+      const [next] = this.slotWaiters;
+      next?.();
+    }
+  }
+
+  /**
+   * After a generate refused for the team's ceiling: wait for one of our jobs to end, or for a
+   * growing pause when none is running (the ceiling is used elsewhere), and never less than a
+   * Retry-After the answer carried. So a batch causes a handful of these refusals, not one per item.
+   */
+  private async waitAfterTeamLimit(error: TeamLimitError, refusals: number, signal: AbortSignal): Promise<void> {
+    const pause = Math.min(TEAM_LIMIT_MAX_PAUSE_MS, TEAM_LIMIT_FIRST_PAUSE_MS * 2 ** refusals);
+    const atLeast = error.retryAfterMs ?? 0;
+    const started = Date.now();
+    await new Promise<void>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const done = (): void => {
+        clearTimeout(timer);
+        this.jobEndWaiters.delete(onJobEnd);
+        signal.removeEventListener('abort', onAbort);
+      };
+      const finish = (): void => {
+        done();
+        resolve();
+      };
+      const onJobEnd = (): void => {
+        // A job ended: go as soon as a Retry-After, if any, has passed.
+        this.jobEndWaiters.delete(onJobEnd);
+        clearTimeout(timer);
+        timer = setTimeout(finish, Math.max(0, atLeast - (Date.now() - started)));
+      };
+      const onAbort = (): void => {
+        done();
+        reject(new ScenarioError('canceled', 'stopped'));
+      };
+      if (signal.aborted) return onAbort();
+      timer = setTimeout(finish, Math.max(atLeast, this.jobsInFlight > 0 ? TEAM_LIMIT_MAX_PAUSE_MS : pause));
+      this.jobEndWaiters.add(onJobEnd);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
   private checkRunning(run: Running): void {
@@ -401,9 +479,25 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
           this.checkRunning(run);
           item = this.save(item.id, undefined, { assetId });
         }
-        await this.acquireJobSlot(signal);
-        holdsSlot = true;
-        const result = await this.api.generate(model.modelId, model.buildRequest(item.params, assetId), signal);
+        let result;
+        for (let refusals = 0; ; refusals++) {
+          await this.acquireJobSlot(signal);
+          holdsSlot = true;
+          this.generating.add(item.id);
+          try {
+            result = await this.api.generate(model.modelId, model.buildRequest(item.params, assetId), signal);
+            break;
+          } catch (error) {
+            this.generating.delete(item.id);
+            if (!(error instanceof TeamLimitError)) throw error;
+            // Back in line, not a failure: the ceiling is now the limit, and it goes when a job ends.
+            holdsSlot = false;
+            this.releaseJobSlot(false);
+            this.emit('team-limit', error.actionLimit);
+            await this.waitAfterTeamLimit(error, refusals, signal);
+          }
+        }
+        this.generating.delete(item.id);
         if (signal.aborted && run.reason === 'cancel') {
           // Canceled while the job was being created: record it and cancel it remotely too.
           this.save(item.id, undefined, { jobId: result.jobId });
@@ -422,14 +516,15 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
           this.jobsInFlight++;
           holdsSlot = true;
         }
-        const deadline = AbortSignal.timeout(this.jobTimeoutMs);
+        const watch = new JobWatch(this.jobTimeoutMs, this.jobStallTimeoutMs);
         let job;
         try {
           job = await this.api.waitForJob(jobId, {
-            signal: AbortSignal.any([signal, deadline]),
+            signal: AbortSignal.any([signal, watch.signal]),
             durationKey: model.modelId,
             submittedAt,
             onUpdate: (snapshot) => {
+              watch.saw(snapshot);
               // A finished job goes straight to downloading: no write between seeing it done and freeing its slot.
               if (signal.aborted || snapshot.status === 'success') return;
               const progress = snapshot.progress ?? item.progress;
@@ -439,9 +534,12 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
             },
           });
         } catch (error) {
-          if (!deadline.aborted || signal.aborted) throw error;
-          await this.cancelRemote(jobId);
-          throw new JobFailedError(jobId, 'canceled', `no result after ${formatDuration(this.jobTimeoutMs)}, so Kiln canceled the job`);
+          if (!watch.signal.aborted || signal.aborted) throw error;
+          // Kiln stops following it; Scenario may still run it (cancel is best effort, usually refused).
+          void this.cancelRemote(jobId);
+          throw watch.timeoutError(jobId);
+        } finally {
+          watch.clear();
         }
         this.releaseJobSlot();
         holdsSlot = false;
@@ -590,21 +688,89 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
       return;
     }
     if (item.state === 'done' || item.state === 'failed' || item.state === 'canceled') return;
+    const afresh = startAfresh(error);
+    if (error instanceof GoneError && this.retried.has(itemId)) {
+      // The artist asked for a retry and what it would have picked up is gone: start over now.
+      this.retried.delete(itemId);
+      this.save(itemId, 'failed', { ...afresh, error: describeFailure(error), finishedAt: Date.now() });
+      this.save(itemId, 'queued', { error: undefined, finishedAt: undefined });
+      setImmediate(() => this.pump());
+      return;
+    }
+    this.retried.delete(itemId);
     // A half-written temporary file is of no use to anyone; one whose move into place was under
     // way is kept for the retry to settle (see recoverDownload).
     if (!item.pendingCommit) void sweepTemps(item.output.dir, item.id).catch(() => undefined);
     this.save(itemId, 'failed', {
       error: describeFailure(error),
       finishedAt: Date.now(),
-      // A job that failed on Scenario is finished: a retry must generate again, not re-poll it.
-      ...(error instanceof JobFailedError ? { jobId: undefined } : {}),
+      ...afresh,
     });
   }
 }
 
-function formatDuration(ms: number): string {
-  if (ms >= 60_000) return `${Math.round(ms / 60_000)} min`;
-  return `${Math.round(ms / 1000)} s`;
+/** What a failed item must forget so that a Retry starts it afresh instead of failing the same way. */
+function startAfresh(error: unknown): ItemPatch {
+  // A job that failed on Scenario is finished, and one Kiln stopped following (a stage timeout)
+  // may never end: a retry generates again rather than re-poll it.
+  if (error instanceof JobFailedError) return { jobId: undefined };
+  if (error instanceof StageTimeoutError) return error.stage === 'job' ? { jobId: undefined } : { assetId: undefined };
+  if (error instanceof GoneError) {
+    // The job or its result vanished: generate again; the input vanished: upload again too.
+    return error.what === 'input' ? { assetId: undefined, jobId: undefined } : { jobId: undefined };
+  }
+  return {};
+}
+
+/**
+ * Fails a job that takes too long (`timeoutMs` in all) or shows no change of status or progress
+ * for `stallMs`, with a message naming the stage and how long it waited.
+ */
+class JobWatch {
+  private readonly controller = new AbortController();
+  private readonly started = Date.now();
+  private lastChange = Date.now();
+  private last: JobSnapshot | undefined;
+  private readonly total: NodeJS.Timeout;
+  private stall: NodeJS.Timeout;
+  private reason: 'total' | 'stall' | undefined;
+
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly stallMs: number,
+  ) {
+    this.total = setTimeout(() => this.fire('total'), timeoutMs);
+    this.stall = setTimeout(() => this.fire('stall'), stallMs);
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  saw(job: JobSnapshot): void {
+    if (this.last && this.last.status === job.status && this.last.progress === job.progress) return;
+    this.last = job;
+    this.lastChange = Date.now();
+    this.stall.refresh();
+  }
+
+  timeoutError(jobId: string): StageTimeoutError {
+    const where = this.last ? ` (last seen "${this.last.status}"${this.last.progress !== undefined ? ` at ${Math.round(this.last.progress * 100)} %` : ''})` : '';
+    if (this.reason === 'stall') {
+      return new StageTimeoutError('job', `Processing: Scenario's job ${jobId} showed no progress for ${formatWait(Date.now() - this.lastChange)}${where}, so Kiln stopped following it; it may still be charged`);
+    }
+    return new StageTimeoutError('job', `Processing: Scenario's job ${jobId} had no result after ${formatWait(Date.now() - this.started)}${where}, so Kiln stopped following it; it may still be charged`);
+  }
+
+  clear(): void {
+    clearTimeout(this.total);
+    clearTimeout(this.stall);
+  }
+
+  private fire(reason: 'total' | 'stall'): void {
+    this.reason ??= reason;
+    this.controller.abort(new ScenarioError('timeout', reason));
+  }
 }
 
 function describeFailure(error: unknown): string {

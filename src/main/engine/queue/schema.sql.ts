@@ -62,6 +62,22 @@ export const MIGRATIONS: readonly string[] = [
     updated_at INTEGER NOT NULL
   );
   `,
+  // 4: what polling learned about each kind of job as a distribution (recent durations and how
+  // progress tracks time, scenario/duration-model.ts), replacing the single number of migration 3;
+  // and the team's ceiling of jobs running at once, per account (a fingerprint of the API URL and
+  // key, never the key), learned from a 429 (docs/scenario-api.md "Being a good client").
+  `
+  CREATE TABLE job_timing (
+    kind       TEXT PRIMARY KEY,
+    json       TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE team_limits (
+    account      TEXT PRIMARY KEY,
+    action_limit INTEGER NOT NULL CHECK (action_limit > 0),
+    updated_at   INTEGER NOT NULL
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

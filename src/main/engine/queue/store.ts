@@ -107,6 +107,10 @@ const rawRowSchema = z.object({
 });
 
 const jobDurationRowSchema = z.object({ kind: z.string().min(1), ms: z.number().positive().finite() });
+const jobTimingRowSchema = z.object({ kind: z.string().min(1), json: z.string() });
+const teamLimitRowSchema = z.object({ action_limit: z.number().int().positive(), updated_at: z.number() });
+/** How long a learned team ceiling is trusted (a week). */
+export const TEAM_LIMIT_TTL_MS = 7 * 24 * 60 * 60_000;
 
 /** A row whose stored data cannot be read back; names the item so it can be shown or removed. */
 export class CorruptItemError extends Error {
@@ -647,6 +651,47 @@ export class QueueStore {
       `INSERT INTO job_durations (kind, ms, updated_at) VALUES (?, ?, ?)
        ON CONFLICT (kind) DO UPDATE SET ms = excluded.ms, updated_at = excluded.updated_at`,
     ).run(kind, ms, Date.now());
+  }
+
+  /** What polling learned per kind of job (scenario/duration-model.ts), as the JSON it saved. */
+  jobTimings(): Map<string, unknown> {
+    const out = new Map<string, unknown>();
+    for (const row of this.stmt('SELECT kind, json FROM job_timing').all()) {
+      const parsed = jobTimingRowSchema.safeParse(row);
+      if (!parsed.success) continue;
+      try {
+        out.set(parsed.data.kind, JSON.parse(parsed.data.json) as unknown);
+      } catch {
+        // A damaged row is the same as nothing learned: that kind is timed again.
+      }
+    }
+    return out;
+  }
+
+  saveJobTiming(kind: string, value: unknown): void {
+    this.stmt(
+      `INSERT INTO job_timing (kind, json, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT (kind) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at`,
+    ).run(kind, JSON.stringify(value), Date.now());
+  }
+
+  /**
+   * The team's ceiling learned for an account, if learned within TEAM_LIMIT_TTL_MS: a team whose
+   * plan grew is then tried higher again, at the cost of a handful of refused generates.
+   */
+  teamLimit(account: string, now = Date.now()): number | undefined {
+    const row = this.stmt('SELECT action_limit, updated_at FROM team_limits WHERE account = ?').get(account);
+    const parsed = teamLimitRowSchema.safeParse(row);
+    if (!parsed.success || now - parsed.data.updated_at > TEAM_LIMIT_TTL_MS) return undefined;
+    return parsed.data.action_limit;
+  }
+
+  saveTeamLimit(account: string, limit: number): void {
+    if (!(Number.isInteger(limit) && limit > 0)) throw new RangeError(`A team's job ceiling must be a positive whole number, not ${limit}`);
+    this.stmt(
+      `INSERT INTO team_limits (account, action_limit, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT (account) DO UPDATE SET action_limit = excluded.action_limit, updated_at = excluded.updated_at`,
+    ).run(account, limit, Date.now());
   }
 
   /** Queue ids that have at least one item, oldest queue first. */

@@ -2,7 +2,7 @@
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { getAsset } from './assets';
-import { DownloadError, ScenarioError } from './errors';
+import { DownloadError, GoneError, ScenarioError, ValidationError } from './errors';
 import { externalTarget, type HttpCore } from './http';
 import type { AssetInfo, DownloadRequest, DownloadResult } from './types';
 
@@ -10,7 +10,7 @@ import type { AssetInfo, DownloadRequest, DownloadResult } from './types';
 const MAX_URL_REFRESHES = 3;
 /** Enough of the file's start for every looksValid() check (an SVG may open with a long comment). */
 const HEAD_BYTES = 64 * 1024;
-/** Statuses with which a temporary URL says "I have expired" (scenario-notes "Output assets"). */
+/** Statuses with which a temporary URL says "I have expired" (docs/scenario-api.md "Output assets"). */
 const STALE_STATUSES = [403, 404, 410] as const;
 
 /** The URL no longer serves the asset: ask Scenario for a new one. */
@@ -28,7 +28,15 @@ export async function download(http: HttpCore, req: DownloadRequest): Promise<Do
   const { expected } = req;
   let problem = '';
   for (let refresh = 0; refresh <= MAX_URL_REFRESHES; refresh++) {
-    const asset = await getAsset(http, req.assetId, req.signal);
+    let asset;
+    try {
+      asset = await getAsset(http, req.assetId, req.signal);
+    } catch (error) {
+      if (error instanceof ValidationError && error.status === 404) {
+        throw new GoneError('output', `The result ${req.assetId} is no longer on Scenario (${error.message})`, 404);
+      }
+      throw error;
+    }
     if (!asset.url) {
       problem = 'Scenario gave no download URL for it';
       continue;

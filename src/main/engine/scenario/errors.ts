@@ -1,5 +1,5 @@
 /**
- * Typed failures of the Scenario client. The queue decides what to do from `kind` alone:
+ * Typed failures of the Scenario client (the API facts behind them: docs/scenario-api.md). The queue decides what to do from `kind` alone:
  * auth stops the queue, validation and job failures fail the item, network waits for the network,
  * the rest are retried by the client before they ever reach the queue.
  */
@@ -13,6 +13,7 @@ export type ScenarioErrorKind =
   | 'job-failed'
   | 'job-canceled'
   | 'download'
+  | 'timeout'
   | 'canceled';
 
 export class ScenarioError extends Error {
@@ -47,6 +48,49 @@ export class RateLimitError extends ScenarioError {
   override name = 'RateLimitError';
   constructor(readonly retryAfterMs: number) {
     super('rate-limit', `Scenario is rate limiting requests; retry after ${Math.ceil(retryAfterMs / 1000)} s`, 429);
+  }
+}
+
+/**
+ * 429 on generate with `details.actionLimit`: the team already runs as many jobs as it may
+ * (docs/scenario-api.md "Being a good client"). Not retried by the client: retrying at once fails
+ * again. The queue keeps at most `actionLimit` jobs running and submits again when one ends.
+ */
+export class TeamLimitError extends ScenarioError {
+  override name = 'TeamLimitError';
+  constructor(
+    readonly actionLimit: number,
+    /** Retry-After, when the answer carried one (the ceiling 429 usually does not). */
+    readonly retryAfterMs: number | undefined,
+    said: string | undefined,
+  ) {
+    super('rate-limit', `Scenario allows your team ${actionLimit} job${actionLimit === 1 ? '' : 's'} at once${said ? ` (${said})` : ''}`, 429);
+  }
+}
+
+/**
+ * Something Kiln had created on Scenario is no longer there (a job, an uploaded input or a result):
+ * polling it again cannot help, so the item must start afresh (issue 15: Retry starts over).
+ */
+export class GoneError extends ValidationError {
+  override name = 'GoneError';
+  constructor(
+    readonly what: 'job' | 'input' | 'output',
+    message: string,
+    status: number,
+  ) {
+    super(message, status);
+  }
+}
+
+/** A stage (upload import, a job) did not move on within its limit: the message names both. */
+export class StageTimeoutError extends ScenarioError {
+  override name = 'StageTimeoutError';
+  constructor(
+    readonly stage: 'upload' | 'job',
+    message: string,
+  ) {
+    super('timeout', message);
   }
 }
 

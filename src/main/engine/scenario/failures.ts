@@ -86,7 +86,7 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-/** The server's own words from an error body (`{error}` per scenario-notes), if it gave any. */
+/** The server's own words from an error body (`{error}`, docs/scenario-api.md "Generate"), if it gave any. */
 export function serverMessage(text: string): string | undefined {
   try {
     const data: unknown = JSON.parse(text);

@@ -1,4 +1,5 @@
-/** Starts a job (scenario-notes "Generate"). */
+/** Starts a job (docs/scenario-api.md "Generate"). */
+import { GoneError, ValidationError } from './errors';
 import type { HttpCore } from './http';
 import { GenerateEnvelope } from './schemas';
 import type { GenerateResult } from './types';
@@ -9,16 +10,25 @@ export async function generate(
   body: Record<string, unknown>,
   signal?: AbortSignal,
 ): Promise<GenerateResult> {
-  const res = await http.json({
-    method: 'POST',
-    target: { path: `/generate/custom/${encodeURIComponent(modelId)}` },
-    route: `POST /generate/custom/${modelId}`,
-    json: body,
-    schema: GenerateEnvelope,
-    signal,
-    // Each accepted generate is charged: only failures that cannot have created a job are retried.
-    policy: 'create',
-  });
+  let res;
+  try {
+    res = await http.json({
+      method: 'POST',
+      target: { path: `/generate/custom/${encodeURIComponent(modelId)}` },
+      route: `POST /generate/custom/${modelId}`,
+      json: body,
+      schema: GenerateEnvelope,
+      signal,
+      // Each accepted generate is charged: only failures that cannot have created a job are retried.
+      policy: 'create',
+    });
+  } catch (error) {
+    // *Assumed* wording: Scenario names a missing input asset "… not found"; the upload is gone.
+    if (error instanceof ValidationError && (error.status === 404 || /\basset\b.*\bnot found\b/i.test(error.message))) {
+      throw new GoneError('input', `The uploaded input is no longer on Scenario: ${error.message}`, typeof error.status === 'number' ? error.status : 404);
+    }
+    throw error;
+  }
   const result: GenerateResult = { jobId: res.job.jobId, status: res.job.status };
   if (typeof res.creativeUnitsCost === 'number') result.creativeUnitsCost = res.creativeUnitsCost;
   return result;

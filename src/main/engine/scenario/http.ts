@@ -13,12 +13,13 @@ import {
   RateLimitError,
   ScenarioError,
   ServerError,
+  TeamLimitError,
   ValidationError,
 } from './errors';
 import { describeNetworkError, parseRetryAfter, serverMessage, snippet, type NetworkFailure } from './failures';
 import { RateLimitGate } from './gate';
-import { nodeGet, readSome, type Reply } from './node-get';
-import { NotJsonError, parseBody } from './schemas';
+import { nodeGet, nodePut, readSome, type Reply } from './node-get';
+import { NotJsonError, parseBody, teamLimit } from './schemas';
 import { canceledFrom, fullJitter, sleep, throwIfAborted } from './timing';
 
 export interface HttpSettings {
@@ -31,6 +32,8 @@ export interface HttpSettings {
   networkRetries: number;
   retryBaseMs: number;
   retryMaxMs: number;
+  /** Scenario project to scope every API call to (`?projectId=`), when set (docs/scenario-api.md "Base and auth"). */
+  projectId?: string;
 }
 
 /**
@@ -138,6 +141,21 @@ export class HttpCore {
     return this.retrying(spec, (attempt) => this.once(spec, attempt));
   }
 
+  /** PUTs bytes to a pre-signed URL (an upload part), retried like any safe request (see node-get.ts for why not fetch). */
+  putBytes(spec: RetryMeta & { target: ExternalTarget; bytes: Uint8Array }): Promise<void> {
+    return this.retrying(spec, (attempt) =>
+      this.underDeadline(spec, async (signal) => {
+        const reply = await nodePut(spec.target.url, spec.bytes, signal);
+        if (reply.status >= 200 && reply.status < 300) {
+          reply.body.resume();
+          return;
+        }
+        const text = await readSome(reply.body);
+        throw this.statusError(reply.status, (n) => reply.header(n), text || reply.statusText, spec, attempt);
+      }),
+    );
+  }
+
   /** A streamed GET of a pre-signed / CDN URL (see node-get.ts for why not fetch). */
   getStream<T>(spec: StreamSpec<T>): Promise<T> {
     return this.retrying(spec, (attempt) => this.onceStream(spec, attempt));
@@ -213,7 +231,10 @@ export class HttpCore {
   }
 
   private urlOf(target: Target): string {
-    return 'path' in target ? `${this.settings.baseUrl}${target.path}` : target.url;
+    if (!('path' in target)) return target.url;
+    const url = `${this.settings.baseUrl}${target.path}`;
+    const project = this.settings.projectId;
+    return project ? `${url}${url.includes('?') ? '&' : '?'}projectId=${encodeURIComponent(project)}` : url;
   }
 
   /** A non-2xx answer as a typed error; a 429 also closes the gate for the whole client. */
@@ -227,6 +248,11 @@ export class HttpCore {
     const said = serverMessage(text);
     const isApi = 'path' in spec.target;
     if (status === 429) {
+      const limit = isApi ? teamLimit(text) : undefined;
+      if (limit !== undefined) {
+        // The team's ceiling, not a flood of requests: only this call is refused, the client goes on.
+        return new TeamLimitError(limit, parseRetryAfter(header('retry-after')), said);
+      }
       const retryAfter =
         parseRetryAfter(header('retry-after')) ?? Math.min(this.settings.retryMaxMs, this.settings.retryBaseMs * 2 ** attempt);
       this.gate.close(retryAfter);
@@ -245,6 +271,8 @@ export class HttpCore {
     if (err instanceof ScenarioError) {
       switch (err.kind) {
         case 'rate-limit':
+          // The team's ceiling goes back to the queue, which waits for a job to end.
+          if (err instanceof TeamLimitError) return { error: err, retryable: false };
           return { error: err, retryable: true, delayMs: 0 };
         case 'server':
           return { error: err, retryable: true };
@@ -262,7 +290,7 @@ export class HttpCore {
     const error = new NetworkError(this.networkMessage(spec.target, net));
     if ((spec.policy ?? 'safe') === 'safe') return { error, retryable: true };
     // Generate: refused / DNS / unreachable never reached the server. A reset is retried too, as
-    // scenario-notes asks ("network errors are retried"), accepting a tiny window where the server
+    // docs/scenario-api.md asks ("network errors are retried"), accepting a tiny window where the server
     // had read the whole request and created a job just before the connection dropped: that job is
     // charged twice. A timeout is NOT retried: the server is probably still creating the job.
     return { error, retryable: net.phase !== 'timeout' };

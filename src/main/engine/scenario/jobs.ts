@@ -1,26 +1,21 @@
-/** Job status: one read, waiting with polling backoff, cancel (scenario-notes "Jobs"). */
-import { JobFailedError } from './errors';
+/** Job status: one read, waiting with learned polling, cancel (docs/scenario-api.md "Jobs"). */
+import { GoneError, JobFailedError, ValidationError } from './errors';
 import type { HttpCore } from './http';
 import { Ignored, JobEnvelope, pickReason, type JobSchema } from './schemas';
 import { canceledFrom, PollInterval, sleepUnless, throwIfAborted } from './timing';
 import type { DurationMemory, JobSnapshot, WaitOptions } from './types';
 import type { z } from 'zod';
-import { DurationEstimates } from './duration-estimate';
+import { DurationModels, type JobLooks } from './duration-model';
 
-/** Wait between polls once a job is just overdue, as a share of its expected duration (and at least 5 ms). */
-const OVERDUE_POLL_SHARE = 0.025;
-const OVERDUE_POLL_MIN_MS = 5;
-/** Past this multiple of the expected duration a job is simply slow: back to the usual backoff. */
-const OVERDUE_WINDOW = 1.5;
 /**
  * The first job of a kind nobody has timed yet (the scout) is looked at SCOUT_FIRST_MS after it
  * was submitted, then each look SCOUT_FACTOR times later than the one before, for DISCOVERY_MS at
- * most. So its duration is bracketed within 20 %, whatever it is, for 9 looks at a 200 ms job and
- * about 20 at a job of a second or more; the other jobs of that kind wait for its answer instead of
- * polling blind. The estimate starts at the low end of that bracket and climbs within a few jobs.
+ * most. So its end is bracketed within 10 %, and each look's progress is known against its
+ * duration (duration-model.ts learns from both); the other jobs of that kind wait for its answer
+ * instead of polling blind.
  */
 const SCOUT_FIRST_MS = 50;
-const SCOUT_FACTOR = 1.2;
+const SCOUT_FACTOR = 1.1;
 const DISCOVERY_MS = 3000;
 
 export interface PollSettings {
@@ -45,7 +40,8 @@ interface InFlight {
 export function toSnapshot(job: z.infer<typeof JobSchema>): JobSnapshot {
   const snapshot: JobSnapshot = { jobId: job.jobId, status: job.status, assetIds: job.metadata?.assetIds ?? [] };
   if (typeof job.progress === 'number') snapshot.progress = Math.min(1, Math.max(0, job.progress));
-  const reason = pickReason(job, job.metadata);
+  // The reason is `metadata.error` (docs/scenario-api.md "Jobs"); other fields only as a fallback.
+  const reason = pickReason(job.metadata, job);
   if (reason) snapshot.reason = reason;
   return snapshot;
 }
@@ -53,7 +49,7 @@ export function toSnapshot(job: z.infer<typeof JobSchema>): JobSnapshot {
 export class Jobs {
   /** At most one GET /jobs/{id} on the wire per job, however many callers wait on it. */
   private readonly inFlight = new Map<string, InFlight>();
-  private readonly durations: DurationEstimates;
+  private readonly durations: DurationModels;
   private readonly scouts = new Map<string, Scout>();
 
   constructor(
@@ -61,18 +57,25 @@ export class Jobs {
     private readonly settings: PollSettings,
     memory?: DurationMemory,
   ) {
-    this.durations = new DurationEstimates(undefined, memory);
+    this.durations = new DurationModels(memory);
   }
 
   async get(jobId: string, signal?: AbortSignal): Promise<JobSnapshot> {
-    const { job } = await this.http.json({
-      method: 'GET',
-      target: { path: `/jobs/${encodeURIComponent(jobId)}` },
-      route: 'GET /jobs/{jobId}',
-      schema: JobEnvelope,
-      signal,
-    });
-    return toSnapshot(job);
+    try {
+      const { job } = await this.http.json({
+        method: 'GET',
+        target: { path: `/jobs/${encodeURIComponent(jobId)}` },
+        route: 'GET /jobs/{jobId}',
+        schema: JobEnvelope,
+        signal,
+      });
+      return toSnapshot(job);
+    } catch (error) {
+      if (error instanceof ValidationError && error.status === 404) {
+        throw new GoneError('job', `Scenario no longer knows job ${jobId} (${error.message})`, 404);
+      }
+      throw error;
+    }
   }
 
   async wait(jobId: string, options: WaitOptions = {}): Promise<JobSnapshot> {
@@ -84,30 +87,25 @@ export class Jobs {
     let lastLookAt = Date.now();
     let backoffWait = 0;
     let scoutLookMs = SCOUT_FIRST_MS;
-    let overduePolls = 0;
-    // What the first look at (or after) the expected end found: it moves the estimate.
-    let firstLookDone: boolean | undefined;
-    let lastRunningAt: number | undefined;
+    // What this job's looks showed, for the model to plan the next look and learn from at the end.
+    let timed: JobLooks | undefined;
     try {
       for (;;) {
-        const expected = key === undefined ? undefined : this.durations.get(key);
+        const model = key === undefined ? undefined : this.durations.get(key);
         // Only a job whose start is known can time its kind; one scout per kind at a time.
-        if (key !== undefined && expected === undefined && submittedAt !== undefined && !scout && !this.scouts.has(key)) {
+        if (key !== undefined && !model && submittedAt !== undefined && !scout && !this.scouts.has(key)) {
           scout = this.claimScout(key);
         }
         const now = Date.now();
         let lookAt: number;
-        if (expected !== undefined && submittedAt !== undefined) {
-          const due = submittedAt + expected;
-          const backoffAt = looks === 0 ? now + this.settings.pollMaxMs : lastLookAt + backoffWait;
-          if (now < due) lookAt = Math.min(due, backoffAt);
-          else if (firstLookDone === undefined) lookAt = now;
-          else if (now < submittedAt + expected * OVERDUE_WINDOW) {
-            // Just overdue: it is most likely finishing now, look again soon, then less and less soon.
-            const soon = Math.max(OVERDUE_POLL_MIN_MS, expected * OVERDUE_POLL_SHARE) * 1.5 ** overduePolls;
-            lookAt = Math.min(backoffAt, lastLookAt + soon);
-          } else lookAt = backoffAt;
+        if (model && submittedAt !== undefined) {
+          timed ??= { running: [], calibrate: model.nextCalibrates() };
+          const plan = model.next(timed);
+          if (plan.predictedMs !== undefined) timed.predictedMs = plan.predictedMs;
+          // Never longer than the usual cap between looks: a slow job is still seen to move.
+          lookAt = Math.min(submittedAt + plan.atMs, (looks === 0 ? now : lastLookAt) + this.settings.pollMaxMs);
         } else if (scout && submittedAt !== undefined && now - scout.since < DISCOVERY_MS) {
+          timed ??= { running: [], calibrate: false };
           lookAt = submittedAt + scoutLookMs;
         } else if (looks === 0) {
           // A job picked up again (start unknown) is looked at now; a new one waits for its kind's scout.
@@ -115,11 +113,9 @@ export class Jobs {
         } else {
           lookAt = lastLookAt + backoffWait;
         }
-        // Timers may fire a millisecond early: what counts is that this look was meant for the expected end.
-        const atExpectedEnd = expected !== undefined && submittedAt !== undefined && lookAt >= submittedAt + expected;
         if (lookAt > now) {
           // Waiting blind while another job times this kind: wake as soon as it has an answer.
-          const learned = expected === undefined && key !== undefined && !scout ? this.scouts.get(key)?.learned : undefined;
+          const learned = !model && key !== undefined && !scout ? this.scouts.get(key)?.learned : undefined;
           if (await sleepUnless(lookAt - now, learned, signal)) continue;
         }
 
@@ -128,20 +124,9 @@ export class Jobs {
         const seenAt = Date.now();
         looks++;
         lastLookAt = sentAt;
-        if (firstLookDone === undefined && (atExpectedEnd || (expected !== undefined && job.status === 'success'))) {
-          firstLookDone = job.status === 'success';
-        } else if (firstLookDone === false) {
-          overduePolls++;
-        }
         onUpdate?.(job);
         if (job.status === 'success') {
-          if (key !== undefined && submittedAt !== undefined) {
-            this.durations.record(key, {
-              doneMs: seenAt - submittedAt,
-              ...(lastRunningAt === undefined ? {} : { lastRunningMs: lastRunningAt - submittedAt }),
-              ...(firstLookDone === undefined ? {} : { firstLookDone }),
-            });
-          }
+          if (key !== undefined && submittedAt !== undefined && timed) this.durations.record(key, timed, seenAt - submittedAt);
           return job;
         }
         const final = job.status === 'failure' ? 'failure' : job.status === 'canceled' ? 'canceled' : undefined;
@@ -150,7 +135,11 @@ export class Jobs {
           throw new JobFailedError(jobId, final, job.reason ?? fallback);
         }
         // Any other status, known or not, means "still working" — as of when the look was sent.
-        lastRunningAt = sentAt;
+        if (timed && submittedAt !== undefined) {
+          // Before it works on the job Scenario reports no progress: that is progress 0.
+          const progress = job.status === 'in-progress' ? job.progress : (job.progress ?? 0);
+          timed.running.push({ atMs: sentAt - submittedAt, ...(progress === undefined ? {} : { progress }) });
+        }
         if (scout) scoutLookMs = Math.max(scoutLookMs, sentAt - (submittedAt ?? sentAt)) * SCOUT_FACTOR;
         const changed = !previous || previous.status !== job.status || previous.progress !== job.progress;
         previous = job;
@@ -176,6 +165,10 @@ export class Jobs {
     scout.settle();
   }
 
+  /**
+   * One try, best effort: most generation jobs refuse with 400 "Cannot cancel this type of job"
+   * (docs/scenario-api.md "Jobs"), so a cancel in Kiln never waits on this.
+   */
   async cancel(jobId: string): Promise<void> {
     await this.http.json({
       method: 'POST',
@@ -183,6 +176,7 @@ export class Jobs {
       route: 'POST /jobs/{jobId}/action',
       json: { action: 'cancel' },
       schema: Ignored,
+      retries: 0,
     });
   }
 

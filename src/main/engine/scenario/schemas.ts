@@ -1,5 +1,5 @@
 /**
- * The shapes scenario-notes.md promises, checked once where a body enters the program. Objects are
+ * The shapes docs/scenario-api.md describes, checked once where a body enters the program. Objects are
  * loose: Scenario may add fields at any time and that must not break Kiln.
  */
 import { z } from 'zod';
@@ -9,10 +9,11 @@ import { snippet } from './failures';
 const id = z.string().min(1);
 
 /**
- * *Assumed*: the references do not name the field that carries a failure reason, so any of the usual
- * ones is accepted, as a string or as `{ message }`. pickReason() reads them in this order.
+ * Confirmed: a job's failure reason is `job.metadata.error` and an upload's is `errorMessage`
+ * (docs/scenario-api.md "Jobs", "A local file becomes an asset id"); those are read first (toSnapshot, the
+ * uploader). The other usual fields are still read, in this order, should an answer carry one.
  */
-const REASON_FIELDS = ['failureReason', 'statusReason', 'reason', 'error', 'errorMessage', 'message'] as const;
+const REASON_FIELDS = ['error', 'errorMessage', 'failureReason', 'statusReason', 'reason', 'message'] as const;
 const reasonValue = z.unknown().optional();
 const reasonFields = Object.fromEntries(REASON_FIELDS.map((f) => [f, reasonValue])) as Record<
   (typeof REASON_FIELDS)[number],
@@ -46,13 +47,36 @@ export const AssetEnvelope = z.looseObject({ asset: AssetSchema });
 export const UploadCreatedEnvelope = z.looseObject({
   upload: z.looseObject({
     id,
-    parts: z.array(z.looseObject({ number: z.number().int().positive(), url: z.string().min(1) })).min(1),
+    status: z.string().nullish(),
+    jobId: z.string().nullish(),
+    parts: z
+      .array(z.looseObject({ number: z.number().int().positive(), url: z.string().min(1), expires: z.string().nullish() }))
+      .min(1),
   }),
 });
 
+/** `imported` (or `complete`) with `entityId`, `failed` with `errorMessage`; any other status is "still working". */
 export const UploadStatusEnvelope = z.looseObject({
-  upload: z.looseObject({ id, status: z.string(), assetId: id.nullish(), ...reasonFields }),
+  upload: z.looseObject({ id, status: z.string(), entityId: id.nullish(), ...reasonFields, errorMessage: z.string().nullish() }),
 });
+
+/** An error body: `{ error }`, and for the team's ceiling `details.actionLimit`. */
+export const ErrorBody = z.looseObject({
+  error: z.unknown().optional(),
+  details: z.looseObject({ actionName: z.string().nullish(), actionLimit: z.number().int().positive().nullish() }).nullish(),
+});
+
+/** The team's ceiling from a 429 body, when it names one. */
+export function teamLimit(text: string): number | undefined {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const parsed = ErrorBody.safeParse(data);
+  return parsed.success ? (parsed.data.details?.actionLimit ?? undefined) : undefined;
+}
 
 export const JobSchema = z.looseObject({
   jobId: id,

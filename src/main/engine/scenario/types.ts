@@ -27,16 +27,33 @@ export interface ScenarioClientOptions extends Credentials {
   pollInitialMs?: number;
   pollMaxMs?: number;
   pollFactor?: number;
-  /** Part size for multipart uploads (default 8 MiB). */
+  /** Part size for the upload flow (default 8 MiB; never under 5 MiB, raised to stay within 10,000 parts). */
   uploadPartBytes?: number;
+  /** Parts sent at once (default 3); each holds one part in memory. */
+  uploadPartConcurrency?: number;
+  /** How long an upload may take to be imported after it was completed (default 5 min, as Scenario's SDK). */
+  uploadImportTimeoutMs?: number;
+  /** Scenario project id, sent as `?projectId=` on every API call when set. */
+  projectId?: string;
+  /** Where the team's job ceiling is kept per account between runs (the queue store). */
+  teamLimitMemory?: TeamLimitMemory;
   /** Where learned job durations are kept between runs (the queue store); in memory only without it. */
   durationMemory?: DurationMemory;
 }
 
-/** Learned job durations by kind, kept across runs. */
+/**
+ * The team's ceiling of jobs running at once, learned from a 429 (docs/scenario-api.md "Being a
+ * good client"), kept per account: a fingerprint of the API URL and key, never the key itself.
+ */
+export interface TeamLimitMemory {
+  load(account: string): number | undefined;
+  save(account: string, limit: number): void;
+}
+
+/** What polling learned about each kind of job (duration-model.ts), kept across runs; checked when loaded. */
 export interface DurationMemory {
-  load(): ReadonlyMap<string, number>;
-  save(kind: string, ms: number): void;
+  load(): ReadonlyMap<string, unknown>;
+  save(kind: string, value: unknown): void;
 }
 
 export type JobStatus = 'queued' | 'warming-up' | 'in-progress' | 'success' | 'failure' | 'canceled' | (string & {});
@@ -113,4 +130,6 @@ export interface ScenarioApi {
   download(req: DownloadRequest): Promise<DownloadResult>;
   /** Cheap authenticated round trip: resolves when the API answers and accepts the credentials. */
   probe(signal?: AbortSignal): Promise<void>;
+  /** The team's ceiling of jobs running at once, if one was learned for this account. */
+  jobCeiling(): number | undefined;
 }

@@ -1,0 +1,189 @@
+import { describe, expect, it } from 'vitest';
+import { DurationModels, KindModel, normalCdf, normalQuantile, type JobLooks } from '../../src/main/engine/scenario/duration-model';
+import { createRng, durationDrawer } from '../fake-scenario/faults';
+
+// The polling plan of duration-model.ts, run against simulated jobs (no clock, no server): each
+// job's time is drawn from a seeded distribution and it reports progress as the fake Scenario
+// server does — none while queued or warming up (first 30 % of its time), then in step with time.
+
+interface Simulated {
+  looksPerJob: number;
+  /** Mean time between a job's end and the look that saw it, over the mean job time. */
+  delayShare: number;
+  /** The worst of those delays, each over its own job's time. */
+  worstShare: number;
+}
+
+function progressAt(t: number, d: number): number | undefined {
+  if (t >= d) return undefined;
+  return t < 0.3 * d ? 0 : Math.min(0.99, (t - 0.3 * d) / (0.7 * d));
+}
+
+/** Runs `jobs` jobs one after another through a model, as jobs.ts drives it. */
+function simulate(models: DurationModels, key: string, draw: () => number, jobs: number): Simulated {
+  let looks = 0;
+  let delay = 0;
+  let total = 0;
+  let worst = 0;
+  for (let i = 0; i < jobs; i++) {
+    const d = draw();
+    const model = models.get(key);
+    const timed: JobLooks = { running: [], calibrate: model?.nextCalibrates() ?? false };
+    let scoutAt = 50;
+    for (;;) {
+      let at: number;
+      if (model) {
+        const plan = model.next(timed);
+        if (plan.predictedMs !== undefined) timed.predictedMs = plan.predictedMs;
+        at = plan.atMs;
+      } else {
+        at = scoutAt;
+        scoutAt *= 1.1;
+      }
+      looks++;
+      const p = progressAt(at, d);
+      if (p === undefined) {
+        models.record(key, timed, at);
+        delay += at - d;
+        worst = Math.max(worst, (at - d) / d);
+        total += d;
+        break;
+      }
+      timed.running.push({ atMs: at, progress: p });
+    }
+  }
+  return { looksPerJob: looks / jobs, delayShare: delay / total, worstShare: worst };
+}
+
+describe('the normal distribution helpers', () => {
+  it('invert each other to well under a millisecond on a second-long job', () => {
+    for (const q of [0.001, 0.02, 0.1, 0.5, 0.77, 0.98, 0.999]) expect(normalCdf(normalQuantile(q))).toBeCloseTo(q, 6);
+    expect(normalQuantile(0.5)).toBeCloseTo(0, 8);
+    expect(normalQuantile(0.975)).toBeCloseTo(1.959964, 5);
+  });
+});
+
+describe('a kind of job learned as a distribution', () => {
+  it('fits a log-normal to the durations it saw (median and spread)', () => {
+    const draw = durationDrawer({ kind: 'log-normal', medianMs: 800, sigma: 0.6 }, createRng(11));
+    const model = new KindModel({ v: 1, durations: Array.from({ length: 96 }, draw), progress: [], jobs: 0 });
+    expect(model.quantile(0.5)).toBeGreaterThan(800 * 0.85);
+    expect(model.quantile(0.5)).toBeLessThan(800 * 1.15);
+    const spread = Math.log(model.quantile(0.8413) / model.quantile(0.5));
+    expect(spread).toBeGreaterThan(0.5);
+    expect(spread).toBeLessThan(0.7);
+    // The remaining time of a job still running at t: never before t, later the later t is.
+    expect(model.conditionalQuantile(0.5, 2000)).toBeGreaterThan(2000);
+    expect(model.conditionalQuantile(0.5, 2000)).toBeGreaterThan(model.conditionalQuantile(0.5, 1000));
+  });
+
+  it('predicts a job\'s end from one look at its progress, once progress has been seen to track time', () => {
+    // Three jobs whose ends were bracketed tightly, each with looks along share = 0.3 + 0.7·p.
+    const looks = (d: number): JobLooks => ({ running: [0.4, 0.6, 0.8, 0.99].map((s) => ({ atMs: s * d, progress: (s - 0.3) / 0.7 })), calibrate: false });
+    const model = new KindModel({ v: 1, durations: [], progress: [], jobs: 0 });
+    expect(model.predictEnd(500, 0.5)).toBeUndefined();
+    for (const d of [500, 900, 1400]) model.record(looks(d), d * 1.005);
+    expect(model.predictEnd(650, 0.5)).toBeGreaterThan(1000 * 0.98);
+    expect(model.predictEnd(650, 0.5)).toBeLessThan(1000 * 1.02);
+    // The next look lands just after the predicted end.
+    const next = model.next({ running: [{ atMs: 650, progress: 0.5 }], calibrate: false });
+    expect(next.atMs).toBeGreaterThan(1000);
+    expect(next.atMs).toBeLessThan(1040);
+    // A job at progress 0 runs at least t / 0.3: it is looked at later, not just after t.
+    expect(model.next({ running: [{ atMs: 300, progress: 0 }], calibrate: false }).atMs).toBeGreaterThan(450);
+  });
+
+  it('follows a job stuck past its predicted end with growing steps: a few looks, not one every few ms', () => {
+    const model = new KindModel({ v: 1, durations: [1000, 1100, 900], progress: [0.1, 0.3, 0.5, 0.7, 0.9, 0.95].map((p) => [p, 0.3 + 0.7 * p] as [number, number]), jobs: 0 });
+    const timed: JobLooks = { running: [{ atMs: 300, progress: 0.01 }], calibrate: false };
+    let looks = 0;
+    for (;;) {
+      const plan = model.next(timed);
+      if (plan.predictedMs !== undefined) timed.predictedMs = plan.predictedMs;
+      if (plan.atMs > 60_000) break;
+      looks++;
+      timed.running.push({ atMs: plan.atMs, progress: 0.99 });
+    }
+    expect(looks).toBeLessThan(30);
+  });
+});
+
+describe('polling planned from the learned distribution', () => {
+  it('under log-normal job times (σ 0.6) notices jobs a small fraction of their time after they end, in at most 2.5 looks each', () => {
+    const draw = durationDrawer({ kind: 'log-normal', medianMs: 800, sigma: 0.6 }, createRng(5));
+    const models = new DurationModels();
+    simulate(models, 'm', draw, 30); // learning
+    const steady = simulate(models, 'm', draw, 400);
+    expect(steady.looksPerJob).toBeLessThanOrEqual(2.5);
+    expect(steady.delayShare).toBeLessThan(0.05);
+  });
+
+  it('does as well for fixed job times', () => {
+    const models = new DurationModels();
+    simulate(models, 'm', () => 400, 20);
+    const steady = simulate(models, 'm', () => 400, 100);
+    expect(steady.looksPerJob).toBeLessThanOrEqual(2.2);
+    expect(steady.delayShare).toBeLessThan(0.05);
+  });
+
+  it('without progress to go by, still bounds looks and delay by quantiles of the remaining time', () => {
+    const draw = durationDrawer({ kind: 'log-normal', medianMs: 800, sigma: 0.6 }, createRng(8));
+    const models = new DurationModels();
+    const blind = (n: number) => {
+      let looks = 0;
+      let delay = 0;
+      let total = 0;
+      for (let i = 0; i < n; i++) {
+        const d = draw();
+        const timed: JobLooks = { running: [], calibrate: false };
+        const model = models.get('m');
+        let at = 50;
+        for (;;) {
+          if (model) at = model.next(timed).atMs;
+          looks++;
+          if (at >= d) {
+            models.record('m', timed, at);
+            delay += at - d;
+            total += d;
+            break;
+          }
+          timed.running.push({ atMs: at });
+          if (!model) at *= 1.1;
+        }
+      }
+      return { looksPerJob: looks / n, delayShare: delay / total };
+    };
+    blind(30);
+    const steady = blind(300);
+    expect(steady.looksPerJob).toBeLessThanOrEqual(3.5);
+    expect(steady.delayShare).toBeLessThan(0.35);
+  });
+});
+
+describe('what was learned, kept between runs', () => {
+  it('is written down every few jobs, read back by the next run, and damaged records are ignored', () => {
+    const saved = new Map<string, unknown>([['broken', { v: 9 }]]);
+    const memory = { load: () => saved, save: (kind: string, value: unknown) => void saved.set(kind, JSON.parse(JSON.stringify(value))) };
+    const models = new DurationModels(memory);
+    expect(models.get('broken')).toBeUndefined();
+    simulate(models, 'm', () => 300, 9);
+    expect(saved.get('m')).toMatchObject({ v: 1 });
+    const again = new DurationModels(memory);
+    expect(again.get('m')?.quantile(0.5)).toBeGreaterThan(250);
+    expect(again.get('m')?.quantile(0.5)).toBeLessThan(350);
+  });
+
+  it('keeps working when the memory cannot be read or written', () => {
+    const models = new DurationModels({
+      load: () => {
+        throw new Error('database is locked');
+      },
+      save: () => {
+        throw new Error('database is closed');
+      },
+    });
+    const result = simulate(models, 'm', () => 300, 10);
+    expect(result.looksPerJob).toBeGreaterThan(1);
+    expect(models.get('m')).toBeDefined();
+  });
+});
