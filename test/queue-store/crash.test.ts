@@ -34,7 +34,9 @@ function runAndKill(transitions: number): Promise<Map<string, string>> {
       }
       if (count >= transitions && child.exitCode === null && !child.killed) child.kill('SIGKILL');
     });
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': lines the child wrote just before the kill may still sit in the pipe when
+    // it exits, and each was committed (under load the kill lands dozens of transitions late).
+    child.on('close', (code, signal) => {
       if (signal === 'SIGKILL') resolvePromise(last);
       else reject(new Error(`child exited on its own (code ${code}): ${stderr}`));
     });
