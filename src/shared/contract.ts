@@ -87,6 +87,8 @@ export const itemViewSchema = z.object({
   id,
   queueId: id,
   inputPath: z.string(),
+  /** What the artist dropped or named (`folder/sub1/s1.png`), never the host's own copy of it. */
+  displayPath: z.string(),
   inputName: z.string(),
   inputKind: z.string(),
   inputSize: z.number(),
@@ -193,6 +195,8 @@ export const calls = {
 
   /** What each watch folder could not take since the app started, until dismissed (events add to it). */
   'watch.problems': { input: none, output: z.array(watchProblemSchema) },
+  /** Look for the network now instead of at the next scheduled probe (the offline banner's "Try now"). */
+  'network.checkNow': { input: none, output: z.null() },
   'watch.dismiss': { input: byQueue, output: z.null() },
 
   'settings.get': { input: none, output: settingsSchema },

@@ -37,6 +37,7 @@ export function itemView(item: QueueItem): ItemView {
     id: item.id,
     queueId: item.queueId,
     inputPath: item.inputPath,
+    displayPath: item.displayPath ?? basename(item.inputPath),
     inputName: basename(item.inputPath) || extname(item.inputPath),
     inputKind: item.inputKind,
     inputSize: item.inputSize,

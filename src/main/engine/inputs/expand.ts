@@ -1,5 +1,5 @@
 import { open, readdir, realpath, stat } from 'node:fs/promises';
-import { extname, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import type { ModelDescriptor } from '../models/types';
 import { mapLimited } from './hash';
 import { EXTENSIONS_BY_KIND, type InputKind } from './kinds';
@@ -11,11 +11,17 @@ export interface FoundInput {
   kind: InputKind;
   size: number;
   mtimeMs: number;
+  /** The path as the artist sees it: relative to the folder holding what was dropped or named (`folder/sub1/s1.png`). */
+  displayPath: string;
+  /** The input's folder inside the folder that was dropped or named ('' for a file named itself): the {dir} naming field. */
+  relDir: string;
 }
 
 export interface SkippedInput {
   path: string;
   reason: string;
+  /** As in FoundInput, where known. */
+  displayPath?: string;
 }
 
 export interface ExpandedInputs {
@@ -45,6 +51,8 @@ interface Candidate {
   explicit: boolean;
   /** Identity for "seen already": the real path. */
   real: string;
+  /** What was dropped or named that led to this file (itself, or a folder above it). */
+  root: string;
 }
 
 type Probe = { ok: true; size: number; mtimeMs: number; kind: InputKind | undefined } | { ok: false; reason: string };
@@ -84,6 +92,17 @@ export interface ExpandOptions {
    * does not take is skipped rather than rejected, as in a dropped folder.
    */
   foundInFolder?: boolean;
+  /**
+   * Each path is a folder holding what was dropped (the browser host's upload batches): its
+   * entries, not the folder, are the roots that display paths and {dir} are relative to.
+   */
+  containers?: boolean;
+}
+
+/** Where a file sits within what was dropped: shown to the artist, and the {dir} naming field. */
+function placeOf(c: Candidate): { displayPath: string; relDir: string } {
+  if (c.root === c.path) return { displayPath: basename(c.path), relDir: '' };
+  return { displayPath: relative(dirname(c.root), c.path), relDir: relative(c.root, dirname(c.path)) };
 }
 
 /**
@@ -97,7 +116,7 @@ export async function expandInputs(paths: readonly string[], model: ModelDescrip
   const candidates: Candidate[] = [];
   const seenDirs = new Set<string>();
 
-  async function walk(dir: string): Promise<void> {
+  async function walk(dir: string, root: string | undefined): Promise<void> {
     let real: string;
     try {
       real = await realpath(dir);
@@ -121,20 +140,21 @@ export async function expandInputs(paths: readonly string[], model: ModelDescrip
     for (const entry of entries) {
       if (entry.name.startsWith('.')) continue;
       const child = join(dir, entry.name);
+      const childRoot = root ?? child;
       if (entry.isFile()) {
         // A plain file's real path is its folder's real path plus its name: no extra lookup.
-        candidates.push({ path: child, explicit: false, real: join(real, entry.name) });
+        candidates.push({ path: child, explicit: false, real: join(real, entry.name), root: childRoot });
       } else if (entry.isDirectory()) {
-        await walk(child);
+        await walk(child, childRoot);
       } else if (entry.isSymbolicLink()) {
-        await consider(child, false);
+        await consider(child, false, childRoot);
       } else {
         result.skipped.push({ path: child, reason: 'not a regular file' });
       }
     }
   }
 
-  async function consider(path: string, explicit: boolean): Promise<void> {
+  async function consider(path: string, explicit: boolean, root: string | undefined): Promise<void> {
     let info;
     try {
       info = await stat(path);
@@ -143,17 +163,20 @@ export async function expandInputs(paths: readonly string[], model: ModelDescrip
       return;
     }
     if (info.isDirectory()) {
-      await walk(path);
+      await walk(path, root);
       return;
     }
     if (!info.isFile()) {
       (explicit ? result.rejected : result.skipped).push({ path, reason: 'not a regular file' });
       return;
     }
-    candidates.push({ path, explicit, real: await realpath(path).catch(() => path) });
+    candidates.push({ path, explicit, real: await realpath(path).catch(() => path), root: root ?? path });
   }
 
-  for (const p of paths) await consider(resolve(p), !options.foundInFolder);
+  for (const p of paths) {
+    const path = resolve(p);
+    await consider(path, !options.foundInFolder, options.containers ? undefined : path);
+  }
 
   const seenFiles = new Set<string>();
   const unique = candidates.filter((c) => (seenFiles.has(c.real) ? false : (seenFiles.add(c.real), true)));
@@ -161,22 +184,22 @@ export async function expandInputs(paths: readonly string[], model: ModelDescrip
   for (const [i, c] of unique.entries()) {
     const probe = probes[i] as Probe;
     if (!probe.ok) {
-      (c.explicit || claimsAcceptedExtension(c.path, model) ? result.rejected : result.skipped).push({ path: c.path, reason: probe.reason });
+      (c.explicit || claimsAcceptedExtension(c.path, model) ? result.rejected : result.skipped).push({ path: c.path, reason: probe.reason, displayPath: placeOf(c).displayPath });
       continue;
     }
     if (probe.size === 0) {
-      result.rejected.push({ path: c.path, reason: 'the file is empty (0 bytes)' });
+      result.rejected.push({ path: c.path, reason: 'the file is empty (0 bytes)', displayPath: placeOf(c).displayPath });
       continue;
     }
     if (probe.kind && model.input.kinds.includes(probe.kind)) {
-      result.accepted.push({ path: c.path, kind: probe.kind, size: probe.size, mtimeMs: probe.mtimeMs });
+      result.accepted.push({ path: c.path, kind: probe.kind, size: probe.size, mtimeMs: probe.mtimeMs, ...placeOf(c) });
       continue;
     }
     const what = probe.kind ? `its content is ${probe.kind.toUpperCase()}` : 'its content is not a format Kiln recognises';
     const reason = `${what}; ${model.displayName} accepts ${describeKinds(model.input.kinds)}`;
     // A file named like an accepted type, or named explicitly, was meant to be converted: that is
     // an error on the item. Anything else found in a folder is simply not for this model.
-    if (c.explicit || claimsAcceptedExtension(c.path, model)) result.rejected.push({ path: c.path, reason });
+    if (c.explicit || claimsAcceptedExtension(c.path, model)) result.rejected.push({ path: c.path, reason, displayPath: placeOf(c).displayPath });
     else result.skipped.push({ path: c.path, reason });
   }
   return result;
