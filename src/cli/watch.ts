@@ -1,4 +1,4 @@
-import { basename, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { expandInputs } from '../main/engine/inputs/expand';
 import { hashFile } from '../main/engine/inputs/hash';
 import { dedupeKey } from '../main/engine/queue/dedupe-key';
@@ -8,7 +8,7 @@ import { ScenarioClient } from '../main/engine/scenario/client';
 import { durationMemory } from '../main/engine/queue/duration-memory';
 import { FolderWatcher } from '../main/engine/watch/folder-watcher';
 import { credentialsFromEnv, UsageError, type ConvertArgs } from './args';
-import { cliItem, lineFor, prepareOutputFolder, resolveConversion } from './convert';
+import { cliItem, lineFor, prepareOutputFolder, rejectedLine, resolveConversion } from './convert';
 import { defaultStateDir } from './paths';
 import { Reporter } from './report';
 
@@ -43,10 +43,9 @@ export async function runWatch(args: ConvertArgs, env: NodeJS.ProcessEnv = proce
   runner.on('auth-failed', (message) => reporter.notice(`kiln: ${message}`));
 
   const enqueue = async (path: string) => {
-    const found = await expandInputs([path], model, { foundInFolder: true });
-    for (const r of found.rejected) {
-      reporter.finished({ input: r.path, status: 'failed', outputs: [], jobId: null, error: `${basename(r.path)}: ${r.reason}` });
-    }
+    // {dir} and the shown path are relative to the watched folder.
+    const found = await expandInputs([path], model, { foundInFolder: true, root: folder });
+    for (const r of found.rejected) reporter.finished(rejectedLine(r));
     for (const f of found.accepted) {
       // The same bytes at the same place are converted once, however often they are seen.
       store.addItems([cliItem(queueId, f, await hashFile(f.path), args, model, params)]);

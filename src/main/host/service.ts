@@ -186,7 +186,7 @@ export class KilnService extends EventEmitter<ServiceEvents> {
         folder,
         ignoreFolders: [queue.outputDir],
         onFile: (path) => {
-          void this.addPaths(id, [path], false, { foundInFolder: true }).then(
+          void this.addPaths(id, [path], false, { foundInFolder: true, root: folder }).then(
             (result) => {
               if (result.rejected.length > 0) this.watchProblem(id, folder, result.rejected);
             },

@@ -97,6 +97,8 @@ export interface ExpandOptions {
    * entries, not the folder, are the roots that display paths and {dir} are relative to.
    */
   containers?: boolean;
+  /** The paths lie inside this folder, which is what was named (a watch folder): {dir} and display paths are relative to it. */
+  root?: string;
 }
 
 /** Where a file sits within what was dropped: shown to the artist, and the {dir} naming field. */
@@ -175,7 +177,7 @@ export async function expandInputs(paths: readonly string[], model: ModelDescrip
 
   for (const p of paths) {
     const path = resolve(p);
-    await consider(path, !options.foundInFolder, options.containers ? undefined : path);
+    await consider(path, !options.foundInFolder, options.root !== undefined ? resolve(options.root) : options.containers ? undefined : path);
   }
 
   const seenFiles = new Set<string>();
