@@ -32,6 +32,9 @@ export const parameterInfoSchema = z.object({
   max: z.number().optional(),
   enum: z.array(z.string()).optional(),
   description: z.string(),
+  /** The artist-facing name and help of the setting (the descriptor's), where it has them. */
+  label: z.string().optional(),
+  help: z.string().optional(),
   customOnly: z.boolean().optional(),
   /** Where a local engine cannot honour this parameter, why. */
   localNote: z.string().optional(),

@@ -23,6 +23,8 @@ export function modelInfo(model: ModelDescriptor): ModelInfo {
       max: p.max,
       enum: p.enum ? [...p.enum] : undefined,
       description: p.description,
+      label: p.label,
+      help: p.help,
       customOnly: p.customOnly,
       localNote: model.local?.unsupported[p.name],
     })),

@@ -9,10 +9,12 @@ interface Props {
   /** First run: no credentials yet, so explain what Kiln needs before anything else. */
   welcome: boolean;
   onCredentialsChanged(): void;
+  /** A connection test passed: Scenario accepts the stored key pair. */
+  onCredentialsVerified?(): void;
   onSettingsSaved(settings: Settings): void;
 }
 
-function Credentials({ hasCredentials, onChanged }: { hasCredentials: boolean; onChanged(): void }) {
+function Credentials({ hasCredentials, onChanged, onVerified }: { hasCredentials: boolean; onChanged(): void; onVerified?(): void }) {
   const api = useApi();
   const [key, setKey] = useState('');
   const [secret, setSecret] = useState('');
@@ -42,6 +44,7 @@ function Credentials({ hasCredentials, onChanged }: { hasCredentials: boolean; o
       setSecret('');
       onChanged();
       const test: ConnectionTest = await api.call('credentials.test', {});
+      if (test.ok) onVerified?.();
       return test.ok ? { tone: 'ok', text: `Saved. ${test.message}` } : { tone: 'bad', text: `Saved, but the test failed: ${test.message}` };
     });
   };
@@ -70,6 +73,7 @@ function Credentials({ hasCredentials, onChanged }: { hasCredentials: boolean; o
         <button type="button" disabled={!hasCredentials || Boolean(busy)}
           onClick={() => act('test', async () => {
             const t = await api.call('credentials.test', {});
+            if (t.ok) onVerified?.();
             return { tone: t.ok ? 'ok' : 'bad', text: t.message };
           })}>{busy === 'test' ? 'Testing…' : 'Test connection'}</button>
         <button type="button" className="danger ghost" disabled={!hasCredentials || Boolean(busy)}
@@ -147,7 +151,7 @@ function General({ settings, onSaved }: { settings: Settings; onSaved(s: Setting
   );
 }
 
-export function SettingsView({ host, settings, welcome, onCredentialsChanged, onSettingsSaved }: Props) {
+export function SettingsView({ host, settings, welcome, onCredentialsChanged, onCredentialsVerified, onSettingsSaved }: Props) {
   return (
     <div className="settings">
       <header className="page-head">
@@ -166,7 +170,7 @@ export function SettingsView({ host, settings, welcome, onCredentialsChanged, on
         </div>
       )}
       <div className="settings-grid">
-        <Credentials hasCredentials={host?.hasCredentials ?? false} onChanged={onCredentialsChanged} />
+        <Credentials hasCredentials={host?.hasCredentials ?? false} onChanged={onCredentialsChanged} onVerified={onCredentialsVerified} />
         {settings ? <General settings={settings} onSaved={onSettingsSaved} /> : <div className="card muted">Loading settings…</div>}
       </div>
     </div>
