@@ -193,7 +193,10 @@ export function QueueEditor({ models, queue, hostKind, defaultOutputDir, onSaved
           </div>
 
           <div className="field field-check">
-            <input id={`${uid}-keep`} type="checkbox" checked={keepsFolders} onChange={(e) => setTemplate((t) => withSubfolders(t, e.currentTarget.checked))} />
+            <input id={`${uid}-keep`} type="checkbox" checked={keepsFolders} onChange={(e) => {
+              const keep = e.currentTarget.checked;
+              setTemplate((t) => withSubfolders(t, keep));
+            }} />
             <label htmlFor={`${uid}-keep`}>Keep sub-folders</label>
             <p className="help">A dropped folder’s sub-folders are recreated in the output folder ({'{dir}'} in the names), so art/props/chair.png lands in props/.</p>
           </div>
