@@ -145,7 +145,9 @@ describe('the handler table', () => {
       { queueId: queue.id, path: join(inbox, 'empty.png'), reason: expect.stringMatching(/empty/) },
       { queueId: queue.id, path: join(inbox, 'notes.png'), reason: expect.stringMatching(/\S/) },
     ]);
-    expect(app.service.store.counts(queue.id).total).toBe(1);
+    // One rule for broken files (issue 15): recorded on the queue as failed items with their reason, beside the converted one.
+    expect(app.service.store.counts(queue.id).byState).toMatchObject({ done: 1, failed: 2 });
+    expect(app.service.store.list({ queueId: queue.id, states: ['failed'] }).map((i) => i.displayPath).sort()).toEqual(['empty.png', 'notes.png']);
     // Kept for a window that opens later, until dismissed.
     const kept = await call('watch.problems', {});
     expect(kept).toMatchObject({ ok: true, value: [{ queueId: queue.id, folder: inbox, files: expect.arrayContaining(told.map(({ path, reason }) => ({ path, reason }))) }] });

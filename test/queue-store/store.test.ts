@@ -316,6 +316,7 @@ describe('durability and integrity', () => {
     // As the previous Kiln left it: no job_durations table, schema 2.
     const db = new Database(join(dir, DB_FILE_NAME));
     db.exec('DROP TABLE job_durations');
+    db.exec('ALTER TABLE items DROP COLUMN display_path');
     db.pragma('user_version = 2');
     db.close();
 
