@@ -147,7 +147,7 @@ describe('the handler table', () => {
     ]);
     // One rule for broken files (issue 15): recorded on the queue as failed items with their reason, beside the converted one.
     expect(app.service.store.counts(queue.id).byState).toMatchObject({ done: 1, failed: 2 });
-    expect(app.service.store.list({ queueId: queue.id, states: ['failed'] }).map((i) => i.displayPath).sort()).toEqual(['empty.png', 'notes.png']);
+    expect(app.service.store.list({ queueId: queue.id, states: ['failed'] }).map((i) => i.displayPath).sort()).toEqual(['inbox/empty.png', 'inbox/notes.png']);
     // Kept for a window that opens later, until dismissed.
     const kept = await call('watch.problems', {});
     expect(kept).toMatchObject({ ok: true, value: [{ queueId: queue.id, folder: inbox, files: expect.arrayContaining(told.map(({ path, reason }) => ({ path, reason }))) }] });

@@ -188,7 +188,7 @@ export class KilnService extends EventEmitter<ServiceEvents> {
         onFile: (path) => {
           void this.addPaths(id, [path], false, { foundInFolder: true, root: folder }).then(
             (result) => {
-              if (result.rejected.length > 0) this.watchProblem(id, folder, result.rejected);
+              if (result.rejected.length > 0) this.watchProblem(id, folder, result.rejected.map(({ path, reason }) => ({ path, reason })));
             },
             (error: unknown) => this.watchProblem(id, folder, [{ path, reason: error instanceof Error ? error.message : String(error) }]),
           );

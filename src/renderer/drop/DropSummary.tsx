@@ -22,7 +22,8 @@ export function DropSummary({ busy, error, result, text, onRedo, onDismiss }: Pr
   const [open, setOpen] = useState(false);
   const reasons = result ? [
     ...result.skipped.map((s) => ({ ...s, kind: 'Skipped' })),
-    ...result.rejected.map((s) => ({ ...s, reason: failureText(s.reason).text, kind: 'Failed' })),
+    // The plain words where the failure is a known kind; an unrecognised reason is clearer as it is.
+    ...result.rejected.map((s) => ({ ...s, reason: failureText(s.reason).kind === 'unknown' ? s.reason : failureText(s.reason).text, kind: 'Failed' })),
     ...result.alreadyConverted.map((s) => ({ path: s.path, reason: 'already converted with these settings', kind: 'Done before' })),
   ] : [];
   const tone = error || text || (result && result.rejected.length > 0) ? 'warn' : 'ok';
