@@ -43,6 +43,13 @@ interface Rule {
 }
 
 const RULES: readonly Rule[] = [
+  // inputs/expand.ts and InputError: nothing was saved in the file.
+  {
+    kind: 'broken-file',
+    test: /empty \(0 bytes\)/i,
+    text: 'This file is empty: nothing was saved in it, so there is nothing to convert. Save or export it again, then drop the new file.',
+    retryable: false,
+  },
   // InputError / local engines / inputs/expand.ts: the file itself cannot be converted.
   {
     kind: 'broken-file',

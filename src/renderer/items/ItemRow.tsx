@@ -1,4 +1,4 @@
-import { Box } from 'lucide-react';
+import { Box, ImageOff } from 'lucide-react';
 import { memo, useEffect, useRef, useState, type CSSProperties } from 'react';
 import type { ItemView, KilnApi } from '../../shared/contract';
 import { failureText } from '../../shared/failure-text';
@@ -43,7 +43,8 @@ function Thumb({ item, api }: { item: ItemView; api: KilnApi }) {
     // Empty until the loader paints it, once the row has stayed on screen (see thumb-loader.ts).
     return <canvas ref={ref} className="thumb" width={1} height={1} aria-hidden="true" />;
   }
-  return <span className="thumb thumb-glyph" aria-hidden="true"><Box size={20} strokeWidth={1.5} /></span>;
+  const Glyph = IMAGE_KINDS.has(item.inputKind) ? ImageOff : Box;
+  return <span className="thumb thumb-glyph" aria-hidden="true"><Glyph size={20} strokeWidth={1.5} /></span>;
 }
 
 /**

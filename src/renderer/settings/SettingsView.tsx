@@ -1,3 +1,4 @@
+import { Check, X } from 'lucide-react';
 import { useState, type FormEvent } from 'react';
 import { settingsSchema, type ConnectionTest, type HostInfo, type Settings } from '../../shared/contract';
 import { useApi } from '../transport/context';
@@ -83,7 +84,7 @@ function Credentials({ hasCredentials, onChanged, onVerified }: { hasCredentials
             return { tone: 'ok', text: 'Removed from the keychain.' };
           })}>Clear</button>
       </div>
-      {message && <p className={`result-line tone-${message.tone}`} role="status">{message.tone === 'ok' ? '✓ ' : '✕ '}{message.text}</p>}
+      {message && <p className={`result-line tone-${message.tone}`} role="status">{message.tone === 'ok' ? <Check size={14} aria-hidden="true" /> : <X size={14} aria-hidden="true" />} {message.text}</p>}
     </form>
   );
 }
