@@ -5,6 +5,7 @@ import { splitDirTemplate } from '../../shared/naming';
 import { useApi } from '../transport/context';
 import { errorMessage } from '../transport/errors';
 import { useDialog } from '../ui/Dialog';
+import { canRetry } from '../items/status';
 import { activeCount, count } from './stats';
 
 interface Props {
@@ -50,6 +51,8 @@ export function QueueHeader({ queue, model, stats, items, onEdit, onAddFiles }: 
   const progress = stats?.progress ?? 0;
   const preset = model?.presets.find((p) => p.name === (queue.preset ?? model.defaultPreset));
   const paused = stats?.paused ?? false;
+  // Only what Retry can help: a broken file stays broken (src/shared/failure-text.ts).
+  const retryable = items.filter(canRetry).map((i) => i.id);
   const clearFailed = async () => {
     const ids = items.filter((i) => i.state === 'failed' || i.state === 'canceled').map((i) => i.id);
     if (ids.length === 0) return;
@@ -75,7 +78,7 @@ export function QueueHeader({ queue, model, stats, items, onEdit, onAddFiles }: 
             {paused ? <Play size={16} /> : <Pause size={16} />}
           </ToolButton>
           <ToolButton label="Cancel all" disabled={busy || active === 0} onClick={() => void run(() => api.call('queues.cancelAll', { queueId }))}><XCircle size={16} /></ToolButton>
-          <ToolButton label="Retry failed" disabled={busy || failed + canceled === 0} onClick={() => void run(() => api.call('queues.retryFailed', { queueId }))}><RotateCcw size={16} /></ToolButton>
+          <ToolButton label="Retry failed" disabled={busy || retryable.length === 0} onClick={() => void run(() => api.call('items.retry', { ids: retryable }))}><RotateCcw size={16} /></ToolButton>
           <ToolButton label="Clear failed" disabled={busy || failed + canceled === 0} onClick={() => void clearFailed()}><Trash2 size={16} /></ToolButton>
           <ToolButton label="Clear done" disabled={busy || done === 0} onClick={() => void run(() => api.call('queues.clearDone', { queueId }))}><CheckCheck size={16} /></ToolButton>
           <ToolButton label="Edit the queue" onClick={onEdit}><Settings2 size={16} /></ToolButton>
