@@ -198,7 +198,7 @@ export function QueueEditor({ models, queue, hostKind, defaultOutputDir, onSaved
               setTemplate((t) => withSubfolders(t, keep));
             }} />
             <label htmlFor={`${uid}-keep`}>Keep sub-folders</label>
-            <p className="help">A dropped folder’s sub-folders are recreated in the output folder ({'{dir}'} in the names), so art/props/chair.png lands in props/.</p>
+            <p className="help">A dropped folder’s sub-folders are recreated in the output folder ({'{dir}'} in the names), so art/props/{sample.file} lands in props/.</p>
           </div>
 
           <div className="field">
@@ -226,8 +226,8 @@ export function QueueEditor({ models, queue, hostKind, defaultOutputDir, onSaved
           )}
           {model && !editsParams && currentPreset && (
             <div className="preset-summary">
-              <h2>{currentPreset.label}</h2>
-              <p>{currentPreset.description}</p>
+              <h2>Settings</h2>
+              <p>Chosen by the “{currentPreset.label}” preset.</p>
               <p className="help">Choose the Custom preset to set each option yourself.</p>
             </div>
           )}

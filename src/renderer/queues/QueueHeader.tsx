@@ -56,8 +56,9 @@ export function QueueHeader({ queue, model, stats, items, onEdit, onAddFiles }: 
   const clearFailed = async () => {
     const ids = items.filter((i) => i.state === 'failed' || i.state === 'canceled').map((i) => i.id);
     if (ids.length === 0) return;
+    const what = [failed > 0 ? `${failed.toLocaleString('en')} failed` : '', canceled > 0 ? `${canceled.toLocaleString('en')} canceled` : ''].filter(Boolean).join(' and ');
     const ok = await dialog({
-      title: `Remove ${ids.length.toLocaleString('en')} failed and canceled ${ids.length === 1 ? 'item' : 'items'}?`,
+      title: `Remove ${what} ${ids.length === 1 ? 'item' : 'items'}?`,
       body: <p>They leave this list; the original files are not touched.</p>,
       confirmLabel: 'Remove',
       danger: true,
