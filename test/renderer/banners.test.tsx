@@ -14,10 +14,10 @@ const stats = (waiting: number): QueueStats => ({
   byState: { queued: 2, uploading: 0, submitted: 0, processing: 0, downloading: 0, done: 0, failed: 0, canceled: 0, 'waiting-for-network': waiting },
 });
 
-function app(hasCredentials: boolean) {
+function app(hasCredentials: boolean, q: typeof queue & { watchFolder?: string } = queue) {
   const api = new FakeApi()
     .handle('host.info', () => ({ kind: 'web', version: 't', hasCredentials, online: true }))
-    .handle('queues.list', () => [queue])
+    .handle('queues.list', () => [q])
     .handle('queues.stats', () => [stats(0)])
     .handle('settings.get', () => ({ apiUrl: 'http://127.0.0.1:1/v1', concurrency: 4, defaultOutputDir: '/out' }))
     .handle('watch.problems', () => [])
@@ -53,5 +53,13 @@ describe('the banners above every view', () => {
     act(() => api.emit('item', makeItem(1, { state: 'done', engine: 'cloud', outputs: ['/out/a.svg'], updatedAt: 9 })));
     await new Promise((r) => setTimeout(r, 50));
     expect(screen.queryByText('Scenario refused the API key')).toBeNull();
+  });
+});
+
+describe('the queue header', () => {
+  it('shows the folder the queue watches', async () => {
+    app(true, { ...queue, watchFolder: '/Users/ana/Art/inbox' });
+    await screen.findByRole('region', { name: 'Logos' });
+    expect(screen.getByText('Watching').closest('div')?.textContent).toContain('/Users/ana/Art/inbox');
   });
 });
