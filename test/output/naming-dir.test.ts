@@ -39,3 +39,20 @@ describe('the {dir} naming field', () => {
     expect(splitDirTemplate(KEEP_SUBFOLDERS_TEMPLATE)).toEqual({ keepsFolders: true, fileTemplate: '{name}.{ext}' });
   });
 });
+
+describe('the {dir} naming field on disk', () => {
+  it('refuses a sub-folder that is a link leading out of the output folder', async () => {
+    const { mkdtemp, mkdir, symlink, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const root = await mkdtemp(join(tmpdir(), 'kiln-dir-'));
+    try {
+      await mkdir(join(root, 'out'));
+      await mkdir(join(root, 'elsewhere'));
+      await symlink(join(root, 'elsewhere'), join(root, 'out', 'props'));
+      expect(() => resolveSubfolder({ dir: join(root, 'out'), template: '{dir}/{name}.{ext}' }, 'props/chairs')).toThrow(/would leave the output folder/);
+      expect(resolveSubfolder({ dir: join(root, 'out'), template: '{dir}/{name}.{ext}' }, 'sets/chairs').dir).toBe(join(root, 'out', 'sets', 'chairs'));
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import { useVirtualizer, type Rect } from '@tanstack/react-virtual';
-import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
 import type { ItemView } from '../../shared/contract';
 import { useApi } from '../transport/context';
 import { ItemRow } from './ItemRow';
@@ -30,7 +30,8 @@ export function ItemList({ items, electron, onPreview, initialRect, stateSince }
   const [hovered, setHovered] = useState<number>();
   const [focusWithin, setFocusWithin] = useState(false);
   const [now, setNow] = useState(() => Date.now());
-  const anyWorking = items.some((i) => ACTIVE_STATES.has(i.state) && i.state !== 'queued');
+  // Once per change of the items, not per scroll frame (the list re-renders on every one).
+  const anyWorking = useMemo(() => items.some((i) => ACTIVE_STATES.has(i.state) && i.state !== 'queued'), [items]);
   useEffect(() => {
     if (!anyWorking) return;
     const timer = setInterval(() => setNow(Date.now()), ELAPSED_TICK_MS);

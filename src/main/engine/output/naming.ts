@@ -1,4 +1,5 @@
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { existsSync, realpathSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { DEFAULT_TEMPLATE, NAME_FIELDS, isNameField, splitDirTemplate, templateProblem, type NameField } from '../../../shared/naming';
 import { OutputError } from './errors';
 
@@ -175,9 +176,28 @@ export function resolveSubfolder(output: { dir: string; template: string }, relD
     .filter((p) => p.trim() !== '' && p.trim() !== '.' && p.trim() !== '..')
     .map((p) => sanitizeFileName(p));
   const dir = parts.length === 0 ? output.dir : join(output.dir, ...parts);
-  const rel = relative(resolve(output.dir), resolve(dir));
-  if (rel.startsWith('..') || isAbsolute(rel)) {
+  if (!inside(resolve(output.dir), resolve(dir)) || !inside(realOf(output.dir), realOf(dir))) {
     throw new NamingError(`The sub-folder "${relDir}" would leave the output folder ${output.dir}`);
   }
   return { dir, template: fileTemplate };
+}
+
+function inside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/** The real path of the deepest part of `path` that exists: a sub-folder that is a link out of the output folder is caught. */
+function realOf(path: string): string {
+  let existing = resolve(path);
+  const rest: string[] = [];
+  while (!existsSync(existing) && dirname(existing) !== existing) {
+    rest.unshift(existing.slice(dirname(existing).length + 1));
+    existing = dirname(existing);
+  }
+  try {
+    return join(realpathSync(existing), ...rest);
+  } catch {
+    return resolve(path);
+  }
 }
