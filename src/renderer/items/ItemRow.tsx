@@ -28,8 +28,10 @@ const GLTF_KINDS: ReadonlySet<string> = new Set(['glb', 'gltf']);
 function Thumb({ item, api }: { item: ItemView; api: KilnApi }) {
   const [broken, setBroken] = useState(false);
   const ref = useRef<HTMLCanvasElement>(null);
-  const isImage = IMAGE_KINDS.has(item.inputKind) && !broken;
-  const isModel = GLTF_KINDS.has(item.inputKind) && item.state !== 'failed' && !broken;
+  // A file that cannot be converted cannot be pictured either: no fetch, straight to the glyph.
+  const unreadable = broken || (item.state === 'failed' && !failureText(item.error).retryable);
+  const isImage = IMAGE_KINDS.has(item.inputKind) && !unreadable;
+  const isModel = GLTF_KINDS.has(item.inputKind) && !unreadable;
   const url = api.fileUrl(item.id, 'input', 0);
   useEffect(() => {
     const canvas = ref.current;
