@@ -64,8 +64,7 @@ export function DropZone({ queueId, queueName, accepts, children, watchProblem, 
     if (!incoming || incoming.queueId !== queueId || handled.current === incoming.id) return;
     handled.current = incoming.id;
     void incoming.read().then((dropped) => run(dropped, false), (err: unknown) => setOutcome({ kind: 'error', message: errorMessage(err) }));
-    // run is recreated each render; the drop's id is what must be seen once.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // Keyed on the drop, not on run (a new function each render): each drop is enqueued once.
   }, [incoming, queueId]);
 
   const onDrop = (e: DragEvent) => {
