@@ -1,9 +1,10 @@
-import { basename, join } from 'node:path';
+import { basename, join, relative } from 'node:path';
+import { failureText } from '../shared/failure-text';
 import { expandInputs, type FoundInput } from '../main/engine/inputs/expand';
 import { hashFile, mapLimited } from '../main/engine/inputs/hash';
 import { findModel, parseParamAssignments, resolveParams, ParameterError } from '../main/engine/models/registry';
 import { splitNameClashes } from '../main/engine/output/batch-names';
-import { validateTemplate } from '../main/engine/output/naming';
+import { resolveSubfolder, validateTemplate } from '../main/engine/output/naming';
 import { ensureOutputDir } from '../main/engine/output/writer';
 import { dedupeKey } from '../main/engine/queue/dedupe-key';
 import { explainStoreFailure } from '../main/engine/queue/open-store';
@@ -19,13 +20,21 @@ import { ConnectivityNotices, Reporter, type FinishedLine } from './report';
 export const CLI_QUEUE_ID = 'cli';
 
 export function lineFor(item: QueueItem): FinishedLine {
+  const failed = item.state === 'failed';
   return {
     input: item.inputPath,
+    shown: item.displayPath ?? item.inputPath,
     status: item.state === 'done' ? 'done' : item.state === 'canceled' ? 'canceled' : 'failed',
     outputs: item.outputs,
     jobId: item.jobId ?? null,
     error: item.state === 'done' ? null : (item.error ?? null),
+    message: failed ? failureText(item.error).text : null,
   };
+}
+
+/** A file that could not be converted at all, reported like a failed item (same words as the app). */
+export function rejectedLine(r: { path: string; reason: string; displayPath?: string }): FinishedLine {
+  return { input: r.path, shown: r.displayPath ?? r.path, status: 'failed', outputs: [], jobId: null, error: r.reason, message: failureText(r.reason).text };
 }
 
 /** The model and validated parameters a convert/watch command asks for; bad usage throws UsageError. */
@@ -50,10 +59,13 @@ export function resolveConversion(args: ConvertArgs): { model: ModelDescriptor; 
 
 /** A queue item for a file found by a CLI command, identified by queue, path, content and settings. */
 export function cliItem(queueId: string, file: FoundInput, contentHash: string, args: ConvertArgs, model: ModelDescriptor, params: ModelParams): NewItem {
-  const output = { dir: args.out, template: args.name, collision: args.onConflict };
+  // {dir}/… puts the result in the input's sub-folder of what was named, inside --out (throws a NamingError otherwise).
+  const sub = resolveSubfolder({ dir: args.out, template: args.name }, file.relDir);
+  const output = { dir: sub.dir, template: sub.template, collision: args.onConflict };
   return {
     queueId,
     inputPath: file.path,
+    displayPath: file.displayPath,
     inputKind: file.kind,
     inputSize: file.size,
     modelKey: model.key,
@@ -64,6 +76,10 @@ export function cliItem(queueId: string, file: FoundInput, contentHash: string, 
     engineChoice: args.engine,
     dedupeKey: dedupeKey([queueId, file.path, contentHash, model.key, params, output, args.engine]),
   };
+}
+
+function skippedLine(s: { path: string; reason: string; displayPath?: string }): FinishedLine {
+  return { input: s.path, shown: s.displayPath ?? s.path, status: 'skipped', outputs: [], jobId: null, error: s.reason, message: null };
 }
 
 /** The output folder must be usable before anything is paid for: made if missing, refused if a file. */
@@ -92,6 +108,7 @@ async function convertBatch(args: ConvertArgs, env: NodeJS.ProcessEnv): Promise<
   const { model, params } = resolveConversion(args);
   const credentials = await cliCredentials(args.engine, env);
 
+  const started = Date.now();
   const reporter = new Reporter(args.json);
   const stateDir = args.state ?? defaultStateDir(env);
   const found = await expandInputs(args.inputs, model, { aliasDir: join(stateDir, 'aliases') });
@@ -99,7 +116,7 @@ async function convertBatch(args: ConvertArgs, env: NodeJS.ProcessEnv): Promise<
   const { kept, clashes } = splitNameClashes(found.accepted, output, { ext: model.output.extension, model: model.key, preset: args.preset });
   const expanded = { ...found, accepted: kept, rejected: [...found.rejected, ...clashes] };
   if (expanded.accepted.length === 0 && expanded.rejected.length === 0) {
-    for (const s of expanded.skipped) reporter.finished({ input: s.path, status: 'skipped', outputs: [], jobId: null, error: s.reason });
+    for (const s of expanded.skipped) reporter.finished(skippedLine(s));
     throw new UsageError(`nothing to convert: no file the ${model.displayName} model accepts was found`);
   }
 
@@ -109,7 +126,14 @@ async function convertBatch(args: ConvertArgs, env: NodeJS.ProcessEnv): Promise<
   if (!store) return 1;
   const unguard = guardStoreFailures(stateDir, reporter);
   // The same file (unchanged) with the same settings is the same work: a rerun resumes it.
-  const newItems = expanded.accepted.map((f, i) => cliItem(CLI_QUEUE_ID, f, hashes[i] as string, args, model, params));
+  const newItems: NewItem[] = [];
+  for (const [i, f] of expanded.accepted.entries()) {
+    try {
+      newItems.push(cliItem(CLI_QUEUE_ID, f, hashes[i] as string, args, model, params));
+    } catch (error) {
+      expanded.rejected.push({ path: f.path, displayPath: f.displayPath, reason: (error as Error).message });
+    }
+  }
   const items = store.addItems(newItems);
   const ours = new Set(items.map((i) => i.id));
 
@@ -123,11 +147,10 @@ async function convertBatch(args: ConvertArgs, env: NodeJS.ProcessEnv): Promise<
     jobStallTimeoutMs: args.stallTimeout * 60_000,
   });
 
-  for (const s of expanded.skipped) reporter.finished({ input: s.path, status: 'skipped', outputs: [], jobId: null, error: s.reason });
+  for (const s of expanded.skipped) reporter.finished(skippedLine(s));
   let failed = expanded.rejected.length;
-  for (const r of expanded.rejected) {
-    reporter.finished({ input: r.path, status: 'failed', outputs: [], jobId: null, error: `${basename(r.path)}: ${r.reason}` });
-  }
+  let canceled = 0;
+  for (const r of expanded.rejected) reporter.finished(rejectedLine(r));
 
   const reported = new Set<string>();
   let done = 0;
@@ -142,18 +165,19 @@ async function convertBatch(args: ConvertArgs, env: NodeJS.ProcessEnv): Promise<
       if (s === 'waiting-for-network') waiting++;
       else if (s !== 'queued' && s !== 'done' && s !== 'failed' && s !== 'canceled') active++;
     }
-    return { total, done, failed, active, waiting };
+    return { total, done, failed: failed + canceled, active, waiting };
   };
 
   let finish: (code: number) => void = () => {};
   const finished = new Promise<number>((resolve) => (finish = resolve));
   const checkComplete = () => {
-    if (reported.size === ours.size) finish(failed > 0 ? 1 : 0);
+    if (reported.size === ours.size) finish(failed + canceled > 0 ? 1 : 0);
   };
   const onFinal = (item: QueueItem) => {
     if (reported.has(item.id)) return;
     reported.add(item.id);
     if (item.state === 'done') done++;
+    else if (item.state === 'canceled') canceled++;
     else failed++;
     reporter.finished(lineFor(item));
     reporter.progress(tally());
@@ -196,6 +220,11 @@ async function convertBatch(args: ConvertArgs, env: NodeJS.ProcessEnv): Promise<
     await runner.start();
     const code = await finished;
     await runner.stop();
+    const cwd = process.cwd();
+    reporter.summary({
+      done, failed, canceled, skipped: expanded.skipped.length, ms: Date.now() - started,
+      where: args.out.startsWith(cwd) && args.out !== cwd ? relative(cwd, args.out) : args.out,
+    });
     return code;
   } finally {
     process.off('SIGINT', onSignal);

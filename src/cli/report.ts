@@ -4,10 +4,39 @@ export type FinishedStatus = 'done' | 'failed' | 'skipped' | 'canceled';
 
 export interface FinishedLine {
   input: string;
+  /** The input as the artist named it (relative to the folder given), for the readable line. */
+  shown?: string;
   status: FinishedStatus;
   outputs: string[];
   jobId: string | null;
+  /** The engine's own words. */
   error: string | null;
+  /** For a failure: what happened and what to do, as the app says it (src/shared/failure-text.ts). */
+  message: string | null;
+}
+
+export interface Summary {
+  done: number;
+  failed: number;
+  canceled: number;
+  skipped: number;
+  ms: number;
+  /** Where the results are, as the artist typed it or relative to the current folder. */
+  where: string;
+}
+
+function duration(ms: number): string {
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const min = Math.floor(ms / 60_000);
+  return min < 60 ? `${min} min ${Math.round((ms % 60_000) / 1000)} s` : `${Math.floor(min / 60)} h ${min % 60} min`;
+}
+
+/** "3 done · 1 failed · 2 skipped · 12.4 s · results in svg/". */
+export function summaryLine(s: Summary): string {
+  const parts = [`${s.done} done`, `${s.failed} failed`];
+  if (s.canceled) parts.push(`${s.canceled} canceled`);
+  parts.push(`${s.skipped} skipped`, duration(s.ms), `results in ${s.where}`);
+  return parts.join(' · ');
 }
 
 interface Tally {
@@ -72,15 +101,21 @@ export class Reporter {
       this.out(`${JSON.stringify(line)}\n`);
       return;
     }
-    const name = basename(line.input);
+    const name = line.shown ?? basename(line.input);
     const cwd = process.cwd();
     const where = line.outputs.map((o) => (o.startsWith(cwd) ? relative(cwd, o) : o)).join(', ');
     const text =
       line.status === 'done' ? `✔ ${name} → ${where}`
       : line.status === 'skipped' ? `– ${name}: skipped (${line.error ?? ''})`
       : line.status === 'canceled' ? `✖ ${name}: canceled`
-      : `✖ ${name}: ${line.error ?? 'failed'}`;
+      : `✖ ${name}: ${line.message ?? line.error ?? 'failed'}${line.error ? `\n    details: ${line.error}` : ''}`;
     this.out(`${text}\n`);
+  }
+
+  /** The last line of a batch: on stdout, or stderr with --json (whose stdout holds only JSON lines). */
+  summary(s: Summary): void {
+    this.clearBar();
+    (this.json ? this.stderr : this.stdout).write(`kiln: ${summaryLine(s)}\n`);
   }
 
   /** Messages for a person (offline, auth, interruption): always on stderr. */

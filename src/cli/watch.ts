@@ -1,4 +1,4 @@
-import { basename, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { expandInputs } from '../main/engine/inputs/expand';
 import { hashFile } from '../main/engine/inputs/hash';
 import { dedupeKey } from '../main/engine/queue/dedupe-key';
@@ -6,7 +6,7 @@ import { QueueRunner } from '../main/engine/queue/runner';
 import { FolderWatcher } from '../main/engine/watch/folder-watcher';
 import { UsageError, type ConvertArgs } from './args';
 import { cliApi, cliCredentials } from './credentials';
-import { cliItem, lineFor, prepareOutputFolder, resolveConversion } from './convert';
+import { cliItem, lineFor, prepareOutputFolder, rejectedLine, resolveConversion } from './convert';
 import { defaultStateDir } from './paths';
 import { guardStoreFailures, openCliStore } from './open-state';
 import { ConnectivityNotices, Reporter } from './report';
@@ -45,10 +45,9 @@ export async function runWatch(args: ConvertArgs, env: NodeJS.ProcessEnv = proce
   runner.on('auth-failed', (message) => reporter.notice(`kiln: ${message}`));
 
   const enqueue = async (path: string) => {
-    const found = await expandInputs([path], model, { foundInFolder: true });
-    for (const r of found.rejected) {
-      reporter.finished({ input: r.path, status: 'failed', outputs: [], jobId: null, error: `${basename(r.path)}: ${r.reason}` });
-    }
+    // {dir} and the shown path are relative to the watched folder.
+    const found = await expandInputs([path], model, { foundInFolder: true, root: folder });
+    for (const r of found.rejected) reporter.finished(rejectedLine(r));
     for (const f of found.accepted) {
       // The same bytes at the same place are converted once, however often they are seen.
       store.addItems([cliItem(queueId, f, await hashFile(f.path), args, model, params)]);

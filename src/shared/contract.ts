@@ -32,6 +32,9 @@ export const parameterInfoSchema = z.object({
   max: z.number().optional(),
   enum: z.array(z.string()).optional(),
   description: z.string(),
+  /** The artist-facing name and help of the setting (the descriptor's), where it has them. */
+  label: z.string().optional(),
+  help: z.string().optional(),
   customOnly: z.boolean().optional(),
   /** Where a local engine cannot honour this parameter, why. */
   localNote: z.string().optional(),
@@ -87,6 +90,8 @@ export const itemViewSchema = z.object({
   id,
   queueId: id,
   inputPath: z.string(),
+  /** What the artist dropped or named (`folder/sub1/s1.png`), never the host's own copy of it. */
+  displayPath: z.string(),
   inputName: z.string(),
   inputKind: z.string(),
   inputSize: z.number(),
@@ -206,6 +211,8 @@ export const calls = {
 
   /** What each watch folder could not take since the app started, until dismissed (events add to it). */
   'watch.problems': { input: none, output: z.array(watchProblemSchema) },
+  /** Look for the network now instead of at the next scheduled probe (the offline banner's "Try now"). */
+  'network.checkNow': { input: none, output: z.null() },
   'watch.dismiss': { input: byQueue, output: z.null() },
 
   'settings.get': { input: none, output: settingsSchema },

@@ -73,8 +73,9 @@ describe('kiln convert with VTracer', () => {
     expect(result.code).toBe(1);
     const status = Object.fromEntries(result.lines.map((l) => [String(l['input']).split('/').pop(), l]));
     expect(status['good.png']).toMatchObject({ status: 'done' });
-    expect(status['fake.png']).toMatchObject({ status: 'failed', error: expect.stringContaining('fake.png') });
-    expect(status['empty.png']).toMatchObject({ status: 'failed', error: expect.stringContaining('empty') });
+    // The engine's words in "error", the app's plain words in "message" (src/shared/failure-text.ts).
+    expect(status['fake.png']).toMatchObject({ status: 'failed', error: expect.stringContaining('not a format Kiln recognises'), message: expect.stringContaining('cannot be converted') });
+    expect(status['empty.png']).toMatchObject({ status: 'failed', error: expect.stringContaining('empty'), message: expect.stringContaining('This file is empty') });
   });
 
   it('reports a job that fails on Scenario with the job reason', async () => {

@@ -73,6 +73,12 @@ async function dropFolder(folder: string): Promise<void> {
 
 const rows = (state: string) => page.locator(`.item-row.state-${state}`);
 
+/** Row actions appear over the hovered row (one shared toolbar): point at the row, then use one. */
+async function rowAction(file: string, action: string): Promise<void> {
+  await page.locator('.item-row', { hasText: file }).first().hover();
+  await page.getByRole('button', { name: `${action} ${file}` }).click();
+}
+
 async function waitForRows(state: string, count: number, timeout = 30_000): Promise<void> {
   const start = Date.now();
   while ((await rows(state).count()) < count) {
@@ -82,7 +88,7 @@ async function waitForRows(state: string, count: number, timeout = 30_000): Prom
 }
 
 async function createQueue(name: string, modelLabel: RegExp, outputDir: string): Promise<void> {
-  await page.getByRole('button', { name: '+ New queue' }).click();
+  await page.getByRole('button', { name: 'New queue', exact: true }).click();
   await page.getByLabel('Name', { exact: true }).fill(name);
   const model = page.getByLabel('Model', { exact: true });
   const value = await model.locator('option').evaluateAll(
@@ -136,7 +142,7 @@ describe('Kiln in a real browser, through the web host, against the fake Scenari
     expect((await readdir(out)).sort()).toEqual(['logo.svg', 'poster.svg', 'scan-a.svg', 'scan-b.svg']);
     expect(await readFile(join(out, 'logo.svg'), 'utf8')).toContain('<svg');
 
-    await page.getByRole('button', { name: 'Preview logo.png' }).click();
+    await rowAction('logo.png', 'Preview');
     await page.waitForTimeout(500);
     await page.screenshot({ path: await screenshotPath('04-preview-image') });
     await page.keyboard.press('Escape');
@@ -145,13 +151,13 @@ describe('Kiln in a real browser, through the web host, against the fake Scenari
   it('cancels a running item and retries it to completion', async () => {
     server.setFaults({ ...DEFAULT_FAULTS, neverFinishJobs: true });
     await dropFiles([{ name: 'slow.png', type: 'image/png', base64: (await flatImage('png', 50, 50)).toString('base64') }]);
-    await page.getByRole('button', { name: 'Cancel slow.png' }).waitFor();
+    await page.locator('.item-row', { hasText: 'slow.png' }).waitFor();
     await waitFor(() => server.generates.some((g) => g.inputName === 'slow.png'), 15_000, 'the job to be submitted');
-    await page.getByRole('button', { name: 'Cancel slow.png' }).click();
+    await rowAction('slow.png', 'Cancel');
     await waitForRows('canceled', 1);
     expect(server.counts['job-cancel']).toBeGreaterThanOrEqual(1);
     server.setFaults(DEFAULT_FAULTS);
-    await page.getByRole('button', { name: 'Retry slow.png' }).click();
+    await rowAction('slow.png', 'Retry');
     await waitForRows('done', 5);
     expect(await readdir(join(dir.path, 'brand', 'svg'))).toContain('slow.svg');
   });
@@ -165,7 +171,7 @@ describe('Kiln in a real browser, through the web host, against the fake Scenari
     expect(await readdir(out)).toEqual(['knot.glb']);
     const glb = await readFile(join(out, 'knot.glb'));
     expect(glb.toString('latin1', 0, 4)).toBe('glTF');
-    await page.getByRole('button', { name: 'Preview knot.glb' }).click();
+    await rowAction('knot.glb', 'Preview');
     await page.waitForTimeout(1500);
     await page.screenshot({ path: await screenshotPath('06-preview-3d') });
     await page.keyboard.press('Escape');

@@ -127,6 +127,17 @@ describe('the handler table', () => {
     expect(server.generates.filter((g) => g.inputName === 'w.png')).toHaveLength(1);
   });
 
+  it('keeps sub-folders of a watch folder with {dir}/{name}.{ext}, and shows files as they sit in it', async () => {
+    const inbox = join(dir.path, 'inbox');
+    await mkdir(join(inbox, 'props', 'chairs'), { recursive: true });
+    const queue = await makeQueue({ watchFolder: inbox, nameTemplate: '{dir}/{name}.{ext}' });
+    await writeFile(join(inbox, 'props', 'chairs', 'oak.png'), await flatImage('png'));
+    await waitFor(() => app.service.store.counts(queue.id).byState.done === 1, 20_000, 'the watched file to be converted');
+    const [item] = app.service.store.list({ queueId: queue.id });
+    expect(item?.outputs).toEqual([join(dir.path, 'out', 'props', 'chairs', 'oak.svg')]);
+    expect(item?.displayPath).toBe(join('inbox', 'props', 'chairs', 'oak.png'));
+  });
+
   it("tells the renderer which files in a watch folder cannot be converted and why, and converts the rest", async () => {
     const inbox = join(dir.path, 'inbox');
     await mkdir(inbox);
@@ -145,7 +156,9 @@ describe('the handler table', () => {
       { queueId: queue.id, path: join(inbox, 'empty.png'), reason: expect.stringMatching(/empty/) },
       { queueId: queue.id, path: join(inbox, 'notes.png'), reason: expect.stringMatching(/\S/) },
     ]);
-    expect(app.service.store.counts(queue.id).total).toBe(1);
+    // One rule for broken files (issue 15): recorded on the queue as failed items with their reason, beside the converted one.
+    expect(app.service.store.counts(queue.id).byState).toMatchObject({ done: 1, failed: 2 });
+    expect(app.service.store.list({ queueId: queue.id, states: ['failed'] }).map((i) => i.displayPath).sort()).toEqual(['inbox/empty.png', 'inbox/notes.png']);
     // Kept for a window that opens later, until dismissed.
     const kept = await call('watch.problems', {});
     expect(kept).toMatchObject({ ok: true, value: [{ queueId: queue.id, folder: inbox, files: expect.arrayContaining(told.map(({ path, reason }) => ({ path, reason }))) }] });

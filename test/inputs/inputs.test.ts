@@ -103,8 +103,10 @@ describe('expanding dropped files and folders', () => {
     expect(result.accepted.map((f) => f.path.slice(dir.path.length))).toEqual(['/art/deep/photo.jpg', '/art/logo.png']);
     expect(result.skipped).toEqual([expect.objectContaining({ path: join(dir.path, 'art', 'readme.txt') })]);
     expect(result.rejected).toEqual([
-      { path: join(dir.path, 'art', 'broken.png'), reason: expect.stringContaining('not a format Kiln recognises') },
+      { path: join(dir.path, 'art', 'broken.png'), reason: expect.stringContaining('not a format Kiln recognises'), displayPath: join('art', 'broken.png') },
     ]);
+    // What the artist dropped, and the {dir} of each file inside it.
+    expect(result.accepted.map((f) => [f.displayPath, f.relDir])).toEqual([[join('art', 'deep', 'photo.jpg'), 'deep'], [join('art', 'logo.png'), '']]);
   });
 
   it('survives a symbolic link loop and visits each file once', async () => {
@@ -123,7 +125,7 @@ describe('expanding dropped files and folders', () => {
     expect(named.rejected).toHaveLength(1);
     const found = await expandInputs([join(dir.path, 'readme.txt'), join(dir.path, 'broken.png')], vtracer, { foundInFolder: true });
     expect(found.skipped).toEqual([expect.objectContaining({ path: join(dir.path, 'readme.txt') })]);
-    expect(found.rejected).toEqual([{ path: join(dir.path, 'broken.png'), reason: expect.stringContaining('not a format Kiln recognises') }]);
+    expect(found.rejected).toEqual([{ path: join(dir.path, 'broken.png'), reason: expect.stringContaining('not a format Kiln recognises'), displayPath: 'broken.png' }]);
   });
 
   it('reports a missing path the artist named', async () => {

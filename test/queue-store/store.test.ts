@@ -314,9 +314,10 @@ describe('durability and integrity', () => {
   it('remembers learned job durations across a reopen, including in a database from the previous schema', () => {
     const dir = tempDir();
     QueueStore.open(dir).close();
-    // As an earlier Kiln left it: none of the tables of migrations 3 and 4, schema 2.
+    // As an earlier Kiln left it: none of what migrations 3, 4 and 5 add, schema 2.
     const db = new Database(join(dir, DB_FILE_NAME));
     db.exec('DROP TABLE job_durations; DROP TABLE job_timing; DROP TABLE team_limits');
+    db.exec('ALTER TABLE items DROP COLUMN display_path');
     db.pragma('user_version = 2');
     db.close();
 
@@ -338,6 +339,7 @@ describe('durability and integrity', () => {
     QueueStore.open(dir).close();
     const db = new Database(join(dir, DB_FILE_NAME));
     db.exec('DROP TABLE job_timing; DROP TABLE team_limits');
+    db.exec('ALTER TABLE items DROP COLUMN display_path');
     db.pragma('user_version = 3');
     db.close();
 

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
-import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DropZone } from '../../src/renderer/drop/DropZone';
 import { ApiProvider } from '../../src/renderer/transport/context';
 import { FakeApi, makeItem } from './fake-api';
@@ -125,5 +125,28 @@ describe('DropZone', () => {
     fireEvent.drop(zone, { dataTransfer: { files: [], items: [], types: ['text/plain'] } });
     expect(api.uploads).toHaveLength(0);
     expect(screen.queryByRole('status')).toBeNull();
+  });
+});
+
+describe('the drop summary', () => {
+  it('closes by itself after a plain success, and stays while something needs a look', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      const api = new FakeApi('web');
+      api.uploadResult = () => ({ added: [makeItem(1)], skipped: [], rejected: [], alreadyConverted: [] });
+      const zone = renderZone(api);
+      fireEvent.drop(zone, { dataTransfer: dataTransfer([file('a.png')]) });
+      await screen.findByText('1 added');
+      act(() => vi.advanceTimersByTime(6000));
+      await waitFor(() => expect(screen.queryByText('1 added')).toBeNull());
+
+      api.uploadResult = () => ({ added: [], skipped: [], rejected: [{ path: 'bad.png', reason: 'the file is empty (0 bytes)' }], alreadyConverted: [] });
+      fireEvent.drop(zone, { dataTransfer: dataTransfer([file('bad.png')]) });
+      await screen.findByText(/0 added · 1 failed/);
+      act(() => vi.advanceTimersByTime(60_000));
+      expect(screen.getByText(/0 added · 1 failed/)).toBeTruthy();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

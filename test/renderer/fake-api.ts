@@ -85,6 +85,7 @@ export function makeItem(i: number, patch: Partial<ItemView> = {}): ItemView {
     id: `item-${i}`,
     queueId: 'q1',
     inputPath: `/art/file-${i}.png`,
+    displayPath: `art/file-${i}.png`,
     inputName: `file-${i}.png`,
     inputKind: 'png',
     inputSize: 1000 + i,

@@ -7,6 +7,8 @@ import { ItemStore } from '../../src/renderer/items/item-store';
 import { ItemList } from '../../src/renderer/items/ItemList';
 import { THUMB_SETTLE_MS } from '../../src/renderer/items/thumb-loader';
 import { statusText } from '../../src/renderer/items/status';
+import { DialogProvider } from '../../src/renderer/ui/Dialog';
+import { failureText } from '../../src/shared/failure-text';
 import { useQueueItems } from '../../src/renderer/items/use-items';
 import { ApiProvider } from '../../src/renderer/transport/context';
 import { FakeApi, makeItem } from './fake-api';
@@ -23,26 +25,31 @@ afterEach(cleanup);
 
 function renderList(items: readonly ItemView[], api = new FakeApi(), electron = false) {
   const onPreview = vi.fn();
-  render(
-    <ApiProvider api={api}>
-      <ItemList items={items} electron={electron} onPreview={onPreview} initialRect={{ width: 1100, height: 600 }} />
-    </ApiProvider>,
+  const { container } = render(
+    <DialogProvider>
+      <ApiProvider api={api}>
+        <ItemList items={items} electron={electron} onPreview={onPreview} initialRect={{ width: 1100, height: 600 }} />
+      </ApiProvider>
+    </DialogProvider>,
   );
-  return { api, onPreview };
+  return { api, onPreview, container };
 }
 
 describe('ItemList', () => {
   it('renders only a window of rows for 10,000 items, sized for all of them', () => {
     const items = Array.from({ length: 10_000 }, (_, i) => makeItem(i));
-    renderList(items);
+    const { container } = renderList(items);
     const rows = screen.getAllByRole('listitem');
     // 600px of 60px rows plus overscan: a dozen or two, never thousands.
     expect(rows.length).toBeGreaterThanOrEqual(10);
     expect(rows.length).toBeLessThan(40);
     expect(rows[0]?.getAttribute('aria-setsize')).toBe('10000');
-    expect((screen.getByRole('list').style.height)).toBe(`${10_000 * 60}px`);
-    expect(screen.getByText('file-0.png')).toBeTruthy();
-    expect(screen.queryByText('file-9999.png')).toBeNull();
+    expect(container.querySelector<HTMLElement>('.item-canvas')?.style.height).toBe(`${10_000 * 60}px`);
+    // Rows name the input as the artist dropped it.
+    expect(screen.getByText('art/file-0.png')).toBeTruthy();
+    expect(screen.queryByText('art/file-9999.png')).toBeNull();
+    // Row actions are not part of any row: one shared toolbar, for the hovered or focused row only.
+    expect(container.querySelectorAll('button')).toHaveLength(0);
   });
 
   it('shows each state in words', () => {
@@ -58,11 +65,13 @@ describe('ItemList', () => {
     expect(screen.getByText('Uploading')).toBeTruthy();
     expect(screen.getByText('Processing 42%')).toBeTruthy();
     expect(screen.getByText('Waiting for network')).toBeTruthy();
-    expect(screen.getByText('the file is not a PNG')).toBeTruthy();
-    expect(screen.getByRole('listitem', { name: 'file-3.png, Failed: the file is not a PNG' })).toBeTruthy();
+    // Failures in an artist's words, the engine's own under Details.
+    const words = failureText('the file is not a PNG').text;
+    expect(screen.getByText(words)).toBeTruthy();
+    expect(screen.getByRole('listitem', { name: `art/file-3.png, Failed: ${words}` })).toBeTruthy();
     expect(screen.getByText('Done')).toBeTruthy();
     expect(screen.getByText('local')).toBeTruthy();
-    expect(statusText({ state: 'failed', progress: 0, error: 'timeout' })).toBe('Failed: timeout');
+    expect(statusText({ state: 'failed', progress: 0, error: 'connect ECONNREFUSED' })).toBe(`Failed: ${failureText('ECONNREFUSED').text}`);
   });
 
   it("reports each row's progress as a progress bar, in numbers and in words", () => {
@@ -84,32 +93,44 @@ describe('ItemList', () => {
       makeItem(2, { state: 'done', outputs: ['/out/file-2.svg'] }),
     ]);
     const [active, failed, done] = screen.getAllByRole('listitem') as [HTMLElement, HTMLElement, HTMLElement];
-    expect(within(active).getByRole('button', { name: 'Cancel file-0.png' })).toBeTruthy();
-    expect(within(active).queryByRole('button', { name: /Retry/ })).toBeNull();
-    expect(within(done).queryByRole('button', { name: /Reveal|Show/ })).toBeNull();
-
-    await userEvent.click(within(failed).getByRole('button', { name: 'Retry file-1.png' }));
-    expect(api.callsTo('items.retry')).toEqual([{ ids: ['item-1'] }]);
-    await userEvent.click(within(active).getByRole('button', { name: 'Cancel file-0.png' }));
+    const toolbar = () => screen.getByRole('toolbar');
+    await userEvent.hover(active);
+    expect(within(toolbar()).getByRole('button', { name: 'Cancel file-0.png' })).toBeTruthy();
+    expect(within(toolbar()).queryByRole('button', { name: /Retry|Remove/ })).toBeNull();
+    await userEvent.click(within(toolbar()).getByRole('button', { name: 'Cancel file-0.png' }));
     expect(api.callsTo('items.cancel')).toEqual([{ ids: ['item-0'] }]);
-    await userEvent.click(within(done).getByRole('button', { name: 'Preview file-2.png' }));
+
+    await userEvent.hover(failed);
+    await userEvent.click(within(toolbar()).getByRole('button', { name: 'Retry file-1.png' }));
+    expect(api.callsTo('items.retry')).toEqual([{ ids: ['item-1'] }]);
+    await userEvent.click(within(toolbar()).getByRole('button', { name: 'Remove file-1.png' }));
+    expect(api.callsTo('items.remove')).toEqual([{ ids: ['item-1'] }]);
+
+    await userEvent.hover(done);
+    expect(within(toolbar()).queryByRole('button', { name: /Reveal|Show/ })).toBeNull();
+    // The browser host can still hand over the result: a download link.
+    expect(within(toolbar()).getByRole('link', { name: "Download file-2.png's result" }).getAttribute('download')).toBe('file-2.svg');
+    await userEvent.click(within(toolbar()).getByRole('button', { name: 'Preview file-2.png' }));
     expect(onPreview).toHaveBeenCalledWith(expect.objectContaining({ id: 'item-2' }));
+    expect(screen.getAllByRole('toolbar')).toHaveLength(1);
   });
 
   it('adds reveal and open for finished items in Electron', async () => {
     const { api } = renderList([makeItem(0, { state: 'done', outputs: ['/out/a.svg'] })], new FakeApi('electron'), true);
+    await userEvent.hover(screen.getByRole('listitem'));
+    expect(screen.queryByRole('link', { name: /Download/ })).toBeNull();
     await userEvent.click(screen.getByRole('button', { name: 'Show file-0.png in folder' }));
     await userEvent.click(screen.getByRole('button', { name: "Open file-0.png's result" }));
     expect(api.callsTo('items.reveal')).toEqual([{ id: 'item-0' }]);
     expect(api.callsTo('items.open')).toEqual([{ id: 'item-0' }]);
   });
 
-  it("shows an image input's thumbnail once its row has stayed on screen, and 3D inputs as a glyph", () => {
+  it("shows an image input's thumbnail once its row has stayed on screen, and inputs with no picture as a glyph", () => {
     vi.useFakeTimers();
     try {
       const { container } = render(
         <ApiProvider api={new FakeApi()}>
-          <ItemList items={[makeItem(0), makeItem(1, { inputKind: 'glb', inputName: 'knot.glb' })]} electron={false} onPreview={() => undefined} initialRect={{ width: 1100, height: 600 }} />
+          <ItemList items={[makeItem(0), makeItem(1, { inputKind: 'fbx', inputName: 'knot.fbx' })]} electron={false} onPreview={() => undefined} initialRect={{ width: 1100, height: 600 }} />
         </ApiProvider>,
       );
       // A row that only flies past during a fast scroll must not fetch and decode an image.
@@ -148,14 +169,19 @@ describe('ItemList', () => {
     }
   });
 
-  it('keeps exactly one row in the tab order and moves it with the arrow keys', async () => {
-    renderList(Array.from({ length: 50 }, (_, i) => makeItem(i)));
+  it('keeps exactly one row in the tab order and moves it with the arrow keys; keys act on the focused row', async () => {
+    const { api } = renderList(Array.from({ length: 50 }, (_, i) => makeItem(i, i === 1 ? { state: 'failed', error: 'the file is empty (0 bytes)' } : {})));
     const rows = screen.getAllByRole('listitem');
     expect(rows.filter((r) => r.tabIndex === 0)).toHaveLength(1);
     rows[0]?.focus();
     await userEvent.keyboard('{ArrowDown}');
     expect(screen.getAllByRole('listitem')[1]?.tabIndex).toBe(0);
     expect(screen.getAllByRole('listitem')[0]?.tabIndex).toBe(-1);
+    // A broken file cannot be retried (R does nothing); Delete removes it.
+    await userEvent.keyboard('r');
+    expect(api.callsTo('items.retry')).toEqual([]);
+    await userEvent.keyboard('{Delete}');
+    expect(api.callsTo('items.remove')).toEqual([{ ids: ['item-1'] }]);
   });
 });
 

@@ -21,38 +21,42 @@ function renderEditor(api = new FakeApi(), props: { queue?: QueueConfig; hostKin
   return { api, onSaved, save: () => screen.getByRole('button', { name: /Create queue|Save changes/ }) as HTMLButtonElement };
 }
 
-const precision = () => screen.getByLabelText(/Color precision/) as HTMLInputElement;
+const precision = () => screen.getByLabelText(/Colour detail/) as HTMLInputElement;
+const custom = () => userEvent.selectOptions(screen.getByLabelText('Preset'), 'custom');
 
 describe('parameter form', () => {
-  it('generates fields from the model parameters with ranges, defaults and help text', () => {
+  it('generates fields from the model parameters with ranges, defaults and help written for artists', async () => {
     renderEditor();
+    await custom();
     const input = precision();
     expect(input.type).toBe('number');
     expect(input.min).toBe('1');
     expect(input.max).toBe('8');
     expect(input.step).toBe('1');
     expect(input.placeholder).toBe('6');
-    expect(screen.getByText(/Number of significant bits for RGB channels/)).toBeTruthy();
+    expect(screen.getByText(/How finely colours are told apart/)).toBeTruthy();
+    expect(document.body.textContent).not.toMatch(/Phoenix param|Only used with preset/);
     // presetName is chosen by the preset picker, so it is not a second, conflicting field.
     expect(screen.queryByLabelText(/Preset name/)).toBeNull();
   });
 
-  it('offers enum values as select options', () => {
+  it('offers enum values as select options', async () => {
     renderEditor();
-    const mode = screen.getByLabelText('Mode') as HTMLSelectElement;
+    await custom();
+    const mode = screen.getByLabelText('Curves') as HTMLSelectElement;
     expect(mode.tagName).toBe('SELECT');
     expect(Array.from(mode.options).map((o) => o.value)).toEqual(['', 'spline', 'polygon', 'pixel', 'none']);
     expect(mode.options[0]?.textContent).toBe('Default (spline)');
   });
 
-  it('enables customOnly fields only with the custom preset and says why', async () => {
+  it('shows the settings only with the Custom preset; any other preset is one line saying what it does', async () => {
     renderEditor();
-    expect(precision().disabled).toBe(true);
-    expect((screen.getByLabelText('Mode') as HTMLSelectElement).disabled).toBe(true);
-    expect(screen.getByText(/only apply with the “Custom” preset/)).toBeTruthy();
-    await userEvent.selectOptions(screen.getByLabelText('Preset'), 'custom');
+    expect(screen.queryByLabelText(/Colour detail/)).toBeNull();
+    expect(screen.getByText('Choose the Custom preset to set each option yourself.')).toBeTruthy();
+    expect(screen.getAllByText(/Flat colour artwork/).length).toBeGreaterThan(0);
+    await custom();
     expect(precision().disabled).toBe(false);
-    expect(screen.queryByText(/only apply with the “Custom” preset/)).toBeNull();
+    expect(screen.queryByText('Choose the Custom preset to set each option yourself.')).toBeNull();
   });
 
   it('rejects an out-of-range colorPrecision with a message and disables Save', async () => {
@@ -80,14 +84,14 @@ describe('parameter form', () => {
     const { save } = renderEditor();
     await userEvent.type(screen.getByRole('textbox', { name: 'Name' }), 'Logos');
     await userEvent.selectOptions(screen.getByLabelText('Preset'), 'custom');
-    await userEvent.type(screen.getByLabelText(/Layer difference/), '2.5');
+    await userEvent.type(screen.getByLabelText(/Gradient steps/), '2.5');
     expect(screen.getByText('Must be a whole number from 0 to 255')).toBeTruthy();
-    await userEvent.type(screen.getByLabelText(/Length threshold/), '3');
+    await userEvent.type(screen.getByLabelText(/Curve smoothness/), '3');
     expect(screen.getByText('Must be from 3.5 to 10')).toBeTruthy();
     expect(save().disabled).toBe(true);
   });
 
-  it('ignores invalid values in locked fields: switching away from custom makes the form valid again', async () => {
+  it('ignores values typed for Custom once another preset is chosen: the form is valid again', async () => {
     const { save } = renderEditor();
     await userEvent.type(screen.getByRole('textbox', { name: 'Name' }), 'Logos');
     await userEvent.selectOptions(screen.getByLabelText('Preset'), 'custom');
@@ -113,7 +117,7 @@ describe('parameter form', () => {
     const tpl = screen.getByLabelText('File names');
     await userEvent.clear(tpl);
     await userEvent.type(tpl, '{{name}-{{size}');
-    expect(screen.getByText('Unknown field {size}')).toBeTruthy();
+    expect(screen.getByText(/uses an unknown field \{size\}/)).toBeTruthy();
     expect(save().disabled).toBe(true);
   });
 
@@ -132,7 +136,7 @@ describe('parameter form', () => {
     await userEvent.type(screen.getByRole('textbox', { name: 'Name' }), 'Logos');
     await userEvent.selectOptions(screen.getByLabelText('Preset'), 'custom');
     await userEvent.type(precision(), '5');
-    await userEvent.selectOptions(screen.getByLabelText('Mode'), 'polygon');
+    await userEvent.selectOptions(screen.getByLabelText('Curves'), 'polygon');
     await userEvent.click(save());
     expect(api.callsTo('queues.create')).toEqual([{
       name: 'Logos', modelKey: 'vtracer', preset: 'custom', params: { colorPrecision: 5, mode: 'polygon' },
@@ -156,9 +160,12 @@ describe('parameter form', () => {
     await userEvent.type(screen.getByRole('textbox', { name: 'Name' }), 'Retopo');
     await userEvent.selectOptions(screen.getByLabelText('Model'), 'tripo-retopology');
     expect(screen.queryByLabelText('Engine')).toBeNull();
-    expect((screen.getByLabelText('Quad') as HTMLInputElement).type).toBe('checkbox');
-    expect((screen.getByLabelText('Bake') as HTMLInputElement).checked).toBe(true);
-    await userEvent.type(screen.getByLabelText(/Face limit/), '1500.5');
+    // A 3D queue's example is a 3D file.
+    expect(screen.getByText(/chair\.glb →/)).toBeTruthy();
+    await custom();
+    expect((screen.getByLabelText('Quads') as HTMLInputElement).type).toBe('checkbox');
+    expect((screen.getByLabelText(/Keep the look/) as HTMLInputElement).checked).toBe(true);
+    await userEvent.type(screen.getByLabelText(/Face count/), '1500.5');
     expect(screen.getByText('Must be a whole number from 1 to 2000000')).toBeTruthy();
     expect(save().disabled).toBe(true);
   });

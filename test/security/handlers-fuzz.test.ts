@@ -63,6 +63,7 @@ beforeAll(async () => {
     'items.open': { id: itemId },
     'watch.problems': {},
     'watch.dismiss': { queueId },
+    'network.checkNow': {},
     'settings.get': {},
     'settings.update': { concurrency: 3 },
     'credentials.set': { apiKey: 'k', apiSecret: 's' },

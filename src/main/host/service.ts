@@ -16,12 +16,13 @@ import {
 } from '../../shared/contract';
 import { mergeWatchProblem } from '../../shared/watch-problems';
 import { existsSync, statSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
+import { EXTENSIONS_BY_KIND, type InputKind } from '../engine/inputs/kinds';
 import { expandInputs, type ExpandOptions } from '../engine/inputs/expand';
 import { hashFile, mapLimited } from '../engine/inputs/hash';
 import { MODELS, findModel, resolveParams, ParameterError } from '../engine/models/registry';
 import { splitNameClashes } from '../engine/output/batch-names';
-import { validateTemplate } from '../engine/output/naming';
+import { resolveSubfolder, validateTemplate } from '../engine/output/naming';
 import { dedupeKey } from '../engine/queue/dedupe-key';
 import { QueueRunner } from '../engine/queue/runner';
 import { FolderWatcher } from '../engine/watch/folder-watcher';
@@ -189,9 +190,9 @@ export class KilnService extends EventEmitter<ServiceEvents> {
         folder,
         ignoreFolders: [queue.outputDir],
         onFile: (path) => {
-          void this.addPaths(id, [path], false, { foundInFolder: true }).then(
+          void this.addPaths(id, [path], false, { foundInFolder: true, root: folder }).then(
             (result) => {
-              if (result.rejected.length > 0) this.watchProblem(id, folder, result.rejected);
+              if (result.rejected.length > 0) this.watchProblem(id, folder, result.rejected.map(({ path, reason }) => ({ path, reason })));
             },
             (error: unknown) => this.watchProblem(id, folder, [{ path, reason: error instanceof Error ? error.message : String(error) }]),
           );
@@ -313,16 +314,26 @@ export class KilnService extends EventEmitter<ServiceEvents> {
     const model = findModel(queue.modelKey);
     if (!model) throw new CallFailure('invalid-input', `unknown model "${queue.modelKey}"`);
     const params = resolveParams(model, queue.preset, queue.params);
-    const all = await expandInputs(paths, model, { aliasDir: join(this.options.stateDir, 'aliases'), ...found });
-    const output = { dir: queue.outputDir, template: queue.nameTemplate, collision: queue.collision };
+    // The browser host uploads each drop into a batch folder of its inbox: the batch's entries are what was dropped.
+    const inbox = join(this.options.stateDir, 'inbox');
+    const containers = paths.length > 0 && paths.every((p) => dirname(resolve(p)) === inbox);
+    const all = await expandInputs(paths, model, { aliasDir: join(this.options.stateDir, 'aliases'), ...found, containers });
+    const queueOutput = { dir: queue.outputDir, template: queue.nameTemplate, collision: queue.collision };
     // One drop is one batch: two results of one name would replace or hide each other (issue 14.7).
-    const { kept, clashes } = splitNameClashes(all.accepted, output, { ext: model.output.extension, model: model.key, preset: queue.preset });
+    const { kept, clashes } = splitNameClashes(all.accepted, queueOutput, { ext: model.output.extension, model: model.key, preset: queue.preset });
     const expanded = { ...all, accepted: kept, rejected: [...all.rejected, ...clashes] };
     const result: AddResult = { added: [], skipped: expanded.skipped, rejected: [...expanded.rejected], alreadyConverted: [] };
     const hashes = await mapLimited(expanded.accepted, 8, (f) => hashFile(f.path).catch(() => undefined));
     const newItems: NewItem[] = [];
     for (const [i, f] of expanded.accepted.entries()) {
       const contentHash = hashes[i];
+      let output;
+      try {
+        output = { ...queueOutput, ...resolveSubfolder(queueOutput, f.relDir) };
+      } catch (error) {
+        result.rejected.push({ path: f.path, reason: (error as Error).message });
+        continue;
+      }
       if (contentHash === undefined) {
         result.rejected.push({ path: f.path, reason: 'the file could not be read' });
         continue;
@@ -341,6 +352,7 @@ export class KilnService extends EventEmitter<ServiceEvents> {
       newItems.push({
         queueId,
         inputPath: f.path,
+        displayPath: f.displayPath,
         inputKind: f.kind,
         inputSize: f.size,
         modelKey: model.key,
@@ -352,13 +364,20 @@ export class KilnService extends EventEmitter<ServiceEvents> {
         dedupeKey: dedupeKey([queueId, f.path, contentHash, model.key, params, output, queue.engine]),
       });
     }
+    // One rule for broken files, dropped or found by a watch folder: recorded on the queue as a failed item with its reason.
+    const broken = new Map<string, string>();
+    newItems.push(...this.unconvertible(queueId, model.key, model.input.kinds, queueOutput, expanded.rejected, broken));
     const results = this.store.addItemsDetailed(newItems);
     for (const { item, existed } of results) {
       if (!existed) {
-        result.added.push(itemView(item));
-        this.send('item', itemView(item));
+        const recorded = item.error === undefined && broken.has(item.dedupeKey ?? '')
+          ? this.store.transition(item.id, 'failed', { error: broken.get(item.dedupeKey ?? ''), finishedAt: Date.now() })
+          : item;
+        if (recorded.state !== 'failed') result.added.push(itemView(recorded));
+        this.send('item', itemView(recorded));
         continue;
       }
+      if (broken.has(item.dedupeKey ?? '')) continue;
       if (item.state === 'done' && !redo) {
         result.alreadyConverted.push({ path: item.inputPath, itemId: item.id, outputs: item.outputs });
       } else if (item.state === 'done' || item.state === 'failed' || item.state === 'canceled') {
@@ -372,6 +391,30 @@ export class KilnService extends EventEmitter<ServiceEvents> {
     this.markDirty(queueId);
     this.runner.poke();
     return result;
+  }
+
+  /**
+   * Items for files meant for this queue (named like a kind its model takes) that cannot be
+   * converted: empty, truncated, undecodable. `broken` gets each item's dedupe key and reason.
+   */
+  private unconvertible(
+    queueId: string, modelKey: string, kinds: readonly InputKind[], output: NewItem['output'], rejected: readonly FileReason[] & readonly { displayPath?: string }[],
+    broken: Map<string, string>,
+  ): NewItem[] {
+    const items: NewItem[] = [];
+    for (const r of rejected) {
+      const ext = extname(r.path).toLowerCase();
+      const kind = kinds.find((k) => EXTENSIONS_BY_KIND[k].includes(ext));
+      if (!kind) continue;
+      const key = dedupeKey([queueId, r.path, 'unconvertible', r.reason]);
+      broken.set(key, r.reason);
+      items.push({
+        queueId, inputPath: r.path, inputKind: kind, inputSize: statSync(r.path, { throwIfNoEntry: false })?.size ?? 0,
+        modelKey, params: {}, output, dedupeKey: key,
+        ...(r.displayPath ? { displayPath: r.displayPath } : {}),
+      });
+    }
+    return items;
   }
 
   private buildHandlers(): Handlers {
@@ -489,6 +532,10 @@ export class KilnService extends EventEmitter<ServiceEvents> {
         return null;
       },
       'watch.problems': async () => [...this.watchProblems.values()],
+      'network.checkNow': async () => {
+        this.runner.checkNetworkNow();
+        return null;
+      },
       'watch.dismiss': async ({ queueId }) => {
         this.queue(queueId);
         this.watchProblems.delete(queueId);

@@ -1,16 +1,22 @@
-import type { Connectivity } from './use-kiln';
+import { KeyRound, RefreshCw, WifiOff, X } from 'lucide-react';
 import type { ConnectionState } from '../transport/ws-client';
+import type { Connectivity } from './use-kiln';
 
 interface Props {
   connectivity: Connectivity | undefined;
+  /** Items waiting for the network now, across queues (from the live stats, not the last connectivity event). */
+  waiting: number;
+  /** No key pair is stored: nothing was refused, there is simply nothing to send yet. */
+  noCredentials: boolean;
   authFailure: string | undefined;
   transport: ConnectionState;
   onOpenSettings(): void;
   onDismissAuth(): void;
+  onTryNow(): void;
 }
 
 /** Problems that affect every queue, shown above whatever view is open. */
-export function Banners({ connectivity, authFailure, transport, onOpenSettings, onDismissAuth }: Props) {
+export function Banners({ connectivity, waiting, noCredentials, authFailure, transport, onOpenSettings, onDismissAuth, onTryNow }: Props) {
   return (
     <div className="banners">
       {transport === 'closed' && (
@@ -20,15 +26,23 @@ export function Banners({ connectivity, authFailure, transport, onOpenSettings, 
       )}
       {connectivity && !connectivity.online && (
         <div className="banner banner-warn" role="status">
-          <strong>Offline</strong> — {connectivity.waiting.toLocaleString('en')} {connectivity.waiting === 1 ? 'item' : 'items'} waiting; Kiln will resume by itself.
-          {connectivity.reason && <span className="muted"> ({connectivity.reason})</span>}
+          <WifiOff size={16} aria-hidden="true" />
+          <span><strong>Offline</strong> — {waiting.toLocaleString('en')} {waiting === 1 ? 'item' : 'items'} waiting; Kiln resumes by itself when Scenario can be reached.</span>
+          <button type="button" className="small" onClick={onTryNow}><RefreshCw size={13} aria-hidden="true" /> Try now</button>
         </div>
       )}
-      {authFailure && (
-        <div className="banner banner-bad" role="alert">
-          <strong>Scenario refused the API key</strong> — {authFailure}
+      {noCredentials ? (
+        <div className="banner banner-warn" role="status">
+          <KeyRound size={16} aria-hidden="true" />
+          <span><strong>No API key yet</strong> — add your Scenario key and secret to convert with the cloud.</span>
           <button type="button" className="small" onClick={onOpenSettings}>Open Settings</button>
-          <button type="button" className="small ghost icon" aria-label="Dismiss" onClick={onDismissAuth}>✕</button>
+        </div>
+      ) : authFailure && (
+        <div className="banner banner-bad" role="alert">
+          <KeyRound size={16} aria-hidden="true" />
+          <span><strong>Scenario refused the API key</strong> — check the key and secret in Settings; queues wait until then.</span>
+          <button type="button" className="small" onClick={onOpenSettings}>Open Settings</button>
+          <button type="button" className="icon-button" aria-label="Dismiss" title="Dismiss" onClick={onDismissAuth}><X size={15} /></button>
         </div>
       )}
     </div>

@@ -71,7 +71,11 @@ export function useKiln(api: KilnApi) {
       });
     });
     const offs = [
-      api.on('item', (item) => store.upsert(item)),
+      api.on('item', (item) => {
+        store.upsert(item);
+        // A finished cloud job proves the key works: an old refusal no longer applies.
+        if (item.state === 'done' && item.engine === 'cloud') setState((s) => (s.authFailure ? { ...s, authFailure: undefined } : s));
+      }),
       api.on('item.removed', ({ ids }) => store.remove(ids)),
       api.on('queue.stats', (st) => {
         pendingStats.set(st.queueId, st);

@@ -1,4 +1,5 @@
-import { useRef, useState, type DragEvent, type ReactNode } from 'react';
+import { FolderInput } from 'lucide-react';
+import { useEffect, useRef, useState, type DragEvent, type ReactNode } from 'react';
 import type { AddResult, WatchProblemView } from '../../shared/contract';
 import { useApi } from '../transport/context';
 import { errorMessage } from '../transport/errors';
@@ -17,6 +18,15 @@ interface Props {
   /** What the queue's watch folder could not take, shown under the drop summary until dismissed. */
   watchProblem?: WatchProblemView;
   onDismissWatchProblem?(): void;
+  /** A drop made elsewhere for this queue (its sidebar entry): enqueued once, with the same summary. */
+  incoming?: IncomingDrop;
+}
+
+/** A drop read elsewhere, to be enqueued by the queue's own DropZone; `id` tells two drops apart. */
+export interface IncomingDrop {
+  id: number;
+  queueId: string;
+  read(): Promise<Dropped>;
 }
 
 type Outcome =
@@ -27,7 +37,7 @@ type Outcome =
 const hasFiles = (e: DragEvent) => Array.from(e.dataTransfer?.types ?? []).includes('Files');
 
 /** The whole queue panel: dropping files or folders anywhere on it enqueues them. */
-export function DropZone({ queueId, queueName, accepts, children, watchProblem, onDismissWatchProblem }: Props) {
+export function DropZone({ queueId, queueName, accepts, children, watchProblem, onDismissWatchProblem, incoming }: Props) {
   const api = useApi();
   // dragenter/dragleave fire for every child crossed; counting them keeps the overlay steady.
   const depth = useRef(0);
@@ -48,6 +58,14 @@ export function DropZone({ queueId, queueName, accepts, children, watchProblem, 
       setOutcome({ kind: 'error', message: errorMessage(err) });
     }
   };
+
+  const handled = useRef<number>(undefined);
+  useEffect(() => {
+    if (!incoming || incoming.queueId !== queueId || handled.current === incoming.id) return;
+    handled.current = incoming.id;
+    void incoming.read().then((dropped) => run(dropped, false), (err: unknown) => setOutcome({ kind: 'error', message: errorMessage(err) }));
+    // Keyed on the drop, not on run (a new function each render): each drop is enqueued once.
+  }, [incoming, queueId]);
 
   const onDrop = (e: DragEvent) => {
     if (!hasFiles(e)) return;
@@ -113,7 +131,7 @@ export function DropZone({ queueId, queueName, accepts, children, watchProblem, 
       {over && (
         <div className="drop-overlay" aria-hidden="true">
           <div className="drop-card">
-            <div className="drop-glyph">⤓</div>
+            <FolderInput className="drop-glyph" size={36} strokeWidth={1.5} />
             <div className="drop-title">Drop to add to “{queueName}”</div>
             <div className="muted">Files and folders · {accepts.join(', ')}</div>
           </div>

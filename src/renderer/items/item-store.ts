@@ -16,6 +16,8 @@ export class ItemStore {
   private readonly slots = new Map<string, number>();
   private readonly pending = new Map<string, ItemView>();
   private readonly pendingRemovals = new Set<string>();
+  /** When each item entered its current state, as this window saw it (its updatedAt when first loaded). */
+  private readonly since = new Map<string, number>();
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly schedule = frameBatcher(() => this.flush());
 
@@ -29,7 +31,9 @@ export class ItemStore {
     for (const item of items) {
       const newer = this.pending.get(item.id);
       // An event that raced ahead of the list answer is fresher than the list.
-      this.byId.set(item.id, newer && newer.updatedAt >= item.updatedAt ? newer : item);
+      const chosen = newer && newer.updatedAt >= item.updatedAt ? newer : item;
+      this.byId.set(item.id, chosen);
+      if (!this.since.has(item.id)) this.since.set(item.id, chosen.updatedAt);
     }
     this.rebuild(new Set([queueId]));
   }
@@ -47,6 +51,9 @@ export class ItemStore {
     }
     this.schedule();
   }
+
+  /** When the item entered its current state (ms since the epoch). */
+  readonly stateSince = (id: string): number | undefined => this.since.get(id);
 
   get(id: string): ItemView | undefined {
     return this.pending.get(id) ?? this.byId.get(id);
@@ -76,6 +83,7 @@ export class ItemStore {
         touched.add(old.queueId);
         this.byId.delete(id);
         this.slots.delete(id);
+        this.since.delete(id);
       }
     }
     this.pendingRemovals.clear();
@@ -83,6 +91,7 @@ export class ItemStore {
       const old = this.byId.get(item.id);
       if (old && old.updatedAt > item.updatedAt) continue;
       this.byId.set(item.id, item);
+      if (!old || old.state !== item.state) this.since.set(item.id, Date.now());
       const slot = this.slots.get(item.id);
       if (old && old.queueId === item.queueId && old.position === item.position && slot !== undefined && !touched.has(item.queueId)) {
         // Same place in the same list: swap it in without rebuilding or re-sorting the list.

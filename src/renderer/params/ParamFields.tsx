@@ -61,13 +61,13 @@ function Field({ model, info, preset, raw, error, locked, onChange, showLocalNot
   return (
     <div className={`field param${info.type === 'boolean' ? ' field-check' : ''}${locked ? ' is-locked' : ''}`}>
       <label htmlFor={id}>
-        {label(info.name)}
+        {info.label ?? label(info.name)}
         {rangeHint(info) && <span className="hint"> · {rangeHint(info)}</span>}
       </label>
       {control}
       {error && <p className="field-error" id={errorId} role="alert">{error}</p>}
       <p className="help" id={helpId}>
-        {info.description}
+        {info.help ?? info.description}
         {showLocalNotes && info.localNote && <span className="local-note"> Local engine: {info.localNote}</span>}
       </p>
     </div>

@@ -1,16 +1,12 @@
-/** Mirrors the engine's naming fields so the editor can show a live example without a round trip. */
-export const TEMPLATE_FIELDS: Record<string, string> = {
-  name: 'input file name without extension',
-  ext: 'output extension',
-  model: 'model key',
-  preset: 'preset name',
-  index: 'output number within the job',
-  date: 'conversion date, YYYY-MM-DD',
-};
+import { DEFAULT_TEMPLATE, NAME_FIELDS, splitDirTemplate, templateProblem } from '../../shared/naming';
 
-export const DEFAULT_TEMPLATE = '{name}.{ext}';
+/** The engine's naming fields (src/shared/naming.ts), for the editor's list and live example. */
+export const TEMPLATE_FIELDS: Readonly<Record<string, string>> = NAME_FIELDS;
+export { DEFAULT_TEMPLATE };
 
 export interface TemplateVars {
+  /** The example input's sub-folder, for {dir}. */
+  dir: string;
   name: string;
   ext: string;
   model: string;
@@ -26,23 +22,15 @@ function isoDate(d: Date): string {
 
 /** The problem with a template, or undefined when the engine will accept it. */
 export function templateError(template: string): string | undefined {
-  if (template.trim() === '') return `The template is empty; try ${DEFAULT_TEMPLATE}`;
-  const re = /\{([^{}]*)\}/g;
-  let last = 0;
-  for (let m = re.exec(template); m; m = re.exec(template)) {
-    if (/[{}]/.test(template.slice(last, m.index))) return 'Unmatched brace';
-    const field = m[1] ?? '';
-    if (!Object.hasOwn(TEMPLATE_FIELDS, field)) return `Unknown field {${field}}`;
-    last = m.index + m[0].length;
-  }
-  if (/[{}]/.test(template.slice(last))) return 'Unmatched brace';
-  if (/[/\\]/.test(template.replace(re, ''))) return 'A file name cannot contain / or \\';
+  const problem = templateProblem(template);
+  if (problem) return problem;
+  if (/[/\\]/.test(splitDirTemplate(template).fileTemplate.replace(/\{([^{}]*)\}/g, ''))) return 'A file name cannot contain / or \\ (use Keep sub-folders for folders)';
   return undefined;
 }
 
 export function renderTemplate(template: string, vars: TemplateVars): string {
   const values: Record<string, string> = {
-    name: vars.name, ext: vars.ext, model: vars.model, preset: vars.preset, index: String(vars.index), date: isoDate(vars.date),
+    dir: vars.dir, name: vars.name, ext: vars.ext, model: vars.model, preset: vars.preset, index: String(vars.index), date: isoDate(vars.date),
   };
   return template.replace(/\{([^{}]*)\}/g, (whole, field: string) => values[field] ?? whole);
 }

@@ -1,3 +1,4 @@
+import { Maximize, ZoomIn, ZoomOut } from 'lucide-react';
 import { useEffect, useRef, type KeyboardEvent } from 'react';
 import { usePanZoom } from './use-pan-zoom';
 
@@ -52,10 +53,10 @@ export function ImageCompare({ inputUrl, outputUrl, inputLabel, outputLabel }: P
         <Pane url={outputUrl} label={outputLabel} transform={transform} handlers={handlers} checker />
       </div>
       <div className="compare-tools">
-        <button type="button" className="small" onClick={() => zoomBy(0.8)} aria-label="Zoom out">−</button>
+        <button type="button" className="icon-button" onClick={() => zoomBy(0.8)} aria-label="Zoom out" title="Zoom out"><ZoomOut size={16} /></button>
         <span className="zoom-readout" aria-live="polite">{Math.round(view.scale * 100)}%</span>
-        <button type="button" className="small" onClick={() => zoomBy(1.25)} aria-label="Zoom in">+</button>
-        <button type="button" className="small ghost" onClick={reset}>Fit</button>
+        <button type="button" className="icon-button" onClick={() => zoomBy(1.25)} aria-label="Zoom in" title="Zoom in"><ZoomIn size={16} /></button>
+        <button type="button" className="small ghost" onClick={reset}><Maximize size={14} aria-hidden="true" /> Fit</button>
         <span className="muted">Scroll to zoom · drag to pan · both sides move together</span>
       </div>
     </div>

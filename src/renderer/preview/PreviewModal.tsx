@@ -1,4 +1,5 @@
-import { lazy, Suspense, useEffect, useRef } from 'react';
+import { Check, Copy, Download, FolderOpen, SquareArrowOutUpRight, X } from 'lucide-react';
+import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import type { ItemView, KilnApi, ModelInfo } from '../../shared/contract';
 import { baseName, IMAGE_KINDS } from '../ui/format';
 import { ImageCompare } from './ImageCompare';
@@ -40,7 +41,10 @@ export function PreviewModal({ item, model, api, electron, onClose }: Props) {
     };
   }, [onClose]);
 
+  const [copied, setCopied] = useState(false);
   const outputName = item.outputs[0] ? baseName(item.outputs[0]) : 'result';
+  const output = item.outputs[0];
+  const canCopy = typeof navigator.clipboard?.writeText === 'function';
   const is3d = model?.outputKind === 'glb' || !IMAGE_KINDS.has(item.inputKind);
   const outputUrl = api.fileUrl(item.id, 'output', 0);
   const inputUrl = api.fileUrl(item.id, 'input', 0);
@@ -49,16 +53,25 @@ export function PreviewModal({ item, model, api, electron, onClose }: Props) {
     <div className="modal-backdrop" onMouseDown={(e) => { if (e.target === e.currentTarget) onClose(); }}>
       <div className="modal" role="dialog" aria-modal="true" aria-labelledby="preview-title" ref={dialog}>
         <header className="modal-head">
-          <h2 id="preview-title">{item.inputName} <span className="muted">→ {outputName}</span></h2>
+          <h2 id="preview-title">{item.displayPath} <span className="muted">→ {outputName}</span></h2>
           {item.engine === 'local' && <span className="badge badge-local">local engine</span>}
           <span className="spacer" />
+          {output && !electron && (
+            <a className="button small" href={outputUrl} download={outputName}><Download size={14} aria-hidden="true" /> Download</a>
+          )}
+          {output && canCopy && (
+            <button type="button" className="small ghost" onClick={() => void navigator.clipboard.writeText(output).then(() => setCopied(true), () => undefined)}
+              title={output}>
+              {copied ? <Check size={14} aria-hidden="true" /> : <Copy size={14} aria-hidden="true" />} {copied ? 'Path copied' : 'Copy path'}
+            </button>
+          )}
           {electron && (
             <>
-              <button type="button" className="small ghost" onClick={() => void api.call('items.reveal', { id: item.id })}>Reveal</button>
-              <button type="button" className="small ghost" onClick={() => void api.call('items.open', { id: item.id })}>Open</button>
+              <button type="button" className="small ghost" onClick={() => void api.call('items.reveal', { id: item.id })}><FolderOpen size={14} aria-hidden="true" /> Show in folder</button>
+              <button type="button" className="small ghost" onClick={() => void api.call('items.open', { id: item.id })}><SquareArrowOutUpRight size={14} aria-hidden="true" /> Open</button>
             </>
           )}
-          <button type="button" className="small" ref={closeButton} onClick={onClose} aria-label="Close preview">Close ✕</button>
+          <button type="button" className="icon-button" ref={closeButton} onClick={onClose} aria-label="Close preview" title="Close (Esc)"><X size={16} /></button>
         </header>
         <div className="modal-body">
           {is3d ? (

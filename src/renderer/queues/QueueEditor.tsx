@@ -1,9 +1,10 @@
 import { useId, useMemo, useState, type FormEvent } from 'react';
 import type { EngineChoice, HostInfo, ModelInfo, NewQueue, QueueConfig } from '../../shared/contract';
+import { splitDirTemplate, withSubfolders } from '../../shared/naming';
 import { ParamFields } from '../params/ParamFields';
 import { SamplePreview } from '../preview/SamplePreview';
 import { DEFAULT_TEMPLATE, renderTemplate, TEMPLATE_FIELDS, templateError } from '../params/template';
-import { buildParams, presetOf, rawFromParams, type RawValues } from '../params/validate';
+import { buildParams, CUSTOM_PRESET, presetOf, rawFromParams, type RawValues } from '../params/validate';
 import { errorMessage } from '../transport/errors';
 import { useApi } from '../transport/context';
 
@@ -51,9 +52,12 @@ export function QueueEditor({ models, queue, hostKind, defaultOutputDir, onSaved
   const [serverError, setServerError] = useState<string>();
 
   const model = models.find((m) => m.key === modelKey);
+  // Settings are edited only with the Custom preset (a model without presets always shows them);
+  // any other preset chooses its own, so values typed earlier are not sent with it.
+  const editsParams = model !== undefined && (model.presets.length === 0 || (preset ?? model.defaultPreset) === CUSTOM_PRESET);
   const { params, errors: paramErrors } = useMemo(
-    () => (model ? buildParams(model, preset, raw) : { params: {}, errors: {} }),
-    [model, preset, raw],
+    () => (model ? buildParams(model, preset, editsParams ? raw : {}) : { params: {}, errors: {} }),
+    [model, preset, raw, editsParams],
   );
   const errors: Record<string, string | undefined> = {
     name: name.trim() === '' ? 'A queue needs a name' : undefined,
@@ -65,8 +69,12 @@ export function QueueEditor({ models, queue, hostKind, defaultOutputDir, onSaved
   const invalid = Object.values(errors).some(Boolean) || Object.keys(paramErrors).length > 0;
   const shown = (field: string) => (touched[field] || queue ? errors[field] : undefined);
 
+  const keepsFolders = splitDirTemplate(template).keepsFolders;
+  // An example input of the model's own kind: a chair for 3D queues, a logo for image ones.
+  const sample = model?.outputKind === 'glb' ? { stem: 'chair', file: 'chair.glb' } : { stem: 'logo', file: 'logo.png' };
+  const sampleInput = keepsFolders ? `props/${sample.file}` : sample.file;
   const example = model && !errors.template
-    ? renderTemplate(template, { name: 'logo', ext: model.outputExtension, model: model.key, preset: preset ?? '', index: 1, date: new Date() })
+    ? renderTemplate(template, { dir: 'props', name: sample.stem, ext: model.outputExtension, model: model.key, preset: preset ?? '', index: 1, date: new Date() })
     : undefined;
 
   const chooseModel = (key: string) => {
@@ -121,7 +129,7 @@ export function QueueEditor({ models, queue, hostKind, defaultOutputDir, onSaved
   return (
     <form className="editor" onSubmit={submit} noValidate aria-labelledby={`${uid}-title`}>
       <header className="editor-head">
-        <h2 id={`${uid}-title`}>{queue ? `Edit “${queue.name}”` : 'New queue'}</h2>
+        <h1 id={`${uid}-title`}>{queue ? `Edit “${queue.name}”` : 'New queue'}</h1>
         <p className="muted">Files dropped on this queue are converted with these settings and written to its folder.</p>
       </header>
 
@@ -177,12 +185,21 @@ export function QueueEditor({ models, queue, hostKind, defaultOutputDir, onSaved
               aria-describedby={`${uid}-tpl-help`} onChange={(e) => setTemplate(e.currentTarget.value)} />
             {errors.template
               ? <p className="field-error" role="alert">{errors.template}</p>
-              : <p className="example">logo.png → <strong>{example}</strong></p>}
+              : <p className="example">{sampleInput} → <strong>{example}</strong></p>}
             <p className="help" id={`${uid}-tpl-help`}>
               {Object.entries(TEMPLATE_FIELDS).map(([f, d], i) => (
                 <span key={f} title={d}>{i > 0 && ' '}<code>{`{${f}}`}</code></span>
               ))}
             </p>
+          </div>
+
+          <div className="field field-check">
+            <input id={`${uid}-keep`} type="checkbox" checked={keepsFolders} onChange={(e) => {
+              const keep = e.currentTarget.checked;
+              setTemplate((t) => withSubfolders(t, keep));
+            }} />
+            <label htmlFor={`${uid}-keep`}>Keep sub-folders</label>
+            <p className="help">A dropped folder’s sub-folders are recreated in the output folder ({'{dir}'} in the names), so art/props/{sample.file} lands in props/.</p>
           </div>
 
           <div className="field">
@@ -203,11 +220,19 @@ export function QueueEditor({ models, queue, hostKind, defaultOutputDir, onSaved
           )}
         </section>
 
-        <section className="editor-col">
-          {model && (
+        <section className="editor-col" aria-label="Conversion settings">
+          {model && editsParams && (
             <ParamFields model={model} preset={preset} values={raw} errors={paramErrors} showLocalNotes={engine !== 'cloud'}
               onChange={(n, v) => setRaw((r) => ({ ...r, [n]: v }))} />
           )}
+          {model && !editsParams && currentPreset && (
+            <div className="preset-summary">
+              <h2>Settings</h2>
+              <p>Chosen by the “{currentPreset.label}” preset.</p>
+              <p className="help">Choose the Custom preset to set each option yourself.</p>
+            </div>
+          )}
+          {/* Kept last in this column: the live preview of these settings. */}
           {model && <SamplePreview model={model} preset={preset} raw={raw} queueId={queue?.id} onChoosePreset={setPreset} />}
         </section>
       </div>

@@ -1,3 +1,4 @@
+import { Check, X } from 'lucide-react';
 import { useState, type FormEvent } from 'react';
 import { settingsSchema, type ConnectionTest, type HostInfo, type KeyLocation, type Settings } from '../../shared/contract';
 import { useApi } from '../transport/context';
@@ -9,10 +10,12 @@ interface Props {
   /** First run: no credentials yet, so explain what Kiln needs before anything else. */
   welcome: boolean;
   onCredentialsChanged(): void;
+  /** A connection test passed: Scenario accepts the stored key pair. */
+  onCredentialsVerified?(): void;
   onSettingsSaved(settings: Settings): void;
 }
 
-function Credentials({ hasCredentials, keyLocation, onChanged }: { hasCredentials: boolean; keyLocation?: KeyLocation; onChanged(): void }) {
+function Credentials({ hasCredentials, keyLocation, onChanged, onVerified }: { hasCredentials: boolean; keyLocation?: KeyLocation; onChanged(): void; onVerified?(): void }) {
   const api = useApi();
   const [key, setKey] = useState('');
   const [secret, setSecret] = useState('');
@@ -42,6 +45,7 @@ function Credentials({ hasCredentials, keyLocation, onChanged }: { hasCredential
       setSecret('');
       onChanged();
       const test: ConnectionTest = await api.call('credentials.test', {});
+      if (test.ok) onVerified?.();
       return test.ok ? { tone: 'ok', text: `Saved. ${test.message}` } : { tone: 'bad', text: `Saved, but the test failed: ${test.message}` };
     });
   };
@@ -77,6 +81,7 @@ function Credentials({ hasCredentials, keyLocation, onChanged }: { hasCredential
         <button type="button" disabled={!hasCredentials || Boolean(busy)}
           onClick={() => act('test', async () => {
             const t = await api.call('credentials.test', {});
+            if (t.ok) onVerified?.();
             return { tone: t.ok ? 'ok' : 'bad', text: t.message };
           })}>{busy === 'test' ? 'Testing…' : 'Test connection'}</button>
         <button type="button" className="danger ghost" disabled={!hasCredentials || Boolean(busy)}
@@ -86,7 +91,7 @@ function Credentials({ hasCredentials, keyLocation, onChanged }: { hasCredential
             return { tone: 'ok', text: 'Removed.' };
           })}>Clear</button>
       </div>
-      {message && <p className={`result-line tone-${message.tone}`} role="status">{message.tone === 'ok' ? '✓ ' : '✕ '}{message.text}</p>}
+      {message && <p className={`result-line tone-${message.tone}`} role="status">{message.tone === 'ok' ? <Check size={14} aria-hidden="true" /> : <X size={14} aria-hidden="true" />} {message.text}</p>}
     </form>
   );
 }
@@ -154,7 +159,7 @@ function General({ settings, onSaved }: { settings: Settings; onSaved(s: Setting
   );
 }
 
-export function SettingsView({ host, settings, welcome, onCredentialsChanged, onSettingsSaved }: Props) {
+export function SettingsView({ host, settings, welcome, onCredentialsChanged, onCredentialsVerified, onSettingsSaved }: Props) {
   return (
     <div className="settings">
       <header className="page-head">
@@ -173,7 +178,7 @@ export function SettingsView({ host, settings, welcome, onCredentialsChanged, on
         </div>
       )}
       <div className="settings-grid">
-        <Credentials hasCredentials={host?.hasCredentials ?? false} keyLocation={host?.keyLocation} onChanged={onCredentialsChanged} />
+        <Credentials hasCredentials={host?.hasCredentials ?? false} keyLocation={host?.keyLocation} onChanged={onCredentialsChanged} onVerified={onCredentialsVerified} />
         {settings ? <General settings={settings} onSaved={onSettingsSaved} /> : <div className="card muted">Loading settings…</div>}
       </div>
     </div>

@@ -1,5 +1,5 @@
 import { open, readdir, realpath, stat } from 'node:fs/promises';
-import { extname, join, resolve, sep } from 'node:path';
+import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { aliasFor, isUtf8Name, readableName } from './byte-names';
 import type { ModelDescriptor } from '../models/types';
 import { mapLimited } from './hash';
@@ -12,11 +12,17 @@ export interface FoundInput {
   kind: InputKind;
   size: number;
   mtimeMs: number;
+  /** The path as the artist sees it: relative to the folder holding what was dropped or named (`folder/sub1/s1.png`). */
+  displayPath: string;
+  /** The input's folder inside the folder that was dropped or named ('' for a file named itself): the {dir} naming field. */
+  relDir: string;
 }
 
 export interface SkippedInput {
   path: string;
   reason: string;
+  /** As in FoundInput, where known. */
+  displayPath?: string;
 }
 
 export interface ExpandedInputs {
@@ -46,6 +52,8 @@ interface Candidate {
   explicit: boolean;
   /** Identity for "seen already": the real path. */
   real: string;
+  /** What was dropped or named that led to this file (itself, or a folder above it). */
+  root: string;
 }
 
 type Probe = { ok: true; size: number; mtimeMs: number; kind: InputKind | undefined } | { ok: false; reason: string };
@@ -90,6 +98,19 @@ export interface ExpandOptions {
    * (byte-names.ts). Without it such names are listed with the reason instead.
    */
   aliasDir?: string;
+  /**
+   * Each path is a folder holding what was dropped (the browser host's upload batches): its
+   * entries, not the folder, are the roots that display paths and {dir} are relative to.
+   */
+  containers?: boolean;
+  /** The paths lie inside this folder, which is what was named (a watch folder): {dir} and display paths are relative to it. */
+  root?: string;
+}
+
+/** Where a file sits within what was dropped: shown to the artist, and the {dir} naming field. */
+function placeOf(c: Candidate): { displayPath: string; relDir: string } {
+  if (c.root === c.path) return { displayPath: basename(c.path), relDir: '' };
+  return { displayPath: relative(dirname(c.root), c.path), relDir: relative(c.root, dirname(c.path)) };
 }
 
 /**
@@ -104,7 +125,7 @@ export async function expandInputs(paths: readonly string[], model: ModelDescrip
   const seenDirs = new Set<string>();
 
   /** `knownReal`: an alias's own path stands for the folder (its real path is not a UTF-8 string). */
-  async function walk(dir: string, knownReal?: string): Promise<void> {
+  async function walk(dir: string, root: string | undefined, knownReal?: string): Promise<void> {
     let real: string;
     try {
       real = knownReal ?? (await realpath(dir));
@@ -130,17 +151,18 @@ export async function expandInputs(paths: readonly string[], model: ModelDescrip
     for (const { entry, name } of entries) {
       if (name.startsWith('.')) continue;
       const child = join(dir, name);
+      const childRoot = root ?? child;
       if (!isUtf8Name(entry.name)) {
         await considerByteName(dir, entry.name, child);
         continue;
       }
       if (entry.isFile()) {
         // A plain file's real path is its folder's real path plus its name: no extra lookup.
-        candidates.push({ path: child, explicit: false, real: join(real, name) });
+        candidates.push({ path: child, explicit: false, real: join(real, name), root: childRoot });
       } else if (entry.isDirectory()) {
-        await walk(child);
+        await walk(child, childRoot);
       } else if (entry.isSymbolicLink()) {
-        await consider(child, false);
+        await consider(child, false, childRoot);
       } else {
         result.skipped.push({ path: child, reason: 'not a regular file' });
       }
@@ -161,10 +183,11 @@ export async function expandInputs(paths: readonly string[], model: ModelDescrip
       result.skipped.push({ path: shown, reason: `its name is not valid UTF-8 and Kiln could not make a readable alias for it (${reasonFor(error)})` });
       return;
     }
-    await consider(alias, false, alias);
+    // The alias lives in Kiln's state folder: it is its own root for display paths and {dir}.
+    await consider(alias, false, alias, alias);
   }
 
-  async function consider(path: string, explicit: boolean, knownReal?: string): Promise<void> {
+  async function consider(path: string, explicit: boolean, root: string | undefined, knownReal?: string): Promise<void> {
     let info;
     try {
       info = await stat(path);
@@ -173,17 +196,20 @@ export async function expandInputs(paths: readonly string[], model: ModelDescrip
       return;
     }
     if (info.isDirectory()) {
-      await walk(path, knownReal);
+      await walk(path, root, knownReal);
       return;
     }
     if (!info.isFile()) {
       (explicit ? result.rejected : result.skipped).push({ path, reason: 'not a regular file' });
       return;
     }
-    candidates.push({ path, explicit, real: knownReal ?? (await realpath(path).catch(() => path)) });
+    candidates.push({ path, explicit, real: knownReal ?? (await realpath(path).catch(() => path)), root: root ?? path });
   }
 
-  for (const p of paths) await consider(resolve(p), !options.foundInFolder);
+  for (const p of paths) {
+    const path = resolve(p);
+    await consider(path, !options.foundInFolder, options.root !== undefined ? resolve(options.root) : options.containers ? undefined : path);
+  }
 
   const seenFiles = new Set<string>();
   const unique = candidates.filter((c) => (seenFiles.has(c.real) ? false : (seenFiles.add(c.real), true)));
@@ -191,22 +217,22 @@ export async function expandInputs(paths: readonly string[], model: ModelDescrip
   for (const [i, c] of unique.entries()) {
     const probe = probes[i] as Probe;
     if (!probe.ok) {
-      (c.explicit || claimsAcceptedExtension(c.path, model) ? result.rejected : result.skipped).push({ path: c.path, reason: probe.reason });
+      (c.explicit || claimsAcceptedExtension(c.path, model) ? result.rejected : result.skipped).push({ path: c.path, reason: probe.reason, displayPath: placeOf(c).displayPath });
       continue;
     }
     if (probe.size === 0) {
-      result.rejected.push({ path: c.path, reason: 'the file is empty (0 bytes)' });
+      result.rejected.push({ path: c.path, reason: 'the file is empty (0 bytes)', displayPath: placeOf(c).displayPath });
       continue;
     }
     if (probe.kind && model.input.kinds.includes(probe.kind)) {
-      result.accepted.push({ path: c.path, kind: probe.kind, size: probe.size, mtimeMs: probe.mtimeMs });
+      result.accepted.push({ path: c.path, kind: probe.kind, size: probe.size, mtimeMs: probe.mtimeMs, ...placeOf(c) });
       continue;
     }
     const what = probe.kind ? `its content is ${probe.kind.toUpperCase()}` : 'its content is not a format Kiln recognises';
     const reason = `${what}; ${model.displayName} accepts ${describeKinds(model.input.kinds)}`;
     // A file named like an accepted type, or named explicitly, was meant to be converted: that is
     // an error on the item. Anything else found in a folder is simply not for this model.
-    if (c.explicit || claimsAcceptedExtension(c.path, model)) result.rejected.push({ path: c.path, reason });
+    if (c.explicit || claimsAcceptedExtension(c.path, model)) result.rejected.push({ path: c.path, reason, displayPath: placeOf(c).displayPath });
     else result.skipped.push({ path: c.path, reason });
   }
   return result;

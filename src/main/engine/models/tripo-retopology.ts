@@ -8,9 +8,10 @@ const parameters: readonly ParameterSpec[] = [
   {
     name: 'faceLimit', type: 'number', integer: true, min: 1, max: 2_000_000,
     description: 'Target face count. Adaptive if not set.',
+    label: 'Face count', help: 'About how many faces the low-poly model should have. Leave empty to let Scenario choose for each model.',
   },
-  { name: 'quad', type: 'boolean', default: false, description: 'Output quad faces instead of triangles.' },
-  { name: 'bake', type: 'boolean', default: true, description: 'Bake textures onto lowpoly mesh.' },
+  { name: 'quad', type: 'boolean', default: false, description: 'Output quad faces instead of triangles.', label: 'Quads', help: 'Four-sided faces, easier to sculpt and subdivide; off gives triangles, what game engines use.' },
+  { name: 'bake', type: 'boolean', default: true, description: 'Bake textures onto lowpoly mesh.', label: 'Keep the look (bake textures)', help: 'Transfers the detail and colours of the original onto the low-poly model’s textures.' },
 ];
 
 // Kiln's own presets: common targets for game and real-time work. They expand to parameters.
@@ -20,6 +21,7 @@ const presets: readonly Preset[] = [
   { name: 'game-5k', label: 'Game · 5k tris', description: 'About 5,000 triangles, textures baked.', params: { faceLimit: 5000, quad: false, bake: true } },
   { name: 'quads-5k', label: 'Sculpt base · 5k quads', description: 'About 5,000 quad faces for further modelling.', params: { faceLimit: 5000, quad: true, bake: true } },
   { name: 'hero-20k', label: 'Hero · 20k tris', description: 'About 20,000 triangles for close-up assets.', params: { faceLimit: 20000, quad: false, bake: true } },
+  { name: 'custom', label: 'Custom', description: 'Your own face count, quads and baking.', params: {} },
 ];
 
 function buildRequest(params: ModelParams, inputAssetId: string): Record<string, unknown> {

@@ -11,8 +11,11 @@ export interface ParameterSpec {
   min?: number;
   max?: number;
   enum?: readonly string[];
-  /** The reference's own description, used as help text. */
+  /** The reference's own description (CLI `kiln models`, and the record of what the API means). */
   description: string;
+  /** What the setting does to the artist's result, in their words: the queue editor's label and help. */
+  label?: string;
+  help?: string;
   /** VTracer: only honoured by the API when presetName is "custom". */
   customOnly?: boolean;
 }

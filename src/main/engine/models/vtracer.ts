@@ -14,38 +14,47 @@ const parameters: readonly ParameterSpec[] = [
   {
     name: 'colorMode', type: 'string', default: 'color', enum: ['color', 'binary'], customOnly: true,
     description: "Color mode: 'color' or 'binary'. Only used with preset is Custom.",
+    label: 'Colours', help: 'Trace in full colour, or in black and white only.',
   },
   {
     name: 'colorPrecision', type: 'number', integer: true, default: 6, min: 1, max: 8, customOnly: true,
     description: 'Number of significant bits for RGB channels (1-8). Higher values preserve more color detail. Phoenix param: colorPrecision. Only used with preset is Custom.',
+    label: 'Colour detail', help: 'How finely colours are told apart: higher keeps subtle shades, lower merges them into fewer flat colours.',
   },
   {
     name: 'layerDifference', type: 'number', integer: true, default: 16, min: 0, max: 255, customOnly: true,
     description: 'Color difference between gradient layers (0-255). Phoenix param: layerDifference. Only used with preset is Custom.',
+    label: 'Gradient steps', help: 'How different two colours must be to get their own layer: lower keeps smooth gradients, higher gives bolder bands.',
   },
   {
     name: 'hierarchical', type: 'string', default: 'stacked', enum: ['stacked', 'cutout'], customOnly: true,
     description: "Hierarchical clustering mode: 'stacked' or 'cutout'. Only used with preset is Custom.",
+    label: 'Shape layering', help: 'Stacked puts shapes on top of each other (fewer gaps); cutout cuts holes so shapes never overlap.',
   },
   {
     name: 'mode', type: 'string', default: 'spline', enum: ['spline', 'polygon', 'pixel', 'none'], customOnly: true,
     description: "Curve fitting mode: 'spline' (smooth curves), 'polygon' (straight lines), 'pixel' (pixelated), or 'none'. Only used with preset='custom'.",
+    label: 'Curves', help: 'Smooth curves, straight lines, square pixels, or no fitting at all.',
   },
   {
     name: 'filterSpeckle', type: 'number', integer: true, default: 4, min: 0, max: 128, customOnly: true,
     description: 'Discard patches smaller than X pixels. Only used with preset is Custom.',
+    label: 'Ignore specks up to (px)', help: 'Dust and specks smaller than this many pixels are dropped.',
   },
   {
     name: 'cornerThreshold', type: 'number', default: 60, min: 0, max: 180, customOnly: true,
     description: 'Minimum angle (degrees) to be considered a corner (0-180). Only used with preset is Custom.',
+    label: 'Corner angle (°)', help: 'Bends sharper than this angle stay crisp corners; gentler ones are rounded.',
   },
   {
     name: 'lengthThreshold', type: 'number', default: 4, min: 3.5, max: 10, customOnly: true,
     description: 'Maximum segment length for curve smoothing (3.5-10). Only used with preset is Custom.',
+    label: 'Curve smoothness', help: 'Higher makes longer, smoother curve segments; lower follows the outline more closely.',
   },
   {
     name: 'spliceThreshold', type: 'number', default: 45, min: 0, max: 180, customOnly: true,
     description: 'Minimum angle displacement for splines (0-180 degrees). Only used with preset is Custom.',
+    label: 'Curve splitting angle (°)', help: 'A curve that turns more than this is split in two; lower keeps more detail along curved edges.',
   },
 ];
 

@@ -1,9 +1,12 @@
 import { relative } from 'node:path';
+import { splitDirTemplate } from '../../../shared/naming';
 import type { CollisionPolicy } from '../queue/types';
 import { renderName, type NameVars } from './naming';
 
 export interface NameClash {
   path: string;
+  /** What the artist dropped, where known (expand.ts). */
+  displayPath?: string;
   reason: string;
 }
 
@@ -20,7 +23,7 @@ function sameNameKey(name: string): string {
  * first of a name is set apart as a conflict, before anything is paid for (issue 14.7).
  * Names the template cannot render are left for the runner to report.
  */
-export function splitNameClashes<T extends { path: string }>(
+export function splitNameClashes<T extends { path: string; relDir?: string; displayPath?: string }>(
   inputs: readonly T[],
   output: { template: string; collision: CollisionPolicy },
   vars: Omit<NameVars, 'name'>,
@@ -30,17 +33,20 @@ export function splitNameClashes<T extends { path: string }>(
   const kept: T[] = [];
   const clashes: NameClash[] = [];
   const date = vars.date ?? new Date();
+  // With {dir} each input's sub-folder is part of where its result goes (naming.ts resolveSubfolder).
+  const { keepsFolders, fileTemplate } = splitDirTemplate(output.template);
   for (const input of inputs) {
     let name: string;
     try {
-      name = renderName(output.template, { ...vars, date, name: input.path });
+      name = renderName(fileTemplate, { ...vars, date, name: input.path });
     } catch {
       kept.push(input);
       continue;
     }
-    const first = firstByName.get(sameNameKey(name));
+    const key = sameNameKey(keepsFolders && input.relDir ? `${input.relDir}/${name}` : name);
+    const first = firstByName.get(key);
     if (first === undefined) {
-      firstByName.set(sameNameKey(name), input.path);
+      firstByName.set(key, input.path);
       kept.push(input);
       continue;
     }
@@ -48,6 +54,7 @@ export function splitNameClashes<T extends { path: string }>(
     const shown = rel === '' || rel.startsWith('..') ? first : rel;
     clashes.push({
       path: input.path,
+      ...(input.displayPath !== undefined ? { displayPath: input.displayPath } : {}),
       reason:
         `name conflict: its result would be ${name}, like that of ${shown} in this batch, and with "${output.collision}" ` +
         'one would replace or hide the other. Rename one of the two, or use keep-both',

@@ -1,21 +1,13 @@
-import { basename } from 'node:path';
+import { existsSync, realpathSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { DEFAULT_TEMPLATE, NAME_FIELDS, isNameField, splitDirTemplate, templateProblem, type NameField } from '../../../shared/naming';
 import { OutputError } from './errors';
 
-export const DEFAULT_TEMPLATE = '{name}.{ext}';
+export { DEFAULT_TEMPLATE, NAME_FIELDS, type NameField };
 
 /** Longest file name produced, in UTF-8 bytes: under every common file system's 255 limit with
  * room left for a collision suffix like " (12)". */
 export const MAX_NAME_BYTES = 200;
-
-export const NAME_FIELDS = {
-  name: 'the input file name without its extension',
-  ext: 'the output file extension (svg, glb…)',
-  model: 'the model used (vtracer, tripo-retopology…)',
-  preset: 'the preset used, empty when none',
-  index: 'the number of the output within the job, from 1',
-  date: 'the date of the conversion, YYYY-MM-DD',
-} as const;
-export type NameField = keyof typeof NAME_FIELDS;
 
 export interface NameVars {
   /** The input's base name without extension; a full path is accepted and reduced to that. */
@@ -36,16 +28,16 @@ export class NamingError extends OutputError {
   }
 }
 
-type Token = { literal: string } | { field: NameField };
+type FileField = Exclude<NameField, 'dir'>;
+type Token = { literal: string } | { field: FileField };
 
 const KNOWN = Object.keys(NAME_FIELDS).map((f) => `{${f}}`).join(', ');
 
-function isField(s: string): s is NameField {
-  return Object.hasOwn(NAME_FIELDS, s);
-}
-
+/** Parses the file-name part of a template; a leading `{dir}/` is the folder part (see resolveSubfolder). */
 function parseTemplate(template: string): Token[] {
-  if (template.trim() === '') throw new NamingError(`The naming template is empty; try ${DEFAULT_TEMPLATE}`);
+  const problem = templateProblem(template);
+  if (problem) throw new NamingError(problem);
+  template = splitDirTemplate(template).fileTemplate;
   const tokens: Token[] = [];
   const re = /\{([^{}]*)\}/g;
   let last = 0;
@@ -57,7 +49,7 @@ function parseTemplate(template: string): Token[] {
   for (let m = re.exec(template); m; m = re.exec(template)) {
     literal(template.slice(last, m.index));
     const field = m[1] ?? '';
-    if (!isField(field)) {
+    if (!isNameField(field) || field === 'dir') {
       throw new NamingError(`The naming template "${template}" uses an unknown field {${field}}. Known fields: ${KNOWN}`);
     }
     tokens.push({ field });
@@ -154,7 +146,7 @@ export function sanitizeFileName(raw: string, ext = ''): string {
 export function renderName(template: string, vars: NameVars): string {
   const tokens = parseTemplate(template);
   const ext = cleanExt(vars.ext);
-  const values: Record<NameField, string> = {
+  const values: Record<FileField, string> = {
     name: stemOf(vars.name),
     ext,
     model: vars.model,
@@ -170,5 +162,46 @@ export function renderName(template: string, vars: NameVars): string {
       throw new NamingError(`The naming template "${template}" gives no usable file name for "${vars.name}"`);
     }
     throw err;
+  }
+}
+
+/**
+ * Where a `{dir}/…` template puts one input's results: the output folder plus the input's folder
+ * relative to what was dropped (`relDir`, either separator), each part cleaned like a file name.
+ * ".." and absolute parts are dropped, so a {dir} can never leave the output folder; the result is
+ * checked once more after joining. Returns the folder and the file-name part of the template, or
+ * the settings unchanged when the template has no {dir}.
+ */
+export function resolveSubfolder(output: { dir: string; template: string }, relDir: string): { dir: string; template: string } {
+  const { keepsFolders, fileTemplate } = splitDirTemplate(output.template);
+  if (!keepsFolders) return { dir: output.dir, template: output.template };
+  const parts = relDir
+    .split(/[/\\]/)
+    .filter((p) => p.trim() !== '' && p.trim() !== '.' && p.trim() !== '..')
+    .map((p) => sanitizeFileName(p));
+  const dir = parts.length === 0 ? output.dir : join(output.dir, ...parts);
+  if (!inside(resolve(output.dir), resolve(dir)) || !inside(realOf(output.dir), realOf(dir))) {
+    throw new NamingError(`The sub-folder "${relDir}" would leave the output folder ${output.dir}`);
+  }
+  return { dir, template: fileTemplate };
+}
+
+function inside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/** The real path of the deepest part of `path` that exists: a sub-folder that is a link out of the output folder is caught. */
+function realOf(path: string): string {
+  let existing = resolve(path);
+  const rest: string[] = [];
+  while (!existsSync(existing) && dirname(existing) !== existing) {
+    rest.unshift(existing.slice(dirname(existing).length + 1));
+    existing = dirname(existing);
+  }
+  try {
+    return join(realpathSync(existing), ...rest);
+  } catch {
+    return resolve(path);
   }
 }

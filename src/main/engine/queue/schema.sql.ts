@@ -78,6 +78,11 @@ export const MIGRATIONS: readonly string[] = [
     updated_at   INTEGER NOT NULL
   );
   `,
+  // 5: what the artist dropped, as they see it (`folder/sub1/s1.png`), instead of where the browser
+  // host keeps uploaded bytes (`…/inbox/<batch>/folder/sub1/s1.png`). NULL for older rows.
+  `
+  ALTER TABLE items ADD COLUMN display_path TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -42,6 +42,7 @@ const pendingCommitSchema = z.object({ assetId: z.string(), tempPath: z.string()
 const newItemSchema = z.object({
   queueId: z.string().min(1),
   inputPath: z.string().min(1),
+  displayPath: z.string().min(1).optional(),
   inputKind: kindSchema,
   inputSize: z.number().int().nonnegative(),
   modelKey: z.string().min(1),
@@ -104,6 +105,7 @@ const rawRowSchema = z.object({
   content_hash: z.string().nullable(),
   engine_choice: z.enum(['cloud', 'local', 'cloud-then-local']),
   engine: z.enum(['cloud', 'local']).nullable(),
+  display_path: z.string().nullable(),
 });
 
 const jobDurationRowSchema = z.object({ kind: z.string().min(1), ms: z.number().positive().finite() });
@@ -184,6 +186,7 @@ function rowToItem(raw: unknown): QueueItem {
   if (r.content_hash !== null) item.contentHash = r.content_hash;
   if (r.engine_choice !== 'cloud') item.engineChoice = r.engine_choice;
   if (r.engine !== null) item.engine = r.engine;
+  if (r.display_path !== null) item.displayPath = r.display_path;
   if (r.pending_commit_json !== null) {
     item.pendingCommit = readJson(r.id, 'pendingCommit', r.pending_commit_json, pendingCommitSchema);
   }
@@ -308,9 +311,9 @@ export class QueueStore {
     const insert = this.stmt(
       `INSERT INTO items (id, queue_id, position, state, dedupe_key, input_path, input_kind, input_size, model_key,
          preset, params_json, output_json, progress, outputs_json, downloaded_json, attempts, created_at, updated_at,
-         content_hash, engine_choice)
+         content_hash, engine_choice, display_path)
        VALUES (@id, @queue_id, @position, 'queued', @dedupe_key, @input_path, @input_kind, @input_size, @model_key,
-         @preset, @params_json, @output_json, 0, '[]', '[]', 0, @now, @now, @content_hash, @engine_choice)`,
+         @preset, @params_json, @output_json, 0, '[]', '[]', 0, @now, @now, @content_hash, @engine_choice, @display_path)`,
     );
     const maxPos = this.stmt('SELECT MAX(position) AS p FROM items WHERE queue_id = ?');
     const run = this.db.transaction((): AddResult[] => {
@@ -353,6 +356,7 @@ export class QueueStore {
         if (n.dedupeKey !== undefined) item.dedupeKey = n.dedupeKey;
         if (n.contentHash !== undefined) item.contentHash = n.contentHash;
         if (n.engineChoice !== undefined && n.engineChoice !== 'cloud') item.engineChoice = n.engineChoice;
+        if (n.displayPath !== undefined) item.displayPath = n.displayPath;
         insert.run({
           id: item.id,
           queue_id: item.queueId,
@@ -367,6 +371,7 @@ export class QueueStore {
           output_json: JSON.stringify(item.output),
           content_hash: n.contentHash ?? null,
           engine_choice: n.engineChoice ?? 'cloud',
+          display_path: n.displayPath ?? null,
           now,
         });
         results.push({ item, existed: false });

@@ -37,6 +37,8 @@ export interface OutputSettings {
 export interface NewItem {
   queueId: string;
   inputPath: string;
+  /** The input as the artist dropped or named it, relative to the folder holding it (see inputs/expand.ts). */
+  displayPath?: string;
   inputKind: InputKind;
   inputSize: number;
   modelKey: string;
