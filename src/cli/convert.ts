@@ -34,7 +34,9 @@ export function lineFor(item: QueueItem): FinishedLine {
 
 /** A file that could not be converted at all, reported like a failed item (same words as the app). */
 export function rejectedLine(r: { path: string; reason: string; displayPath?: string }): FinishedLine {
-  return { input: r.path, shown: r.displayPath ?? r.path, status: 'failed', outputs: [], jobId: null, error: r.reason, message: failureText(r.reason).text };
+  // `error` names the file like the runner's own pre-flight messages (inputs/validate.ts), so a
+  // --json reader sees one form whichever stage refused the file.
+  return { input: r.path, shown: r.displayPath ?? r.path, status: 'failed', outputs: [], jobId: null, error: `${basename(r.path)}: ${r.reason}`, message: failureText(r.reason).text };
 }
 
 /** The model and validated parameters a convert/watch command asks for; bad usage throws UsageError. */

@@ -63,7 +63,7 @@ describe('kiln convert keeps folder trees and ends with a summary', () => {
     const lines = result.stdout.trim().split('\n');
     const failure = lines.findIndex((l) => l.startsWith('✖ folder/sub1/empty.png: '));
     expect(lines[failure]).toBe(`✖ folder/sub1/empty.png: ${failureText('the file is empty (0 bytes)').text}`);
-    expect(lines[failure + 1]).toBe('    details: the file is empty (0 bytes)');
+    expect(lines[failure + 1]).toBe('    details: empty.png: the file is empty (0 bytes)');
     expect(lines.at(-1)).toMatch(new RegExp(`^kiln: 3 done · 1 failed · 1 skipped · \\d+\\.\\d s · results in ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
   });
 });
