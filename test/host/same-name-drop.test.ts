@@ -47,7 +47,9 @@ describe.each(['overwrite', 'skip', 'keep-both'] as const)('a drop of a/logo.png
       expect(result.rejected).toEqual([]);
     } else {
       expect(result.added.map((i) => i.inputPath)).toEqual([join(dir.path, 'in', 'a', 'logo.png')]);
-      expect(result.rejected).toEqual([{ path: join(dir.path, 'in', 'b', 'logo.png'), reason: expect.stringMatching(/name conflict.*a\/logo\.png/) }]);
+      expect(result.rejected).toEqual([
+        { path: join(dir.path, 'in', 'b', 'logo.png'), displayPath: join('in', 'b', 'logo.png'), reason: expect.stringMatching(/name conflict.*a\/logo\.png/) },
+      ]);
     }
   });
 });
