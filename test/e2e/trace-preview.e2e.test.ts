@@ -35,7 +35,7 @@ afterAll(async () => {
 describe('the queue editor previews VTracer in real Chromium (Web Worker + WebAssembly)', () => {
   it('traces a chosen sample beside it, compares the presets, and one click picks a preset', async () => {
     await page.goto(app.host.url);
-    await page.getByRole('button', { name: '+ New queue' }).click();
+    await page.getByRole('button', { name: 'New queue', exact: true }).click();
     await page.getByLabel('Choose a sample image').setInputFiles(BADGE);
     const result = page.locator('[data-testid=trace-result][data-status=final]');
     await result.waitFor({ timeout: 60_000 });
@@ -55,7 +55,7 @@ describe('the queue editor previews VTracer in real Chromium (Web Worker + WebAs
 
   it('previews a Tripo queue: the sample mesh simplified here to faceLimit, with face counts, labelled an approximation', async () => {
     await page.goto(app.host.url);
-    await page.getByRole('button', { name: '+ New queue' }).click();
+    await page.getByRole('button', { name: 'New queue', exact: true }).click();
     const model = page.getByLabel('Model', { exact: true });
     const tripo = await model.locator('option').evaluateAll((options) => (options as HTMLOptionElement[]).find((o) => /Tripo/.test(o.textContent ?? ''))?.value);
     await model.selectOption(tripo ?? '');

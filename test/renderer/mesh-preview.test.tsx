@@ -44,7 +44,7 @@ const knot = () => new File([readFileSync(TORUS_KNOT)], 'torus-knot.glb', { type
 const summary = () => screen.getByTestId('mesh-result').querySelector('p[aria-live]')!.textContent ?? '';
 
 describe('mesh preview in the queue editor (Tripo)', () => {
-  it("simplifies the sample to the preset's faceLimit, then to a typed one, with face counts, labelled an approximation", async () => {
+  it("simplifies the sample to the preset's faceLimit, then to one typed under Custom, with face counts, labelled an approximation", async () => {
     const jobs: MeshJob[] = [];
     renderTripoEditor(jobs);
     const tripo = MODEL_INFOS.find((m) => m.outputKind === 'glb')!;
@@ -60,12 +60,20 @@ describe('mesh preview in the queue editor (Tripo)', () => {
     expect(Number(first![1]!.replace(/,/g, ''))).toBeGreaterThan(1000);
     expect(jobs.at(-1)!.faceLimit).toBe(1000);
 
-    const field = screen.getByLabelText(/Face limit/) as HTMLInputElement;
+    // A face count of one's own is typed with the Custom preset, the only one that shows the field.
+    await userEvent.selectOptions(screen.getByLabelText('Preset'), 'custom');
+    const field = screen.getByLabelText(/Face count/) as HTMLInputElement;
     await userEvent.clear(field);
     await userEvent.type(field, '400');
     await waitFor(() => expect(summary()).toMatch(/→ [\d,]+ faces \(limit 400\)$/));
     const after = Number(/→ ([\d,]+) faces/.exec(summary())![1]!.replace(/,/g, ''));
     expect(after).toBeLessThanOrEqual(400);
     expect(jobs.at(-1)!.faceLimit).toBe(400);
+
+    // Back on a preset, the preview is the preset's faceLimit again, as the saved queue will be,
+    // not the count typed under Custom.
+    await userEvent.selectOptions(screen.getByLabelText('Preset'), 'mobile-1k');
+    await waitFor(() => expect(summary()).toMatch(/^[\d,]+ faces → [\d,]+ faces \(limit 1,000\)$/));
+    expect(jobs.at(-1)!.faceLimit).toBe(1000);
   });
 });

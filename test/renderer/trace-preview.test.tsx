@@ -107,8 +107,8 @@ describe('live trace preview in the queue editor', () => {
     const caption = await finalCaption();
     expect(caption).toMatch(/^\d+ paths? · \d+ colours? · [\d.]+ KB$/);
     expect(caption.startsWith(await expectedStats({ presetName: 'poster' }))).toBe(true);
-    expect(screen.getByAltText('Sample badge.png')).toBeTruthy();
-    const img = screen.getByAltText('Traced SVG preview') as HTMLImageElement;
+    expect(await screen.findByAltText('Sample badge.png')).toBeTruthy();
+    const img = (await screen.findByAltText('Traced SVG preview')) as HTMLImageElement;
     expect(svgOf(img)).toMatch(/<svg[^>]*viewBox="0 0 256 256"/);
     // The 256 px badge is under the draft size: traced once, at full size, with the poster preset's values.
     expect(tracer.started).toHaveLength(1);
@@ -143,10 +143,14 @@ describe('live trace preview in the queue editor', () => {
     await userEvent.selectOptions(mode, 'polygon');
     await waitFor(() => expect(tracer.started.at(-1)!.job.settings.mode).toBe('polygon'));
     await finalCaption();
-    const img = screen.getByAltText('Traced SVG preview') as HTMLImageElement;
-    const svg = svgOf(img);
-    expect(svg).toMatch(/<path d="M/);
-    expect(svg).not.toMatch(/ C/);
+    // The picture follows the caption a moment later here: jsdom has no object URLs, so the new
+    // SVG's data: URL is read asynchronously while the previous picture stays on screen.
+    await waitFor(() => {
+      const svg = svgOf(screen.getByAltText('Traced SVG preview') as HTMLImageElement);
+      expect(svg).toMatch(/<path d="M/);
+      expect(svg).not.toMatch(/ C/);
+    });
+    expect(tracer.started.map((s) => s.job.settings.mode)).toEqual(['spline', 'polygon']);
   });
 
   it('an image VTracer cannot trace shows the reason instead of a picture', async () => {
@@ -166,7 +170,7 @@ describe('live trace preview in the queue editor', () => {
     const huge = await sharp({ create: { width: 4200, height: 4100, channels: 3, background: '#29335c' } }).png({ compressionLevel: 1 }).toBuffer();
     await userEvent.upload(screen.getByLabelText('Choose a sample image'), new File([huge], 'huge.png', { type: 'image/png' }));
     await waitFor(() => expect(result().dataset['status']).toBe('error'));
-    expect(screen.getByAltText('Traced SVG preview')).toBeTruthy();
+    expect(await screen.findByAltText('Traced SVG preview')).toBeTruthy();
     expect(result().querySelector('figcaption')!.textContent).toMatch(/^Draft only: 1 path · 1 colour · .* at 512 × 500$/);
     expect(screen.getAllByRole('alert').map((a) => a.textContent).join(' ')).toMatch(/too large to trace on this computer \(4200 × 4100 pixels\)/);
   });

@@ -55,19 +55,30 @@ export function isCustomOnlyLocked(model: ModelInfo, info: ParameterInfo, preset
   return Boolean(info.customOnly) && model.presets.some((p) => p.name === CUSTOM_PRESET) && (preset ?? model.defaultPreset) !== CUSTOM_PRESET;
 }
 
+/**
+ * Whether the artist sets the parameters: only with the Custom preset (a model without presets
+ * always). Any other preset chooses its own, so values typed under Custom earlier are kept in the
+ * form for a return to Custom but neither sent nor previewed with it.
+ */
+export function editsParams(model: ModelInfo, preset: string | undefined): boolean {
+  return model.presets.length === 0 || (preset ?? model.defaultPreset) === CUSTOM_PRESET;
+}
+
 /** What the field falls back to when left empty: the preset's value, else the model's default. */
 export function baseValue(model: ModelInfo, info: ParameterInfo, preset: string | undefined): ParamValue | undefined {
   return presetOf(model, preset)?.params[info.name] ?? info.default;
 }
 
 /**
- * The params to save for a queue and the problem with each invalid field. Locked customOnly
- * fields are left out because the API refuses them unless the preset is "custom"; booleans are
- * sent only when they differ from what the preset or model would use anyway.
+ * The params to save for a queue (and to preview) and the problem with each invalid field. None
+ * unless the preset lets the artist set them (editsParams); locked customOnly fields are left out
+ * because the API refuses them unless the preset is "custom"; booleans are sent only when they
+ * differ from what the preset or model would use anyway.
  */
 export function buildParams(model: ModelInfo, preset: string | undefined, raw: RawValues): { params: Record<string, ParamValue>; errors: Record<string, string> } {
   const params: Record<string, ParamValue> = {};
   const errors: Record<string, string> = {};
+  if (!editsParams(model, preset)) return { params, errors };
   for (const info of editableParameters(model)) {
     if (isCustomOnlyLocked(model, info, preset)) continue;
     const { value, error } = parseParam(info, raw[info.name] ?? '');

@@ -4,7 +4,7 @@ import { splitDirTemplate, withSubfolders } from '../../shared/naming';
 import { ParamFields } from '../params/ParamFields';
 import { SamplePreview } from '../preview/SamplePreview';
 import { DEFAULT_TEMPLATE, renderTemplate, TEMPLATE_FIELDS, templateError } from '../params/template';
-import { buildParams, CUSTOM_PRESET, presetOf, rawFromParams, type RawValues } from '../params/validate';
+import { buildParams, editsParams, presetOf, rawFromParams, type RawValues } from '../params/validate';
 import { errorMessage } from '../transport/errors';
 import { useApi } from '../transport/context';
 
@@ -52,12 +52,11 @@ export function QueueEditor({ models, queue, hostKind, defaultOutputDir, onSaved
   const [serverError, setServerError] = useState<string>();
 
   const model = models.find((m) => m.key === modelKey);
-  // Settings are edited only with the Custom preset (a model without presets always shows them);
-  // any other preset chooses its own, so values typed earlier are not sent with it.
-  const editsParams = model !== undefined && (model.presets.length === 0 || (preset ?? model.defaultPreset) === CUSTOM_PRESET);
+  // Fields show only with the Custom preset; buildParams and the preview ignore `raw` under others.
+  const showsParams = model !== undefined && editsParams(model, preset);
   const { params, errors: paramErrors } = useMemo(
-    () => (model ? buildParams(model, preset, editsParams ? raw : {}) : { params: {}, errors: {} }),
-    [model, preset, raw, editsParams],
+    () => (model ? buildParams(model, preset, raw) : { params: {}, errors: {} }),
+    [model, preset, raw],
   );
   const errors: Record<string, string | undefined> = {
     name: name.trim() === '' ? 'A queue needs a name' : undefined,
@@ -221,11 +220,11 @@ export function QueueEditor({ models, queue, hostKind, defaultOutputDir, onSaved
         </section>
 
         <section className="editor-col" aria-label="Conversion settings">
-          {model && editsParams && (
+          {model && showsParams && (
             <ParamFields model={model} preset={preset} values={raw} errors={paramErrors} showLocalNotes={engine !== 'cloud'}
               onChange={(n, v) => setRaw((r) => ({ ...r, [n]: v }))} />
           )}
-          {model && !editsParams && currentPreset && (
+          {model && !showsParams && currentPreset && (
             <div className="preset-summary">
               <h2>Settings</h2>
               <p>Chosen by the “{currentPreset.label}” preset.</p>
