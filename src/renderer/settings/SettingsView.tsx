@@ -101,10 +101,12 @@ function General({ settings, onSaved }: { settings: Settings; onSaved(s: Setting
   const [apiUrl, setApiUrl] = useState(settings.apiUrl);
   const [concurrency, setConcurrency] = useState(String(settings.concurrency));
   const [outDir, setOutDir] = useState(settings.defaultOutputDir);
+  const [projectId, setProjectId] = useState(settings.projectId ?? '');
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ tone: 'ok' | 'bad'; text: string }>();
 
-  const draft = { apiUrl: apiUrl.trim(), concurrency: Number(concurrency), defaultOutputDir: outDir.trim() };
+  // An empty project id means none: the client sends ?projectId= only when it is set (docs/scenario-api.md).
+  const draft = { apiUrl: apiUrl.trim(), concurrency: Number(concurrency), defaultOutputDir: outDir.trim(), projectId: projectId.trim() };
   const parsed = settingsSchema.safeParse(draft);
   const issue = (field: keyof Settings) => {
     if (parsed.success) return undefined;
@@ -114,7 +116,11 @@ function General({ settings, onSaved }: { settings: Settings; onSaved(s: Setting
     if (field === 'concurrency') return 'A whole number from 1 to 32';
     return found.message;
   };
-  const dirty = draft.apiUrl !== settings.apiUrl || draft.concurrency !== settings.concurrency || draft.defaultOutputDir !== settings.defaultOutputDir;
+  const dirty =
+    draft.apiUrl !== settings.apiUrl ||
+    draft.concurrency !== settings.concurrency ||
+    draft.defaultOutputDir !== settings.defaultOutputDir ||
+    draft.projectId !== (settings.projectId ?? '');
 
   const save = async (e: FormEvent) => {
     e.preventDefault();
@@ -145,6 +151,12 @@ function General({ settings, onSaved }: { settings: Settings; onSaved(s: Setting
         <input id="concurrency" type="number" min={1} max={32} step={1} value={concurrency} aria-invalid={issue('concurrency') ? true : undefined}
           onChange={(e) => setConcurrency(e.currentTarget.value)} />
         {issue('concurrency') ? <p className="field-error">{issue('concurrency')}</p> : <p className="help">More is faster but uses credits faster too; 1–32.</p>}
+      </div>
+      <div className="field">
+        <label htmlFor="project-id">Scenario project · optional</label>
+        <input id="project-id" value={projectId} spellCheck={false} placeholder="proj_…" aria-invalid={issue('projectId') ? true : undefined}
+          onChange={(e) => setProjectId(e.currentTarget.value)} />
+        {issue('projectId') ? <p className="field-error">{issue('projectId')}</p> : <p className="help">Work in one project of your team (its id is in Scenario's project settings). Leave empty to use the key's own project.</p>}
       </div>
       <div className="field">
         <label htmlFor="default-out">Default output folder</label>
