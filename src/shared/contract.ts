@@ -5,16 +5,16 @@
  * This module depends only on zod, so main, preload and renderer can all import it.
  */
 import { z } from 'zod';
+import { ITEM_STATES } from './item-states';
+import { COLLISION_POLICIES, ENGINE_CHOICES, ENGINES } from './output-options';
 
-export const ITEM_STATES = [
-  'queued', 'uploading', 'submitted', 'processing', 'downloading', 'done', 'failed', 'canceled', 'waiting-for-network',
-] as const;
+export { ITEM_STATES, type ItemStateName } from './item-states';
+export type { EngineChoice } from './output-options';
+
 export const itemStateSchema = z.enum(ITEM_STATES);
-export type ItemStateName = z.infer<typeof itemStateSchema>;
 
-export const collisionSchema = z.enum(['keep-both', 'overwrite', 'skip']);
-export const engineChoiceSchema = z.enum(['cloud', 'local', 'cloud-then-local']);
-export type EngineChoice = z.infer<typeof engineChoiceSchema>;
+export const collisionSchema = z.enum(COLLISION_POLICIES);
+export const engineChoiceSchema = z.enum(ENGINE_CHOICES);
 
 const paramValue = z.union([z.string(), z.number(), z.boolean()]);
 export const paramsSchema = z.record(z.string().max(64), paramValue);
@@ -95,7 +95,7 @@ export const itemViewSchema = z.object({
   error: z.string().optional(),
   jobId: z.string().optional(),
   outputs: z.array(z.string()),
-  engine: z.enum(['cloud', 'local']).optional(),
+  engine: z.enum(ENGINES).optional(),
   position: z.number(),
   updatedAt: z.number(),
 });

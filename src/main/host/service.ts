@@ -16,7 +16,10 @@ import {
 } from '../../shared/contract';
 import { mergeWatchProblem } from '../../shared/watch-problems';
 import { existsSync, statSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
+import { isFinalState } from '../../shared/item-states';
+import { isAbsolutePath } from '../../shared/paths';
+import { describeZodError } from '../../shared/zod-issues';
 import { expandInputs, type ExpandOptions } from '../engine/inputs/expand';
 import { hashFile, mapLimited } from '../engine/inputs/hash';
 import { MODELS, findModel, resolveParams, ParameterError } from '../engine/models/registry';
@@ -78,10 +81,6 @@ function sameParams(a: Record<string, unknown>, b: Record<string, unknown>): boo
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
   for (const k of keys) if (a[k] !== b[k]) return false;
   return true;
-}
-
-function describeZodError(error: z.ZodError): string {
-  return error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
 }
 
 /** A watch folder is checked when it is set: one that does not exist would silently pick up nothing. */
@@ -264,12 +263,12 @@ export class KilnService extends EventEmitter<ServiceEvents> {
     } catch (error) {
       throw new CallFailure('invalid-input', `naming template: ${(error as Error).message}`);
     }
-    if (!config.outputDir.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(config.outputDir)) {
+    if (!isAbsolutePath(config.outputDir)) {
       throw new CallFailure('invalid-input', 'the output folder must be an absolute path');
     }
     const existing = statSync(config.outputDir, { throwIfNoEntry: false });
     if (existing && !existing.isDirectory()) throw new CallFailure('invalid-input', `the output folder ${config.outputDir} is a file, not a folder`);
-    if (config.watchFolder !== undefined && !isAbsolute(config.watchFolder)) {
+    if (config.watchFolder !== undefined && !isAbsolutePath(config.watchFolder)) {
       throw new CallFailure('invalid-input', 'the watched folder must be an absolute path');
     }
     return config;
@@ -361,7 +360,7 @@ export class KilnService extends EventEmitter<ServiceEvents> {
       }
       if (item.state === 'done' && !redo) {
         result.alreadyConverted.push({ path: item.inputPath, itemId: item.id, outputs: item.outputs });
-      } else if (item.state === 'done' || item.state === 'failed' || item.state === 'canceled') {
+      } else if (isFinalState(item.state)) {
         const again = this.store.transition(item.id, 'queued', {
           error: undefined, outputs: [], downloadedAssetIds: [], jobId: undefined, assetId: undefined, progress: 0, finishedAt: undefined, engine: undefined,
         });

@@ -4,7 +4,8 @@ import { errorMessage } from '../transport/errors';
 import { formatBytes, IMAGE_KINDS } from '../ui/format';
 import { ModelGlyph } from '../ui/icons';
 import { thumbLoader } from './thumb-loader';
-import { ACTIVE_STATES, barFraction, RETRYABLE_STATES, statusLabel, statusText } from './status';
+import { isFinalState, isRetryableState } from '../../shared/item-states';
+import { barFraction, statusLabel, statusText } from './status';
 
 interface Props {
   item: ItemView;
@@ -77,10 +78,10 @@ export const ItemRow = memo(function ItemRow({ item, index, count, top, height, 
         {item.engine === 'local' && <span className="badge badge-local" title="Converted on this computer">local</span>}
       </div>
       <div className="item-actions">
-        {ACTIVE_STATES.has(item.state) && (
+        {!isFinalState(item.state) && (
           <button type="button" className="small" onClick={act(() => api.call('items.cancel', { ids: [item.id] }))} aria-label={`Cancel ${item.inputName}`}>Cancel</button>
         )}
-        {RETRYABLE_STATES.has(item.state) && (
+        {isRetryableState(item.state) && (
           <button type="button" className="small" onClick={act(() => api.call('items.retry', { ids: [item.id] }))} aria-label={`Retry ${item.inputName}`}>Retry</button>
         )}
         {done && (

@@ -1,7 +1,4 @@
-import type { ItemStateName, ItemView } from '../../shared/contract';
-
-export const ACTIVE_STATES: ReadonlySet<ItemStateName> = new Set(['queued', 'uploading', 'submitted', 'processing', 'downloading', 'waiting-for-network']);
-export const RETRYABLE_STATES: ReadonlySet<ItemStateName> = new Set(['failed', 'canceled']);
+import type { ItemView } from '../../shared/contract';
 
 const percent = (p: number) => `${Math.round(Math.max(0, Math.min(1, p)) * 100)}%`;
 

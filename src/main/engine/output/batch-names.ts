@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import type { CollisionPolicy } from '../queue/types';
+import type { CollisionPolicy } from '../../../shared/output-options';
 import { renderName, type NameVars } from './naming';
 
 export interface NameClash {
