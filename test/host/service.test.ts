@@ -63,7 +63,13 @@ describe('the handler table', () => {
 
   it('refuses a relative output folder and an unknown template field', async () => {
     await expect(makeQueue({ outputDir: 'relative/out' })).rejects.toThrow('absolute path');
+    await expect(makeQueue({ watchFolder: 'relative/inbox' })).rejects.toThrow('the watched folder must be an absolute path');
     await expect(makeQueue({ nameTemplate: '{name}-{color}.{ext}' })).rejects.toThrow(/naming template: .*color/);
+  });
+
+  it('takes an output folder on a Windows network share, where studios keep artists\' folders', async () => {
+    const queue = await makeQueue({ outputDir: '\\\\nas\\art\\logos' });
+    expect(queue).toMatchObject({ outputDir: '\\\\nas\\art\\logos' });
   });
 
   it('enqueues dropped paths, converts them, and streams item events', async () => {
