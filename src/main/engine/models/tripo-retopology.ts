@@ -46,7 +46,6 @@ export const tripoRetopology: ModelDescriptor = {
     },
   },
   local: {
-    name: 'meshoptimizer 1.3 (glTF-Transform 4.5)',
     unsupported: {
       quad: 'Quad output needs the cloud model: the local result is made of triangles.',
       bake: 'Baking needs the cloud model — the local result keeps the original materials and textures.',

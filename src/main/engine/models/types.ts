@@ -46,8 +46,6 @@ export interface ModelOutput {
 
 /** A conversion this machine can do without the network, standing in for the cloud model. */
 export interface LocalEngineSpec {
-  /** Shown with results: which engine made them (e.g. "VTracer (vtracer-wasm 0.1.0)"). */
-  name: string;
   /** Parameters the local engine cannot honour, each with the reason shown to the artist. */
   unsupported: Readonly<Record<string, string>>;
   /**

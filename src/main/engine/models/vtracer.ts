@@ -111,7 +111,6 @@ export const vtracer: ModelDescriptor = {
   },
   local: {
     // VTracer itself, compiled to WebAssembly: every parameter and preset means the same as in the cloud.
-    name: 'VTracer (vtracer-wasm 0.1.0)',
     unsupported: {},
     workerModule: 'vectorise',
   },
