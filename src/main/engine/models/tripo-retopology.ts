@@ -1,5 +1,5 @@
 import { schemaFromSpecs } from './params-schema';
-import type { ModelDescriptor, ModelParams, ParameterSpec, Preset } from './types';
+import type { ModelDescriptor, ParameterSpec, Preset } from './types';
 
 // Names, types, defaults and descriptions from ../shared/api/tripo-retopology.md. The reference
 // gives faceLimit no range; a face count is a positive whole number, and the cap keeps an
@@ -22,10 +22,6 @@ const presets: readonly Preset[] = [
   { name: 'hero-20k', label: 'Hero · 20k tris', description: 'About 20,000 triangles for close-up assets.', params: { faceLimit: 20000, quad: false, bake: true } },
 ];
 
-function buildRequest(params: ModelParams, inputAssetId: string): Record<string, unknown> {
-  return { ...params, model: inputAssetId };
-}
-
 export const tripoRetopology: ModelDescriptor = {
   key: 'tripo-retopology',
   modelId: 'model_tripo-retopology',
@@ -36,7 +32,6 @@ export const tripoRetopology: ModelDescriptor = {
   presets,
   defaultPreset: 'adaptive',
   paramsSchema: schemaFromSpecs(parameters),
-  buildRequest,
   output: {
     kind: 'glb',
     extension: 'glb',

@@ -63,7 +63,7 @@ export interface ModelDescriptor {
   displayName: string;
   summary: string;
   input: {
-    /** Name of the generate parameter that carries the input assetId. */
+    /** Name of the generate parameter that carries the input assetId (see request.ts). */
     param: string;
     kinds: readonly InputKind[];
     upload: UploadRoute;
@@ -76,8 +76,6 @@ export interface ModelDescriptor {
   defaultPreset?: string;
   /** Validates user parameters (strict: unknown names are rejected) and returns them normalised. */
   paramsSchema: z.ZodType<ModelParams>;
-  /** The JSON body for the generate call, given validated parameters and the uploaded input. */
-  buildRequest(params: ModelParams, inputAssetId: string): Record<string, unknown>;
   output: ModelOutput;
   /** Present when the model can also run on this machine, offline. */
   local?: LocalEngineSpec;

@@ -1,5 +1,5 @@
 import { schemaFromSpecs } from './params-schema';
-import type { ModelDescriptor, ModelParams, ParameterSpec, Preset } from './types';
+import type { ModelDescriptor, ParameterSpec, Preset } from './types';
 
 // Names, types, defaults, ranges and descriptions from ../shared/api/vtracer.md.
 const parameters: readonly ParameterSpec[] = [
@@ -84,11 +84,6 @@ const paramsSchema = schemaFromSpecs(parameters).superRefine((params, ctx) => {
   }
 });
 
-function buildRequest(params: ModelParams, inputAssetId: string): Record<string, unknown> {
-  // The image input travels as `image` (docs/scenario-api.md "Generate").
-  return { ...params, image: inputAssetId };
-}
-
 export const vtracer: ModelDescriptor = {
   key: 'vtracer',
   modelId: 'model_visioncortex-vtracer',
@@ -99,7 +94,6 @@ export const vtracer: ModelDescriptor = {
   presets,
   defaultPreset: 'poster',
   paramsSchema,
-  buildRequest,
   output: {
     kind: 'svg',
     extension: 'svg',

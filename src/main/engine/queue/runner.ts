@@ -4,6 +4,7 @@ import { InputError, checkInput } from '../inputs/validate';
 import { prepareUpload } from '../inputs/prepare';
 import { checkOutputRoom } from '../output/room';
 import { findModel, ParameterError } from '../models/registry';
+import { generateBody } from '../models/request';
 import type { ModelDescriptor } from '../models/types';
 import { commitOutput, recoverCommit, sweepTemps, tempPathFor } from '../output/writer';
 import { renderName } from '../output/naming';
@@ -484,7 +485,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
           holdsSlot = true;
           this.generating.add(item.id);
           try {
-            result = await this.api.generate(model.modelId, model.buildRequest(item.params, assetId), signal);
+            result = await this.api.generate(model.modelId, generateBody(model, item.params, assetId), signal);
             break;
           } catch (error) {
             this.generating.delete(item.id);
