@@ -112,6 +112,13 @@ export type FileReason = z.infer<typeof fileReasonSchema>;
 export const watchProblemSchema = z.object({ queueId: id, folder: z.string(), files: z.array(fileReasonSchema), message: z.string().optional() });
 export type WatchProblemView = z.infer<typeof watchProblemSchema>;
 
+/**
+ * A queue item whose stored row cannot be read back (a damaged value in the queue database): it is
+ * left out of its queue's list so the rest still shows, and the artist is told it is missing.
+ */
+export const unreadableItemSchema = z.object({ itemId: z.string(), detail: z.string() });
+export type UnreadableItem = z.infer<typeof unreadableItemSchema>;
+
 export const addResultSchema = z.object({
   added: z.array(itemViewSchema),
   /** Files the queue's model does not take (listed, not errors). */
@@ -203,6 +210,8 @@ export const calls = {
   'items.remove': { input: byIds, output: z.null() },
   'items.reveal': { input: byId, output: z.null() },
   'items.open': { input: byId, output: z.null() },
+  /** Every item the queue database holds but cannot read back (see item.unreadable). */
+  'items.unreadable': { input: none, output: z.array(unreadableItemSchema) },
 
   /** What each watch folder could not take since the app started, until dismissed (events add to it). */
   'watch.problems': { input: none, output: z.array(watchProblemSchema) },
@@ -231,6 +240,8 @@ export const events = {
   'queues.changed': z.array(queueConfigSchema),
   /** New watch-folder problems (see watch.problems): nobody dropped those files, so this is where the artist learns why. */
   'watch.problem': watchProblemSchema,
+  /** An item was found unreadable while listing (once per item while the app runs); items.unreadable lists them all. */
+  'item.unreadable': unreadableItemSchema,
 } as const;
 
 export type EventName = keyof typeof events;

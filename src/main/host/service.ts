@@ -29,7 +29,7 @@ import { dedupeKey } from '../engine/queue/dedupe-key';
 import { QueueRunner } from '../engine/queue/runner';
 import { FolderWatcher } from '../engine/watch/folder-watcher';
 import { openQueueStore } from '../engine/queue/open-store';
-import type { QueueStore } from '../engine/queue/store';
+import type { CorruptItemError, QueueStore } from '../engine/queue/store';
 import type { NewItem, QueueItem } from '../engine/queue/types';
 import { ScenarioClient } from '../engine/scenario/client';
 import { durationMemory, teamLimitMemory } from '../engine/queue/duration-memory';
@@ -106,10 +106,11 @@ export class KilnService extends EventEmitter<ServiceEvents> {
   private readonly watchers = new Map<string, { folder: string; watcher: FolderWatcher }>();
   /** Per queue, since the app started: kept so a window that opens later still shows them. */
   private readonly watchProblems = new Map<string, WatchProblemView>();
+  private readonly unreadableReported = new Set<string>();
 
   private constructor(private readonly options: KilnServiceOptions) {
     super();
-    const opened = openQueueStore(options.stateDir);
+    const opened = openQueueStore(options.stateDir, { onCorrupt: (error) => this.itemUnreadable(error) });
     if (opened.notice) console.warn(`[kiln] ${opened.notice}`);
     this.store = opened.store;
     this.runner = new QueueRunner({
@@ -212,6 +213,14 @@ export class KilnService extends EventEmitter<ServiceEvents> {
     const problem: WatchProblemView = { queueId, folder, files, ...(message === undefined ? {} : { message }) };
     this.watchProblems.set(queueId, mergeWatchProblem(this.watchProblems.get(queueId), problem));
     this.send('watch.problem', problem);
+  }
+
+  /** Logged, and told to the renderer once per item (a damaged row is skipped by every list, again and again). */
+  private itemUnreadable(error: CorruptItemError): void {
+    if (this.unreadableReported.has(error.itemId)) return;
+    this.unreadableReported.add(error.itemId);
+    console.warn(`[kiln] ${error.message}`);
+    this.send('item.unreadable', { itemId: error.itemId, detail: error.message });
   }
 
   /** Network hint from the OS (Electron's online event). */
@@ -487,6 +496,7 @@ export class KilnService extends EventEmitter<ServiceEvents> {
         await caps.reveal(item.outputs[0] ?? item.inputPath);
         return null;
       },
+      'items.unreadable': async () => this.store.findCorrupt().map((e) => ({ itemId: e.itemId, detail: e.message })),
       'watch.problems': async () => [...this.watchProblems.values()],
       'watch.dismiss': async ({ queueId }) => {
         this.queue(queueId);
