@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { ModelInfo, QueueConfig, QueueStats } from '../../shared/contract';
 import { useApi } from '../transport/context';
 import { errorMessage } from '../transport/errors';
+import { IN_FLIGHT_STATES, RETRYABLE_STATES } from '../../shared/item-states';
 import { activeCount, count } from './stats';
 
 interface Props {
@@ -32,9 +33,9 @@ export function QueueHeader({ queue, model, stats, onEdit, onAddFiles }: Props) 
   const queueId = queue.id;
   const total = stats?.total ?? 0;
   const done = count(stats, 'done');
-  const failed = count(stats, 'failed') + count(stats, 'canceled');
+  const failed = count(stats, ...RETRYABLE_STATES);
   const active = activeCount(stats);
-  const processing = count(stats, 'uploading', 'submitted', 'processing', 'downloading');
+  const processing = count(stats, ...IN_FLIGHT_STATES);
   const waiting = count(stats, 'waiting-for-network');
   const progress = stats?.progress ?? 0;
   const preset = model?.presets.find((p) => p.name === (queue.preset ?? model.defaultPreset));
