@@ -4,6 +4,7 @@
  * is left out, so what is timed is the engine, not the progress line.
  */
 import { performance } from 'node:perf_hooks';
+import { isFinalState } from '../src/shared/item-states';
 import { expandInputs } from '../src/main/engine/inputs/expand';
 import { findModel, resolveParams } from '../src/main/engine/models/registry';
 import { dedupeKey } from '../src/main/engine/queue/dedupe-key';
@@ -81,7 +82,7 @@ export async function runKiln(options: {
     let seen = firstSeen.get(item.id);
     if (!seen) firstSeen.set(item.id, (seen = {}));
     seen[item.state] ??= performance.now();
-    if (item.state === 'done' || item.state === 'failed' || item.state === 'canceled') {
+    if (isFinalState(item.state)) {
       if (item.state === 'done') done++;
       else {
         failed++;

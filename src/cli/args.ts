@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { COLLISION_POLICIES, ENGINE_CHOICES } from '../shared/output-options';
 import { MODELS } from '../main/engine/models/registry';
 import { DEFAULT_API_URL } from '../main/engine/scenario/types';
 
@@ -49,8 +50,8 @@ const convertSchema = z.object({
   preset: z.string().min(1).optional(),
   param: z.array(z.string()).default([]),
   name: z.string().min(1, '--name must not be empty').default('{name}.{ext}'),
-  onConflict: z.enum(['keep-both', 'overwrite', 'skip'], { error: '--on-conflict must be keep-both, overwrite or skip' }).default('keep-both'),
-  engine: z.enum(['cloud', 'local', 'cloud-then-local'], { error: '--engine must be cloud, local or cloud-then-local' }).default('cloud'),
+  onConflict: z.enum(COLLISION_POLICIES, { error: '--on-conflict must be keep-both, overwrite or skip' }).default('keep-both'),
+  engine: z.enum(ENGINE_CHOICES, { error: '--engine must be cloud, local or cloud-then-local' }).default('cloud'),
   concurrency: z.coerce.number({ error: '--concurrency must be a whole number from 1 to 64' }).int('--concurrency must be a whole number from 1 to 64').min(1, '--concurrency must be a whole number from 1 to 64').max(64, '--concurrency must be a whole number from 1 to 64').default(4),
   apiUrl: z.url({ protocol: /^https?$/, error: '--api-url must be an http(s) URL' }).default(DEFAULT_API_URL),
   state: z.string().min(1).transform((p) => resolve(p)).optional(),

@@ -1,5 +1,6 @@
 import { basename, join, relative } from 'node:path';
 import { failureText } from '../shared/failure-text';
+import { isFinalState, isInFlightState, isRetryableState } from '../shared/item-states';
 import { expandInputs, type FoundInput } from '../main/engine/inputs/expand';
 import { hashFile, mapLimited } from '../main/engine/inputs/hash';
 import { findModel, parseParamAssignments, resolveParams, ParameterError } from '../main/engine/models/registry';
@@ -165,7 +166,7 @@ async function convertBatch(args: ConvertArgs, env: NodeJS.ProcessEnv): Promise<
     let waiting = 0;
     for (const s of states.values()) {
       if (s === 'waiting-for-network') waiting++;
-      else if (s !== 'queued' && s !== 'done' && s !== 'failed' && s !== 'canceled') active++;
+      else if (isInFlightState(s)) active++;
     }
     return { total, done, failed: failed + canceled, active, waiting };
   };
@@ -189,7 +190,7 @@ async function convertBatch(args: ConvertArgs, env: NodeJS.ProcessEnv): Promise<
   runner.on('item', (item) => {
     if (!ours.has(item.id)) return;
     states.set(item.id, item.state);
-    if (item.state === 'done' || item.state === 'failed' || item.state === 'canceled') onFinal(item);
+    if (isFinalState(item.state)) onFinal(item);
     else reporter.progress(tally(), `${item.state} ${basename(item.inputPath)}`);
   });
   const connectivity = new ConnectivityNotices(reporter, args.apiUrl);
@@ -214,7 +215,7 @@ async function convertBatch(args: ConvertArgs, env: NodeJS.ProcessEnv): Promise<
   // Items finished by an earlier run are reported, not redone; failed ones get another try.
   for (const item of items) {
     if (item.state === 'done') onFinal(item);
-    else if (item.state === 'failed' || item.state === 'canceled') runner.retry(item.id);
+    else if (isRetryableState(item.state)) runner.retry(item.id);
   }
   checkComplete();
 

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { isFinalState } from '../shared/item-states';
 import { expandInputs } from '../main/engine/inputs/expand';
 import { hashFile } from '../main/engine/inputs/hash';
 import { dedupeKey } from '../main/engine/queue/dedupe-key';
@@ -38,7 +39,7 @@ export async function runWatch(args: ConvertArgs, env: NodeJS.ProcessEnv = proce
     jobStallTimeoutMs: args.stallTimeout * 60_000,
   });
   runner.on('item', (item) => {
-    if (item.state === 'done' || item.state === 'failed' || item.state === 'canceled') reporter.finished(lineFor(item));
+    if (isFinalState(item.state)) reporter.finished(lineFor(item));
   });
   const connectivity = new ConnectivityNotices(reporter, args.apiUrl);
   runner.on('connectivity', (state) => connectivity.update(state));

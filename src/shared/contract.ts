@@ -5,16 +5,16 @@
  * This module depends only on zod, so main, preload and renderer can all import it.
  */
 import { z } from 'zod';
+import { ITEM_STATES } from './item-states';
+import { COLLISION_POLICIES, ENGINE_CHOICES, ENGINES } from './output-options';
 
-export const ITEM_STATES = [
-  'queued', 'uploading', 'submitted', 'processing', 'downloading', 'done', 'failed', 'canceled', 'waiting-for-network',
-] as const;
+export { ITEM_STATES, type ItemStateName } from './item-states';
+export type { EngineChoice } from './output-options';
+
 export const itemStateSchema = z.enum(ITEM_STATES);
-export type ItemStateName = z.infer<typeof itemStateSchema>;
 
-export const collisionSchema = z.enum(['keep-both', 'overwrite', 'skip']);
-export const engineChoiceSchema = z.enum(['cloud', 'local', 'cloud-then-local']);
-export type EngineChoice = z.infer<typeof engineChoiceSchema>;
+export const collisionSchema = z.enum(COLLISION_POLICIES);
+export const engineChoiceSchema = z.enum(ENGINE_CHOICES);
 
 const paramValue = z.union([z.string(), z.number(), z.boolean()]);
 export const paramsSchema = z.record(z.string().max(64), paramValue);
@@ -100,7 +100,7 @@ export const itemViewSchema = z.object({
   error: z.string().optional(),
   jobId: z.string().optional(),
   outputs: z.array(z.string()),
-  engine: z.enum(['cloud', 'local']).optional(),
+  engine: z.enum(ENGINES).optional(),
   position: z.number(),
   updatedAt: z.number(),
 });
@@ -116,6 +116,13 @@ export type FileReason = z.infer<typeof fileReasonSchema>;
  */
 export const watchProblemSchema = z.object({ queueId: id, folder: z.string(), files: z.array(fileReasonSchema), message: z.string().optional() });
 export type WatchProblemView = z.infer<typeof watchProblemSchema>;
+
+/**
+ * A queue item whose stored row cannot be read back (a damaged value in the queue database): it is
+ * left out of its queue's list so the rest still shows, and the artist is told it is missing.
+ */
+export const unreadableItemSchema = z.object({ itemId: z.string(), detail: z.string() });
+export type UnreadableItem = z.infer<typeof unreadableItemSchema>;
 
 export const addResultSchema = z.object({
   added: z.array(itemViewSchema),
@@ -208,6 +215,8 @@ export const calls = {
   'items.remove': { input: byIds, output: z.null() },
   'items.reveal': { input: byId, output: z.null() },
   'items.open': { input: byId, output: z.null() },
+  /** Every item the queue database holds but cannot read back (see item.unreadable). */
+  'items.unreadable': { input: none, output: z.array(unreadableItemSchema) },
 
   /** What each watch folder could not take since the app started, until dismissed (events add to it). */
   'watch.problems': { input: none, output: z.array(watchProblemSchema) },
@@ -238,6 +247,8 @@ export const events = {
   'queues.changed': z.array(queueConfigSchema),
   /** New watch-folder problems (see watch.problems): nobody dropped those files, so this is where the artist learns why. */
   'watch.problem': watchProblemSchema,
+  /** An item was found unreadable while listing (once per item while the app runs); items.unreadable lists them all. */
+  'item.unreadable': unreadableItemSchema,
 } as const;
 
 export type EventName = keyof typeof events;

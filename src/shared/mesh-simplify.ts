@@ -8,8 +8,6 @@ import type { Document, Primitive } from '@gltf-transform/core';
 import { cloneDocument, compactPrimitive, getGLPrimitiveCount, prune, simplifyPrimitive, weld } from '@gltf-transform/functions';
 import { MeshoptSimplifier } from 'meshoptimizer';
 
-export const SIMPLIFY_ENGINE_NAME = 'meshoptimizer (glTF-Transform)';
-
 /**
  * Without faceLimit the cloud model chooses ("adaptive"). Locally: half the faces, and never more
  * than this, so a million-triangle scan still comes out low-poly.
@@ -82,23 +80,19 @@ export interface SimplifyOutcome {
   before: number;
   after: number;
   target: number;
-  notes: string[];
 }
 
 /** Simplifies every triangle mesh so the whole model has at most `faceLimit` triangles. */
 export async function simplifyDocument(source: Document, faceLimit?: number): Promise<SimplifyOutcome> {
   await MeshoptSimplifier.ready;
-  const notes: string[] = [];
   // Identical corners split only by index would otherwise look like borders and stop the simplifier.
   await source.transform(weld());
   const before = countFaces(source);
   if (before === 0) throw new Error('Could not simplify the model: it has no triangles.');
   const target = faceLimit !== undefined ? Math.max(1, Math.floor(faceLimit)) : Math.min(Math.ceil(before * ADAPTIVE_RATIO), ADAPTIVE_MAX_FACES);
-  if (faceLimit === undefined) notes.push(`No faceLimit: aimed at ${target.toLocaleString('en-US')} triangles (half the faces, at most ${ADAPTIVE_MAX_FACES.toLocaleString('en-US')}).`);
 
   if (before <= target) {
-    notes.push(`The model already has ${before.toLocaleString('en-US')} triangles, within the limit; it was not simplified.`);
-    return { document: source, before, after: before, target, notes };
+    return { document: source, before, after: before, target };
   }
 
   let ratio = target / before;
@@ -123,9 +117,7 @@ export async function simplifyDocument(source: Document, faceLimit?: number): Pr
     if (after === 0 || after > target) {
       throw new Error(`Could not simplify the model to ${target.toLocaleString('en-US')} triangles: that face limit is too low for this model.`);
     }
-    notes.push('The mesh resisted careful simplification; a coarser method was used to meet the face limit.');
   }
   await result.transform(prune({ keepAttributes: true, keepLeaves: true, keepSolidTextures: true }));
-  notes.unshift(`Simplified on this machine with ${SIMPLIFY_ENGINE_NAME}: ${before.toLocaleString('en-US')} → ${after.toLocaleString('en-US')} triangles.`);
-  return { document: result, before, after, target, notes };
+  return { document: result, before, after, target };
 }

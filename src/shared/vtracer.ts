@@ -9,17 +9,21 @@
  */
 import { z } from 'zod';
 
-/** VTracer's settings in the units the API and the artist use (degrees, bits, pixels). */
+/**
+ * VTracer's settings in the units the API and the artist use (degrees, bits, pixels): the shape
+ * toWasmConfig translates. The words are the ones it maps; ranges and whole-number rules are the
+ * descriptor's and are checked against it in resolveVtracerSettings.
+ */
 export const vtracerSettingsSchema = z.object({
   colorMode: z.enum(['color', 'binary']),
-  colorPrecision: z.number().int().min(1).max(8),
-  layerDifference: z.number().int().min(0).max(255),
+  colorPrecision: z.number(),
+  layerDifference: z.number(),
   hierarchical: z.enum(['stacked', 'cutout']),
   mode: z.enum(['spline', 'polygon', 'pixel', 'none']),
-  filterSpeckle: z.number().int().min(0),
-  cornerThreshold: z.number().min(0).max(180),
-  lengthThreshold: z.number().min(3.5).max(10),
-  spliceThreshold: z.number().min(0).max(180),
+  filterSpeckle: z.number(),
+  cornerThreshold: z.number(),
+  lengthThreshold: z.number(),
+  spliceThreshold: z.number(),
 });
 export type VtracerSettings = z.infer<typeof vtracerSettingsSchema>;
 export const VTRACER_SETTING_NAMES = Object.keys(vtracerSettingsSchema.shape) as (keyof VtracerSettings)[];
@@ -92,7 +96,14 @@ type Value = string | number | boolean;
 
 /** What resolution needs from a model: a ModelDescriptor and a ModelInfo both fit. */
 export interface VtracerModelSpec {
-  parameters: ReadonlyArray<{ name: string; default?: Value | undefined }>;
+  parameters: ReadonlyArray<{
+    name: string;
+    default?: Value | undefined;
+    integer?: boolean | undefined;
+    min?: number | undefined;
+    max?: number | undefined;
+    enum?: ReadonlyArray<string> | undefined;
+  }>;
   presets: ReadonlyArray<{ name: string; expands?: Readonly<Record<string, Value>> | undefined }>;
   defaultPreset?: string | undefined;
 }
@@ -113,11 +124,27 @@ export function resolveVtracerSettings(model: VtracerModelSpec, params: Readonly
   }
   const picked = Object.fromEntries(VTRACER_SETTING_NAMES.map((name) => [name, values[name]]));
   const parsed = vtracerSettingsSchema.safeParse(picked);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`VTracer settings for "${presetName}" are incomplete or out of range: ${issue?.path.join('.')} ${issue?.message}`);
+  const problem = parsed.success
+    ? VTRACER_SETTING_NAMES.map((name) => outsideSpec(model, name, parsed.data[name])).find((p) => p !== undefined)
+    : `${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`;
+  if (!parsed.success || problem !== undefined) {
+    throw new Error(`VTracer settings for "${presetName}" are incomplete or out of range: ${problem}`);
   }
   return parsed.data;
+}
+
+/** How a setting breaks its parameter's rules in the descriptor, if it does. */
+function outsideSpec(model: VtracerModelSpec, name: string, value: Value): string | undefined {
+  const spec = model.parameters.find((p) => p.name === name);
+  if (!spec) return `${name} is not a parameter of this model`;
+  if (typeof value === 'number') {
+    if (spec.integer === true && !Number.isInteger(value)) return `${name} must be a whole number (got ${value})`;
+    if ((spec.min !== undefined && value < spec.min) || (spec.max !== undefined && value > spec.max)) {
+      return `${name} must be from ${spec.min ?? '-∞'} to ${spec.max ?? '∞'} (got ${value})`;
+    }
+  }
+  if (typeof value === 'string' && spec.enum !== undefined && !spec.enum.includes(value)) return `${name} must be one of ${spec.enum.join(', ')} (got ${value})`;
+  return undefined;
 }
 
 /** A trace that did not give a picture, in words for the artist, with the technical detail apart. */

@@ -1,6 +1,8 @@
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DB_FILE_NAME } from '../../src/main/engine/queue/store';
 import type { WebApp } from '../../src/main/host/launch-web';
 import { MemoryCredentialStore } from '../../src/main/host/credentials';
 import { startFakeScenario, type FakeScenario } from '../fake-scenario/index';
@@ -63,7 +65,13 @@ describe('the handler table', () => {
 
   it('refuses a relative output folder and an unknown template field', async () => {
     await expect(makeQueue({ outputDir: 'relative/out' })).rejects.toThrow('absolute path');
+    await expect(makeQueue({ watchFolder: 'relative/inbox' })).rejects.toThrow('the watched folder must be an absolute path');
     await expect(makeQueue({ nameTemplate: '{name}-{color}.{ext}' })).rejects.toThrow(/naming template: .*color/);
+  });
+
+  it('takes an output folder on a Windows network share, where studios keep artists\' folders', async () => {
+    const queue = await makeQueue({ outputDir: '\\\\nas\\art\\logos' });
+    expect(queue).toMatchObject({ outputDir: '\\\\nas\\art\\logos' });
   });
 
   it('enqueues dropped paths, converts them, and streams item events', async () => {
@@ -82,6 +90,39 @@ describe('the handler table', () => {
     await waitFor(() => app.service.store.counts(queue.id).byState.done === 2, 20_000, 'two items done');
     expect(states).toEqual(expect.arrayContaining(['queued', 'uploading', 'submitted', 'downloading', 'done']));
     expect((await readdir(join(dir.path, 'out'))).sort()).toEqual(['a.svg', 'b.svg']);
+  });
+
+  it('an item whose stored row is damaged is left out of its list, logged, and reported to the window once', async () => {
+    const queue = await makeQueue();
+    const src = join(dir.path, 'drop');
+    await mkdir(src);
+    await writeFile(join(src, 'a.png'), await flatImage('png'));
+    await writeFile(join(src, 'b.png'), await flatImage('png', 80));
+    await call('items.addPaths', { queueId: queue.id, paths: [src] });
+    await waitFor(() => app.service.store.counts(queue.id).byState.done === 2, 20_000, 'two items done');
+    const [kept, damaged] = app.service.store.list({ queueId: queue.id });
+    const db = new Database(join(joinState(dir.path), DB_FILE_NAME));
+    db.prepare('UPDATE items SET params_json = ? WHERE id = ?').run('{not json', damaged!.id);
+    db.close();
+
+    const told: unknown[] = [];
+    app.service.on('event', (name, payload) => {
+      if (name === 'item.unreadable') told.push(payload);
+    });
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const listed = await call('items.list', { queueId: queue.id });
+      expect(listed).toMatchObject({ ok: true, value: [{ id: kept!.id }] });
+      expect((listed as { value: unknown[] }).value).toHaveLength(1);
+      await call('items.list', { queueId: queue.id });
+      const detail = expect.stringMatching(new RegExp(`Queue item ${damaged!.id} is corrupt in the queue database: .*params is not valid JSON`));
+      expect(told).toEqual([{ itemId: damaged!.id, detail }]);
+      expect(warn.mock.calls.map((c) => String(c[0])).filter((m) => m.includes(damaged!.id))).toHaveLength(1);
+      // A window opened later asks for the whole list.
+      expect(await call('items.unreadable', {})).toEqual({ ok: true, value: [{ itemId: damaged!.id, detail }] });
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('says a dropped file was already converted instead of paying for it twice, and redoes it on request', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MODELS, findModel, parseParamAssignments, resolveParams } from '../../src/main/engine/models/registry';
+import { generateBody } from '../../src/main/engine/models/request';
 
 const vtracer = findModel('vtracer')!;
 const tripo = findModel('tripo-retopology')!;
@@ -83,7 +84,7 @@ describe('parameter validation', () => {
   });
 
   it('builds the generate body with the input asset in the parameter the API expects', () => {
-    expect(vtracer.buildRequest({ presetName: 'poster' }, 'asset_1')).toEqual({ presetName: 'poster', image: 'asset_1' });
-    expect(tripo.buildRequest({ faceLimit: 10 }, 'asset_2')).toEqual({ faceLimit: 10, model: 'asset_2' });
+    expect(generateBody(vtracer, { presetName: 'poster' }, 'asset_1')).toEqual({ presetName: 'poster', image: 'asset_1' });
+    expect(generateBody(tripo, { faceLimit: 10 }, 'asset_2')).toEqual({ faceLimit: 10, model: 'asset_2' });
   });
 });

@@ -1,6 +1,7 @@
 // Spawned by crash.test.ts: hammers a store with transitions until it is SIGKILLed.
 // Prints "<id> <state>" after each committed transition so the parent knows what was durable.
-import { ALL_STATES, QueueStore } from '../../src/main/engine/queue/store';
+import { QueueStore } from '../../src/main/engine/queue/store';
+import { ITEM_STATES } from '../../src/shared/item-states';
 import { canTransition } from '../../src/main/engine/queue/state-machine';
 import type { ItemState } from '../../src/main/engine/queue/types';
 import { newItem } from './helpers';
@@ -16,7 +17,7 @@ let n = 0;
 for (;;) {
   const id = ids[Math.floor(Math.random() * ids.length)]!;
   const item = store.get(id)!;
-  const targets = ALL_STATES.filter((to: ItemState) => canTransition(item.state, to, item.resumeState));
+  const targets = ITEM_STATES.filter((to: ItemState) => canTransition(item.state, to, item.resumeState));
   const to = targets[Math.floor(Math.random() * targets.length)]!;
   const patch =
     to === 'waiting-for-network' && item.state === 'waiting-for-network'

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DB_FILE_NAME, QueueStore } from '../../src/main/engine/queue/store';
 import { RESUMABLE_STATES } from '../../src/main/engine/queue/state-machine';
-import { FINAL_STATES } from '../../src/main/engine/queue/types';
+import { FINAL_STATES } from '../../src/shared/item-states';
 
 const ROOT = resolve(__dirname, '../..');
 const CHILD = resolve(__dirname, 'crash-child.ts');

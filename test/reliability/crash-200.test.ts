@@ -1,42 +1,27 @@
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeScenario, type FakeScenario } from '../fake-scenario/index';
+import { describe, expect, it } from 'vitest';
 import { plainPng } from '../support/bad-files';
-import { tempDir } from '../support/files';
+import { fakeScenarioForFile, pngNames, withBatch } from '../support/batch';
 import { everyJobRecorded, runWithKillSteps, seededKillPlan, tally } from '../support/kill-schedule';
 
 const ITEMS = 200;
 const KILLS = 20;
 const SEED = 20_240_611;
 
-let server: FakeScenario;
-beforeAll(async () => {
-  server = await startFakeScenario({ jobDurationMs: 150, seed: SEED });
-});
-afterAll(async () => {
-  await server.close();
-});
+const fake = fakeScenarioForFile({ jobDurationMs: 150, seed: SEED });
 
 describe('a 200-item batch killed with SIGKILL 20 times, then the same command to the end', () => {
   it('ends with every output exactly once, no temporary file, one generate per item, and every item done', async () => {
-    const dir = await tempDir('kiln-crash200-');
-    try {
-      const src = join(dir.path, 'in');
-      await mkdir(src);
-      const names: string[] = [];
-      for (let i = 0; i < ITEMS; i++) {
-        const name = `tile-${String(i).padStart(3, '0')}.png`;
-        names.push(name);
-        // Tiny and all different (so no two items share content).
-        await writeFile(join(src, name), plainPng(4 + (i % 20), 4 + Math.floor(i / 20)));
-      }
-      const out = join(dir.path, 'out');
-      const args = ['convert', src, '--model', 'vtracer', '--out', out, '--api-url', server.url, '--state', join(dir.path, 'state'), '--json', '--concurrency', '8'];
+    const server = fake();
+    // Tiny and all different (so no two items share content).
+    const batch = { prefix: 'kiln-crash200-', names: pngNames('tile', ITEMS, 3), bytes: (i: number) => plainPng(4 + (i % 20), 4 + Math.floor(i / 20)) };
+    await withBatch(batch, async ({ out, state, names, convertArgs }) => {
+      const args = convertArgs(server, '--concurrency', '8');
 
       const plan = seededKillPlan(SEED, ['asset-create', 'job-get', 'download'], KILLS, 6);
       // Killed only while every job Scenario created is already in Kiln's store (see crash.ts).
-      const recorded = everyJobRecorded(server, join(dir.path, 'state'));
+      const recorded = everyJobRecorded(server, state);
       const { steps, final } = await runWithKillSteps(server, args, plan, { safeToKill: recorded.check }).finally(recorded.close);
 
       // Every planned moment was reached: the batch was killed while uploading, polling and downloading.
@@ -57,8 +42,6 @@ describe('a 200-item batch killed with SIGKILL 20 times, then the same command t
 
       // Scenario was asked to generate each item exactly once, across all 21 runs.
       expect(tally(server.generates.map((g) => g.inputName ?? '?'))).toEqual(Object.fromEntries(names.map((n) => [n, 1])));
-    } finally {
-      await dir.remove();
-    }
+    });
   }, 240_000);
 });

@@ -1,9 +1,9 @@
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeScenario, type FakeScenario } from '../fake-scenario/index';
+import { readdir } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import type { FakeScenario } from '../fake-scenario/index';
+import { fakeScenarioForFile, pngNames, withBatch } from '../support/batch';
 import { startCli, type CliResult } from '../support/cli';
-import { flatImage, tempDir } from '../support/files';
+import { flatImage } from '../support/files';
 import { tally } from '../support/kill-schedule';
 
 const ITEMS = 20;
@@ -12,24 +12,18 @@ const INJECTED_REASON = 'Inference failed: the model could not process this inpu
 /** Nothing may hang: the whole batch, faults and all, ends well within this. */
 const BOUND_MS = 90_000;
 
-let server: FakeScenario;
-beforeAll(async () => {
-  server = await startFakeScenario({
-    jobDurationMs: 300,
-    seed: 11,
-    faults: {
-      serverErrorRate: 0.2,
-      resetRate: 0.05,
-      rateLimit: { requests: 10, retryAfterSeconds: 1 },
-      slowMs: 20,
-      failJobRate: 0.3,
-      // Every URL handed out before the first download is already expired when it is used.
-      assetUrlTtlMs: 0,
-    },
-  });
-});
-afterAll(async () => {
-  await server.close();
+const fake = fakeScenarioForFile({
+  jobDurationMs: 300,
+  seed: 11,
+  faults: {
+    serverErrorRate: 0.2,
+    resetRate: 0.05,
+    rateLimit: { requests: 10, retryAfterSeconds: 1 },
+    slowMs: 20,
+    failJobRate: 0.3,
+    // Every URL handed out before the first download is already expired when it is used.
+    assetUrlTtlMs: 0,
+  },
 });
 
 /**
@@ -50,17 +44,13 @@ function scheduleDownloadFaults(fake: FakeScenario): { downloadsSeen: () => numb
 
 describe('a batch through every fault at once', () => {
   it('ends each item done, or failed with the job\'s own reason; nothing is stuck and nothing is generated twice', async () => {
-    const dir = await tempDir('kiln-faults-matrix-');
-    try {
-      const src = join(dir.path, 'in');
-      await mkdir(src);
-      const names = Array.from({ length: ITEMS }, (_, i) => `f-${String(i).padStart(2, '0')}.png`);
-      for (const [i, name] of names.entries()) await writeFile(join(src, name), await flatImage('png', 24 + i, 24));
-      const out = join(dir.path, 'out');
+    const server = fake();
+    const batch = { prefix: 'kiln-faults-matrix-', names: pngNames('f', ITEMS), bytes: (i: number) => flatImage('png', 24 + i, 24) };
+    await withBatch(batch, async ({ out, names, convertArgs }) => {
       const cdn = scheduleDownloadFaults(server);
 
       const started = Date.now();
-      const run = startCli(['convert', src, '--model', 'vtracer', '--out', out, '--api-url', server.url, '--state', join(dir.path, 'state'), '--json', '--concurrency', '4']);
+      const run = startCli(convertArgs(server, '--concurrency', '4'));
       const watchdog = setTimeout(() => run.child.kill('SIGKILL'), BOUND_MS);
       const result: CliResult = await run.result.finally(() => clearTimeout(watchdog));
       const elapsed = Date.now() - started;
@@ -87,8 +77,6 @@ describe('a batch through every fault at once', () => {
       // The faults really happened: refused downloads were asked again with fresh URLs.
       expect(cdn.downloadsSeen()).toBeGreaterThan(done.length);
       expect(server.counts['asset-get']).toBeGreaterThan(done.length);
-    } finally {
-      await dir.remove();
-    }
+    });
   }, 120_000);
 });

@@ -1,22 +1,17 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NodeIO } from '@gltf-transform/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { QueueStore } from '../../src/main/engine/queue/store';
-import { startFakeScenario, type FakeScenario } from '../fake-scenario/index';
+import { fakeScenarioForFile, withBatch } from '../support/batch';
 import { runCli } from '../support/cli';
 import { flatImage, tempDir } from '../support/files';
 
-let server: FakeScenario;
-beforeAll(async () => {
-  server = await startFakeScenario({ jobDurationMs: 300 });
-});
-afterAll(async () => {
-  await server.close();
-});
+const fake = fakeScenarioForFile({ jobDurationMs: 300 });
 
 describe('converting on this machine', () => {
   it('with --engine local, makes SVG and low-poly GLB results without calling Scenario, and records the engine', async () => {
+    const server = fake();
     const dir = await tempDir('kiln-local-');
     try {
       server.resetCounts();
@@ -46,22 +41,17 @@ describe('converting on this machine', () => {
   });
 
   it('with --engine cloud-then-local, converts here when Scenario cannot be reached', async () => {
-    const dir = await tempDir('kiln-fallback-');
-    try {
-      for (let i = 0; i < 3; i++) await writeFile(join(dir.path, `p${i}.png`), await flatImage('png', 40 + i, 40));
-      const result = await runCli([
-        'convert', dir.path, '--model', 'vtracer', '--out', join(dir.path, 'out'), '--api-url', 'http://127.0.0.1:9/v1',
-        '--state', join(dir.path, 'state'), '--json', '--engine', 'cloud-then-local',
-      ]);
+    const batch = { prefix: 'kiln-fallback-', names: ['p0.png', 'p1.png', 'p2.png'], bytes: (i: number) => flatImage('png', 40 + i, 40) };
+    await withBatch(batch, async ({ out, state, convertArgs }) => {
+      // Nothing listens on port 9 here: Scenario cannot be reached.
+      const result = await runCli(convertArgs({ url: 'http://127.0.0.1:9/v1' }, '--engine', 'cloud-then-local'));
       expect(result.lines.map((l) => l['status'])).toEqual(['done', 'done', 'done']);
       expect(result.code).toBe(0);
-      expect((await readdir(join(dir.path, 'out'))).sort()).toEqual(['p0.svg', 'p1.svg', 'p2.svg']);
-      const store = QueueStore.open(join(dir.path, 'state'));
+      expect((await readdir(out)).sort()).toEqual(['p0.svg', 'p1.svg', 'p2.svg']);
+      const store = QueueStore.open(state);
       expect(store.list().every((i) => i.engine === 'local')).toBe(true);
       store.close();
-    } finally {
-      await dir.remove();
-    }
+    });
   });
 
   it('fails an FBX given to the local engine, saying only the cloud model reads FBX', async () => {

@@ -1,27 +1,17 @@
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeScenario, type FakeScenario } from '../fake-scenario/index';
+import { readdir } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { fakeScenarioForFile, pngNames, withBatch } from '../support/batch';
 import { startCli } from '../support/cli';
-import { flatImage, tempDir } from '../support/files';
+import { flatImage } from '../support/files';
 
-let server: FakeScenario;
-beforeAll(async () => {
-  server = await startFakeScenario({ jobDurationMs: 800 });
-});
-afterAll(async () => {
-  await server.close();
-});
+const fake = fakeScenarioForFile({ jobDurationMs: 800 });
 
 describe('losing the network mid-batch', () => {
   it('waits instead of failing, resumes by itself, and generates each item exactly once', async () => {
-    const dir = await tempDir('kiln-offline-');
-    try {
-      const src = join(dir.path, 'in');
-      await mkdir(src);
-      for (let i = 0; i < 8; i++) await writeFile(join(src, `n-${i}.png`), await flatImage('png', 30 + i, 30));
-      const out = join(dir.path, 'out');
-      const run = startCli(['convert', src, '--model', 'vtracer', '--out', out, '--api-url', server.url, '--state', join(dir.path, 'state'), '--json', '--concurrency', '4']);
+    const server = fake();
+    const batch = { prefix: 'kiln-offline-', names: pngNames('n', 8, 0), bytes: (i: number) => flatImage('png', 30 + i, 30) };
+    await withBatch(batch, async ({ out, convertArgs }) => {
+      const run = startCli(convertArgs(server, '--concurrency', '4'));
 
       // Drop the network once jobs are submitted, keep it down a while, then bring it back.
       await new Promise<void>((resolve) => {
@@ -45,8 +35,6 @@ describe('losing the network mid-batch', () => {
       const perInput = new Map<string, number>();
       for (const g of server.generates) perInput.set(g.inputName ?? '', (perInput.get(g.inputName ?? '') ?? 0) + 1);
       expect([...perInput.values()]).toEqual(Array(8).fill(1));
-    } finally {
-      await dir.remove();
-    }
+    });
   });
 });

@@ -1,18 +1,12 @@
 import { mkdir, open, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeScenario, type FakeScenario } from '../fake-scenario/index';
+import { describe, expect, it } from 'vitest';
+import { fakeScenarioForFile } from '../support/batch';
 import { startCli } from '../support/cli';
 import { flatImage, tempDir } from '../support/files';
 import { waitFor } from '../support/web-app';
 
-let server: FakeScenario;
-beforeAll(async () => {
-  server = await startFakeScenario({ jobDurationMs: 300 });
-});
-afterAll(async () => {
-  await server.close();
-});
+const fake = fakeScenarioForFile({ jobDurationMs: 300 });
 
 async function writeSlowly(path: string, bytes: Buffer, chunks: number, gapMs: number): Promise<void> {
   const handle = await open(path, 'w');
@@ -27,6 +21,7 @@ async function writeSlowly(path: string, bytes: Buffer, chunks: number, gapMs: n
 
 describe('kiln watch', () => {
   it('converts a file written slowly in chunks exactly once, and only new files after a restart', async () => {
+    const server = fake();
     const dir = await tempDir('kiln-watch-');
     try {
       const inbox = join(dir.path, 'inbox');

@@ -6,6 +6,7 @@ import { toSnapshot } from '../../src/main/engine/scenario/jobs';
 import { AssetEnvelope, ErrorBody, GenerateEnvelope, JobEnvelope, teamLimit, UploadCreatedEnvelope, UploadStatusEnvelope } from '../../src/main/engine/scenario/schemas';
 import { serverMessage } from '../../src/main/engine/scenario/failures';
 import { tripoRetopology } from '../../src/main/engine/models/tripo-retopology';
+import { generateBody } from '../../src/main/engine/models/request';
 import { UPLOAD_KIND } from '../../src/main/engine/scenario/upload';
 import { MIME_BY_KIND } from '../../src/main/engine/inputs/kinds';
 
@@ -37,7 +38,7 @@ describe('the documented example payloads', () => {
 
   it('generate: Kiln builds the documented Tripo body, and reads the job id', () => {
     const documented = example('generateRequest') as Record<string, unknown>;
-    expect(tripoRetopology.buildRequest({ faceLimit: 5000, quad: true }, 'asset_Q2w')).toMatchObject(documented);
+    expect(generateBody(tripoRetopology, { faceLimit: 5000, quad: true }, 'asset_Q2w')).toMatchObject(documented);
     expect(GenerateEnvelope.parse(example('generated'))).toMatchObject({ job: { jobId: 'job_a1', status: 'queued' }, creativeUnitsCost: 5 });
   });
 

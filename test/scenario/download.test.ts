@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tripoRetopology } from '../../src/main/engine/models/tripo-retopology';
 import { vtracer } from '../../src/main/engine/models/vtracer';
+import { generateBody } from '../../src/main/engine/models/request';
 import { CanceledError, DownloadError } from '../../src/main/engine/scenario/index';
 import { clientFor, harness, writePng, type Harness } from './helpers';
 
@@ -15,7 +16,7 @@ afterEach(async () => {
 async function svgOutput(hh: Harness): Promise<{ client: ReturnType<typeof clientFor>; assetId: string }> {
   const client = clientFor(hh.fake);
   const input = await client.upload({ path: await writePng(hh.dir), name: 'art.png', kind: 'png', route: 'image-asset' });
-  const job = await client.generate(vtracer.modelId, vtracer.buildRequest({ presetName: 'poster' }, input));
+  const job = await client.generate(vtracer.modelId, generateBody(vtracer, { presetName: 'poster' }, input));
   const done = await client.waitForJob(job.jobId);
   const assetId = done.assetIds[0];
   if (!assetId) throw new Error('job has no output');

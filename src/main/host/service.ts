@@ -16,8 +16,11 @@ import {
 } from '../../shared/contract';
 import { mergeWatchProblem } from '../../shared/watch-problems';
 import { existsSync, statSync } from 'node:fs';
-import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, extname, join, resolve } from 'node:path';
 import { EXTENSIONS_BY_KIND, type InputKind } from '../engine/inputs/kinds';
+import { isFinalState } from '../../shared/item-states';
+import { isAbsolutePath } from '../../shared/paths';
+import { describeZodError } from '../../shared/zod-issues';
 import { expandInputs, type ExpandOptions } from '../engine/inputs/expand';
 import { hashFile, mapLimited } from '../engine/inputs/hash';
 import { MODELS, findModel, resolveParams, ParameterError } from '../engine/models/registry';
@@ -27,7 +30,7 @@ import { dedupeKey } from '../engine/queue/dedupe-key';
 import { QueueRunner } from '../engine/queue/runner';
 import { FolderWatcher } from '../engine/watch/folder-watcher';
 import { openQueueStore } from '../engine/queue/open-store';
-import type { QueueStore } from '../engine/queue/store';
+import type { CorruptItemError, QueueStore } from '../engine/queue/store';
 import type { NewItem, QueueItem } from '../engine/queue/types';
 import { ScenarioClient } from '../engine/scenario/client';
 import { durationMemory, teamLimitMemory } from '../engine/queue/duration-memory';
@@ -81,10 +84,6 @@ function sameParams(a: Record<string, unknown>, b: Record<string, unknown>): boo
   return true;
 }
 
-function describeZodError(error: z.ZodError): string {
-  return error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
-}
-
 /** A watch folder is checked when it is set: one that does not exist would silently pick up nothing. */
 function checkWatchFolder(folder: string): void {
   const found = statSync(folder, { throwIfNoEntry: false });
@@ -108,10 +107,11 @@ export class KilnService extends EventEmitter<ServiceEvents> {
   private readonly watchers = new Map<string, { folder: string; watcher: FolderWatcher }>();
   /** Per queue, since the app started: kept so a window that opens later still shows them. */
   private readonly watchProblems = new Map<string, WatchProblemView>();
+  private readonly unreadableReported = new Set<string>();
 
   private constructor(private readonly options: KilnServiceOptions) {
     super();
-    const opened = openQueueStore(options.stateDir);
+    const opened = openQueueStore(options.stateDir, { onCorrupt: (error) => this.itemUnreadable(error) });
     if (opened.notice) console.warn(`[kiln] ${opened.notice}`);
     this.store = opened.store;
     this.runner = new QueueRunner({
@@ -216,6 +216,14 @@ export class KilnService extends EventEmitter<ServiceEvents> {
     this.send('watch.problem', problem);
   }
 
+  /** Logged, and told to the renderer once per item (a damaged row is skipped by every list, again and again). */
+  private itemUnreadable(error: CorruptItemError): void {
+    if (this.unreadableReported.has(error.itemId)) return;
+    this.unreadableReported.add(error.itemId);
+    console.warn(`[kiln] ${error.message}`);
+    this.send('item.unreadable', { itemId: error.itemId, detail: error.message });
+  }
+
   /** Network hint from the OS (Electron's online event). */
   networkMayBeBack(): void {
     this.runner.checkNetworkNow();
@@ -265,12 +273,12 @@ export class KilnService extends EventEmitter<ServiceEvents> {
     } catch (error) {
       throw new CallFailure('invalid-input', `naming template: ${(error as Error).message}`);
     }
-    if (!config.outputDir.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(config.outputDir)) {
+    if (!isAbsolutePath(config.outputDir)) {
       throw new CallFailure('invalid-input', 'the output folder must be an absolute path');
     }
     const existing = statSync(config.outputDir, { throwIfNoEntry: false });
     if (existing && !existing.isDirectory()) throw new CallFailure('invalid-input', `the output folder ${config.outputDir} is a file, not a folder`);
-    if (config.watchFolder !== undefined && !isAbsolute(config.watchFolder)) {
+    if (config.watchFolder !== undefined && !isAbsolutePath(config.watchFolder)) {
       throw new CallFailure('invalid-input', 'the watched folder must be an absolute path');
     }
     return config;
@@ -380,7 +388,7 @@ export class KilnService extends EventEmitter<ServiceEvents> {
       if (broken.has(item.dedupeKey ?? '')) continue;
       if (item.state === 'done' && !redo) {
         result.alreadyConverted.push({ path: item.inputPath, itemId: item.id, outputs: item.outputs });
-      } else if (item.state === 'done' || item.state === 'failed' || item.state === 'canceled') {
+      } else if (isFinalState(item.state)) {
         const again = this.store.transition(item.id, 'queued', {
           error: undefined, outputs: [], downloadedAssetIds: [], jobId: undefined, assetId: undefined, progress: 0, finishedAt: undefined, engine: undefined,
         });
@@ -531,6 +539,7 @@ export class KilnService extends EventEmitter<ServiceEvents> {
         await caps.reveal(item.outputs[0] ?? item.inputPath);
         return null;
       },
+      'items.unreadable': async () => this.store.findCorrupt().map((e) => ({ itemId: e.itemId, detail: e.message })),
       'watch.problems': async () => [...this.watchProblems.values()],
       'network.checkNow': async () => {
         this.runner.checkNetworkNow();

@@ -13,10 +13,6 @@ export class SwitchableApi implements ScenarioApi {
     this.current = api;
   }
 
-  get ready(): boolean {
-    return this.current !== undefined;
-  }
-
   private get api(): ScenarioApi {
     if (!this.current) throw new ScenarioError('auth', 'No Scenario API key and secret are set: add them in Settings');
     return this.current;

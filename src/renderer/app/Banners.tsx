@@ -1,4 +1,7 @@
 import { KeyRound, RefreshCw, WifiOff, X } from 'lucide-react';
+import { useEffect, useState } from 'react';
+import type { UnreadableItem } from '../../shared/contract';
+import { useApi } from '../transport/context';
 import type { ConnectionState } from '../transport/ws-client';
 import type { Connectivity } from './use-kiln';
 
@@ -45,6 +48,41 @@ export function Banners({ connectivity, waiting, noCredentials, authFailure, tra
           <button type="button" className="icon-button" aria-label="Dismiss" title="Dismiss" onClick={onDismissAuth}><X size={15} /></button>
         </div>
       )}
+      <UnreadableItemsBanner />
+    </div>
+  );
+}
+
+/**
+ * Items the queue database holds but cannot read back: their queues' lists leave them out, so
+ * without this an item would silently vanish. Loaded with the window (rows found before it opened)
+ * and added to by item.unreadable events.
+ */
+export function UnreadableItemsBanner() {
+  const api = useApi();
+  const [items, setItems] = useState<ReadonlyMap<string, UnreadableItem>>(new Map());
+  const [dismissed, setDismissed] = useState(false);
+  useEffect(() => {
+    const add = (found: readonly UnreadableItem[]) => {
+      if (found.length === 0) return;
+      setItems((old) => new Map([...old, ...found.map((i) => [i.itemId, i] as const)]));
+      setDismissed(false);
+    };
+    const off = api.on('item.unreadable', (item) => add([item]));
+    api.call('items.unreadable', {}).then(add, () => undefined);
+    return off;
+  }, [api]);
+  if (items.size === 0 || dismissed) return null;
+  const n = items.size;
+  return (
+    <div className="banner banner-bad" role="alert">
+      <strong>{n === 1 ? 'An item' : `${n.toLocaleString('en')} items`} could not be read from Kiln's queue database</strong>
+      {' '}— {n === 1 ? 'it is' : 'they are'} left out of the queue lists. Results already saved are untouched in their folders; add the files again to convert them.
+      <details className="muted">
+        <summary>Details</summary>
+        {[...items.values()].map((i) => <div key={i.itemId}>{i.detail}</div>)}
+      </details>
+      <button type="button" className="icon-button" aria-label="Dismiss" title="Dismiss" onClick={() => setDismissed(true)}><X size={15} /></button>
     </div>
   );
 }

@@ -5,7 +5,8 @@ import { useApi } from '../transport/context';
 import { ItemRow } from './ItemRow';
 import { RowActions } from './RowActions';
 import { ROW_HEIGHT } from './row-height';
-import { ACTIVE_STATES, canRetry, FINAL_STATES } from './status';
+import { isFinalState } from '../../shared/item-states';
+import { canRetry } from './status';
 
 /** How often elapsed times ("Uploading for 3 min…") are brought up to date. */
 const ELAPSED_TICK_MS = 20_000;
@@ -31,7 +32,7 @@ export function ItemList({ items, electron, onPreview, initialRect, stateSince }
   const [focusWithin, setFocusWithin] = useState(false);
   const [now, setNow] = useState(() => Date.now());
   // Once per change of the items, not per scroll frame (the list re-renders on every one).
-  const anyWorking = useMemo(() => items.some((i) => ACTIVE_STATES.has(i.state) && i.state !== 'queued'), [items]);
+  const anyWorking = useMemo(() => items.some((i) => !isFinalState(i.state) && i.state !== 'queued'), [items]);
   useEffect(() => {
     if (!anyWorking) return;
     const timer = setInterval(() => setNow(Date.now()), ELAPSED_TICK_MS);
@@ -68,7 +69,7 @@ export function ItemList({ items, electron, onPreview, initialRect, stateSince }
         onPreview(current);
         return;
       }
-      if ((e.key === 'Delete' || e.key === 'Backspace') && FINAL_STATES.has(current.state)) {
+      if ((e.key === 'Delete' || e.key === 'Backspace') && isFinalState(current.state)) {
         e.preventDefault();
         void api.call('items.remove', { ids: [current.id] }).then(() => moveTo(Math.min(activeIndex, items.length - 2)), () => undefined);
         return;
@@ -78,7 +79,7 @@ export function ItemList({ items, electron, onPreview, initialRect, stateSince }
         void api.call('items.retry', { ids: [current.id] }).catch(() => undefined);
         return;
       }
-      if (e.key === 'Escape' && ACTIVE_STATES.has(current.state)) {
+      if (e.key === 'Escape' && !isFinalState(current.state)) {
         e.preventDefault();
         void api.call('items.cancel', { ids: [current.id] }).catch(() => undefined);
         return;

@@ -5,7 +5,8 @@ import { failureText } from '../../shared/failure-text';
 import { errorMessage } from '../transport/errors';
 import { baseName } from '../ui/format';
 import { useDialog } from '../ui/Dialog';
-import { ACTIVE_STATES, canRetry, FINAL_STATES } from './status';
+import { isFinalState } from '../../shared/item-states';
+import { canRetry } from './status';
 
 interface Props {
   item: ItemView;
@@ -78,10 +79,10 @@ export function RowActions({ item, api, electron, top, height, onPreview }: Prop
       {canRetry(item) && (
         <IconButton label={`Retry ${name}`} onClick={act(() => api.call('items.retry', { ids: [item.id] }))}><RotateCcw size={16} /></IconButton>
       )}
-      {ACTIVE_STATES.has(item.state) && (
+      {!isFinalState(item.state) && (
         <IconButton label={`Cancel ${name}`} onClick={act(() => api.call('items.cancel', { ids: [item.id] }))}><X size={16} /></IconButton>
       )}
-      {FINAL_STATES.has(item.state) && (
+      {isFinalState(item.state) && (
         <IconButton label={`Remove ${name}`} className="is-danger" onClick={act(() => api.call('items.remove', { ids: [item.id] }))}><Trash2 size={16} /></IconButton>
       )}
     </div>

@@ -1,14 +1,12 @@
-import type { ItemStateName, ItemView } from '../../shared/contract';
+import type { ItemView } from '../../shared/contract';
 import { failureText } from '../../shared/failure-text';
+import { ITEM_STATES, RETRYABLE_STATES, isFinalState, type ItemStateName } from '../../shared/item-states';
 
-export const ACTIVE_STATES: ReadonlySet<ItemStateName> = new Set(['queued', 'uploading', 'submitted', 'processing', 'downloading', 'waiting-for-network']);
-export const FINAL_STATES: ReadonlySet<ItemStateName> = new Set(['done', 'failed', 'canceled']);
-
-/** The list's filter tabs, each a set of states; "Failed" holds canceled items too (both need a decision). */
+/** The list's filter tabs, each a set of states (shared/item-states.ts); "Failed" holds canceled items too (both need a decision). */
 export const FILTERS = {
   all: { label: 'All', states: undefined },
-  active: { label: 'Active', states: ACTIVE_STATES },
-  failed: { label: 'Failed', states: new Set<ItemStateName>(['failed', 'canceled']) },
+  active: { label: 'Active', states: new Set<ItemStateName>(ITEM_STATES.filter((s) => !isFinalState(s))) },
+  failed: { label: 'Failed', states: new Set<ItemStateName>(RETRYABLE_STATES) },
   done: { label: 'Done', states: new Set<ItemStateName>(['done']) },
 } as const;
 export type FilterKey = keyof typeof FILTERS;

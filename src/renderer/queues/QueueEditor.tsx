@@ -5,6 +5,7 @@ import { ParamFields } from '../params/ParamFields';
 import { SamplePreview } from '../preview/SamplePreview';
 import { DEFAULT_TEMPLATE, renderTemplate, TEMPLATE_FIELDS, templateError } from '../params/template';
 import { buildParams, editsParams, presetOf, rawFromParams, type RawValues } from '../params/validate';
+import { isAbsolutePath } from '../../shared/paths';
 import { errorMessage } from '../transport/errors';
 import { useApi } from '../transport/context';
 
@@ -30,9 +31,6 @@ const ENGINES: ReadonlyArray<{ value: EngineChoice; label: string; help: string 
   { value: 'local', label: 'Local', help: 'Convert on this computer, no network or credits used.' },
   { value: 'cloud-then-local', label: 'Cloud, local when offline', help: 'Use Scenario, and this computer when the network is down.' },
 ];
-
-/** Drive letters and UNC paths for Windows, a leading slash elsewhere. */
-const isAbsolute = (p: string) => /^(\/|[A-Za-z]:[\\/]|\\\\)/.test(p);
 
 export function QueueEditor({ models, queue, hostKind, defaultOutputDir, onSaved, onCancel, onDelete }: Props) {
   const api = useApi();
@@ -61,9 +59,9 @@ export function QueueEditor({ models, queue, hostKind, defaultOutputDir, onSaved
   const errors: Record<string, string | undefined> = {
     name: name.trim() === '' ? 'A queue needs a name' : undefined,
     model: model ? undefined : 'Choose a model',
-    outputDir: outputDir.trim() === '' ? 'Choose where the results go' : !isAbsolute(outputDir.trim()) ? 'Use a full path, like /Users/you/Art/svg' : undefined,
+    outputDir: outputDir.trim() === '' ? 'Choose where the results go' : !isAbsolutePath(outputDir.trim()) ? 'Use a full path, like /Users/you/Art/svg' : undefined,
     template: templateError(template),
-    watchFolder: watchFolder.trim() !== '' && !isAbsolute(watchFolder.trim()) ? 'Use a full path, like /Users/you/Art/inbox' : undefined,
+    watchFolder: watchFolder.trim() !== '' && !isAbsolutePath(watchFolder.trim()) ? 'Use a full path, like /Users/you/Art/inbox' : undefined,
   };
   const invalid = Object.values(errors).some(Boolean) || Object.keys(paramErrors).length > 0;
   const shown = (field: string) => (touched[field] || queue ? errors[field] : undefined);

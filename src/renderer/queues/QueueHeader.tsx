@@ -6,6 +6,7 @@ import { useApi } from '../transport/context';
 import { errorMessage } from '../transport/errors';
 import { useDialog } from '../ui/Dialog';
 import { canRetry } from '../items/status';
+import { IN_FLIGHT_STATES } from '../../shared/item-states';
 import { activeCount, count } from './stats';
 
 interface Props {
@@ -46,7 +47,7 @@ export function QueueHeader({ queue, model, stats, items, onEdit, onAddFiles }: 
   const failed = count(stats, 'failed');
   const canceled = count(stats, 'canceled');
   const active = activeCount(stats);
-  const processing = count(stats, 'uploading', 'submitted', 'processing', 'downloading');
+  const processing = count(stats, ...IN_FLIGHT_STATES);
   const waiting = count(stats, 'waiting-for-network');
   const progress = stats?.progress ?? 0;
   const preset = model?.presets.find((p) => p.name === (queue.preset ?? model.defaultPreset));

@@ -65,11 +65,6 @@ export function parseMtl(text: string): ObjMaterial[] {
   return out;
 }
 
-export interface ObjReadResult {
-  document: Document;
-  notes: string[];
-}
-
 function resolveIndex(token: string, count: number, what: string, line: number): number {
   const i = Number.parseInt(token, 10);
   if (!Number.isFinite(i) || i === 0) throw new ObjError(`bad ${what} index "${token}"`, line);
@@ -83,8 +78,7 @@ function resolveIndex(token: string, count: number, what: string, line: number):
  * A Wavefront OBJ as a glTF-Transform Document: one mesh, one primitive per material used,
  * polygons fan-triangulated. `baseDir` is where mtllib and texture paths are resolved.
  */
-export async function parseObj(text: string, baseDir: string): Promise<ObjReadResult> {
-  const notes: string[] = [];
+export async function parseObj(text: string, baseDir: string): Promise<Document> {
   const v: number[] = [];
   const vt: number[] = [];
   const vn: number[] = [];
@@ -168,7 +162,7 @@ export async function parseObj(text: string, baseDir: string): Promise<ObjReadRe
     try {
       for (const m of parseMtl(await readFile(resolve(baseDir, file), 'utf8'))) mtl.set(m.name, m);
     } catch {
-      notes.push(`Material library "${file}" was not found next to the OBJ; default materials were used.`);
+      // A missing material library: the faces keep default materials.
     }
   }
 
@@ -195,11 +189,10 @@ export async function parseObj(text: string, baseDir: string): Promise<ObjReadRe
               texture = doc.createTexture(basename(spec.map)).setImage(new Uint8Array(image)).setMimeType(mime);
               textures.set(spec.map, texture);
             } catch {
-              notes.push(`Texture "${spec.map}" was not found; material "${spec.name}" keeps its colour only.`);
+              // A missing texture: the material keeps its colour only.
             }
-          } else if (!mime) {
-            notes.push(`Texture "${spec.map}" is not PNG, JPEG or WebP, which glTF cannot carry; it was left out.`);
           }
+          // A texture that is not PNG, JPEG or WebP (no mime) cannot go in a glTF and is left out.
           if (texture) mat.setBaseColorTexture(texture);
         }
       }
@@ -221,9 +214,9 @@ export async function parseObj(text: string, baseDir: string): Promise<ObjReadRe
   }
   const node = doc.createNode('obj').setMesh(mesh);
   doc.getRoot().setDefaultScene(doc.createScene().addChild(node));
-  return { document: doc, notes };
+  return doc;
 }
 
-export async function readObj(path: string): Promise<ObjReadResult> {
+export async function readObj(path: string): Promise<Document> {
   return parseObj(await readFile(path, 'utf8'), dirname(path));
 }

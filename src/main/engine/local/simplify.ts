@@ -9,7 +9,7 @@ import type { ModelParams } from '../models/types';
 import { readObj } from './obj';
 import type { LocalResult } from './types';
 
-export { ADAPTIVE_MAX_FACES, ADAPTIVE_RATIO, countFaces, SIMPLIFY_ENGINE_NAME, simplifyDocument } from '../../../shared/mesh-simplify';
+export { ADAPTIVE_MAX_FACES, ADAPTIVE_RATIO, countFaces, simplifyDocument } from '../../../shared/mesh-simplify';
 export type { SimplifyOutcome } from '../../../shared/mesh-simplify';
 
 export const FBX_MESSAGE = 'FBX needs the cloud model: the local engine reads GLB, glTF and OBJ only.';
@@ -21,7 +21,6 @@ function io(): NodeIO {
 export interface LoadedModel {
   document: Document;
   kind: 'glb' | 'gltf' | 'obj';
-  notes: string[];
 }
 
 /** Reads GLB, glTF (with its external files) or OBJ into a Document; FBX and anything else are refused clearly. */
@@ -30,8 +29,7 @@ export async function loadModel(path: string): Promise<LoadedModel> {
   const kind = sniffKind(head);
   if (kind === 'fbx') throw new Error(FBX_MESSAGE);
   if (kind === 'obj') {
-    const { document, notes } = await readObj(path);
-    return { document, kind, notes };
+    return { document: await readObj(path), kind };
   }
   if (kind !== 'glb' && kind !== 'gltf') {
     if (/\.fbx$/i.test(path)) throw new Error(FBX_MESSAGE);
@@ -39,7 +37,7 @@ export async function loadModel(path: string): Promise<LoadedModel> {
   }
   await MeshoptDecoder.ready;
   try {
-    return { document: await io().read(path), kind, notes: [] };
+    return { document: await io().read(path), kind };
   } catch (err) {
     const reason = (err as Error).message;
     if (/draco/i.test(reason)) throw new Error('Could not read the model: Draco-compressed meshes need the cloud model.', { cause: err });
@@ -51,28 +49,26 @@ export interface SimplifyModelResult {
   glb: Uint8Array;
   faces: number;
   before: number;
-  notes: string[];
 }
 
 /** Reads a model file, simplifies it to `faceLimit` and returns GLB bytes. */
 export async function simplifyModel(inputPath: string, params: ModelParams): Promise<SimplifyModelResult> {
-  const { document, notes: readNotes } = await loadModel(inputPath);
+  const { document } = await loadModel(inputPath);
+  // quad and bake are not honoured here; the descriptor's local.unsupported
+  // (src/main/engine/models/tripo-retopology.ts) says so beside those parameters in the editor.
   const faceLimit = typeof params['faceLimit'] === 'number' ? params['faceLimit'] : undefined;
-  const { document: out, after, before, notes } = await simplifyDocument(document, faceLimit);
-  if (params['quad'] === true) notes.push('Quad output needs the cloud model: the local result is made of triangles.');
-  // The API bakes by default, so the difference is worth saying unless bake was turned off.
-  if (params['bake'] !== false) notes.push('Baking needs the cloud model — the local result keeps the original materials and textures.');
+  const { document: out, after, before } = await simplifyDocument(document, faceLimit);
   // Compressed geometry was decoded on reading; the result is written plain so any viewer opens it.
   for (const ext of out.getRoot().listExtensionsUsed()) {
     if (ext.extensionName === 'EXT_meshopt_compression' || ext.extensionName === 'KHR_draco_mesh_compression') ext.dispose();
   }
   const glb = await io().writeBinary(out);
-  return { glb, faces: after, before, notes: [...notes, ...readNotes] };
+  return { glb, faces: after, before };
 }
 
 /** Worker entry: simplify one model file and write the GLB. */
 export default async function convertFile(inputPath: string, outputPath: string, params: ModelParams): Promise<LocalResult> {
-  const { glb, faces, notes } = await simplifyModel(inputPath, params);
+  const { glb, faces } = await simplifyModel(inputPath, params);
   await writeFile(outputPath, glb);
-  return { notes, faces };
+  return { faces };
 }

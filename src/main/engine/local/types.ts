@@ -17,8 +17,6 @@ export interface LocalJob {
 }
 
 export interface LocalResult {
-  /** What the artist should know about this result: what was done, what was approximated or ignored. */
-  notes: string[];
   /** Triangles in the result (meshes only). */
   faces?: number;
 }

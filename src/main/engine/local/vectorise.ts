@@ -10,8 +10,6 @@ import { vtracer } from '../models/vtracer';
 import type { ModelParams } from '../models/types';
 import type { LocalResult } from './types';
 
-export const VECTORISE_ENGINE_NAME = vtracer.local?.name ?? 'VTracer';
-
 let loaded: ToSvg | undefined;
 // Only its size is read; Node's types do not declare the WebAssembly namespace.
 let memory: { readonly buffer: ArrayBufferLike } | undefined;
@@ -67,7 +65,6 @@ export interface VectoriseResult {
   svg: string;
   stats: SvgStats;
   settings: VtracerSettings;
-  notes: string[];
 }
 
 /** Traces a raster image (file path or bytes) with VTracer; the SVG has the source's size. */
@@ -75,11 +72,7 @@ export async function vectorise(input: Buffer | string, params: ModelParams): Pr
   const settings = resolveSettings(params);
   const { pixels, width, height } = await decode(input);
   const { svg, stats } = traceRgba(engine(), pixels, width, height, settings);
-  const notes = [
-    `Traced on this machine with ${VECTORISE_ENGINE_NAME}: ${stats.paths} path${stats.paths === 1 ? '' : 's'}, ` +
-      `${stats.colors} colour${stats.colors === 1 ? '' : 's'}.`,
-  ];
-  return { svg, stats, settings, notes };
+  return { svg, stats, settings };
 }
 
 /** Asked by worker.ts after each job. */
@@ -90,7 +83,7 @@ export function retireAfterUse(): boolean {
 /** Worker entry: trace one image file and write the SVG. */
 export default async function convertFile(inputPath: string, outputPath: string, params: ModelParams): Promise<LocalResult> {
   const input = await readFile(inputPath);
-  const { svg, notes } = await vectorise(input, params);
+  const { svg } = await vectorise(input, params);
   await writeFile(outputPath, svg, 'utf8');
-  return { notes };
+  return {};
 }

@@ -1,5 +1,5 @@
 import { schemaFromSpecs } from './params-schema';
-import type { ModelDescriptor, ModelParams, ParameterSpec, Preset } from './types';
+import type { ModelDescriptor, ParameterSpec, Preset } from './types';
 
 // Names, types, defaults and descriptions from ../shared/api/tripo-retopology.md. The reference
 // gives faceLimit no range; a face count is a positive whole number, and the cap keeps an
@@ -24,10 +24,6 @@ const presets: readonly Preset[] = [
   { name: 'custom', label: 'Custom', description: 'Your own face count, quads and baking.', params: {} },
 ];
 
-function buildRequest(params: ModelParams, inputAssetId: string): Record<string, unknown> {
-  return { ...params, model: inputAssetId };
-}
-
 export const tripoRetopology: ModelDescriptor = {
   key: 'tripo-retopology',
   modelId: 'model_tripo-retopology',
@@ -38,7 +34,6 @@ export const tripoRetopology: ModelDescriptor = {
   presets,
   defaultPreset: 'adaptive',
   paramsSchema: schemaFromSpecs(parameters),
-  buildRequest,
   output: {
     kind: 'glb',
     extension: 'glb',
@@ -48,7 +43,6 @@ export const tripoRetopology: ModelDescriptor = {
     },
   },
   local: {
-    name: 'meshoptimizer 1.3 (glTF-Transform 4.5)',
     unsupported: {
       quad: 'Quad output needs the cloud model: the local result is made of triangles.',
       bake: 'Baking needs the cloud model — the local result keeps the original materials and textures.',

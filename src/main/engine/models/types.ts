@@ -49,8 +49,6 @@ export interface ModelOutput {
 
 /** A conversion this machine can do without the network, standing in for the cloud model. */
 export interface LocalEngineSpec {
-  /** Shown with results: which engine made them (e.g. "VTracer (vtracer-wasm 0.1.0)"). */
-  name: string;
   /** Parameters the local engine cannot honour, each with the reason shown to the artist. */
   unsupported: Readonly<Record<string, string>>;
   /**
@@ -68,7 +66,7 @@ export interface ModelDescriptor {
   displayName: string;
   summary: string;
   input: {
-    /** Name of the generate parameter that carries the input assetId. */
+    /** Name of the generate parameter that carries the input assetId (see request.ts). */
     param: string;
     kinds: readonly InputKind[];
     upload: UploadRoute;
@@ -81,8 +79,6 @@ export interface ModelDescriptor {
   defaultPreset?: string;
   /** Validates user parameters (strict: unknown names are rejected) and returns them normalised. */
   paramsSchema: z.ZodType<ModelParams>;
-  /** The JSON body for the generate call, given validated parameters and the uploaded input. */
-  buildRequest(params: ModelParams, inputAssetId: string): Record<string, unknown>;
   output: ModelOutput;
   /** Present when the model can also run on this machine, offline. */
   local?: LocalEngineSpec;

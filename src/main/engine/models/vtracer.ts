@@ -1,5 +1,5 @@
 import { schemaFromSpecs } from './params-schema';
-import type { ModelDescriptor, ModelParams, ParameterSpec, Preset } from './types';
+import type { ModelDescriptor, ParameterSpec, Preset } from './types';
 
 // Names, types, defaults, ranges and descriptions from ../shared/api/vtracer.md.
 const parameters: readonly ParameterSpec[] = [
@@ -93,11 +93,6 @@ const paramsSchema = schemaFromSpecs(parameters).superRefine((params, ctx) => {
   }
 });
 
-function buildRequest(params: ModelParams, inputAssetId: string): Record<string, unknown> {
-  // The image input travels as `image` (docs/scenario-api.md "Generate").
-  return { ...params, image: inputAssetId };
-}
-
 export const vtracer: ModelDescriptor = {
   key: 'vtracer',
   modelId: 'model_visioncortex-vtracer',
@@ -108,7 +103,6 @@ export const vtracer: ModelDescriptor = {
   presets,
   defaultPreset: 'poster',
   paramsSchema,
-  buildRequest,
   output: {
     kind: 'svg',
     extension: 'svg',
@@ -120,7 +114,6 @@ export const vtracer: ModelDescriptor = {
   },
   local: {
     // VTracer itself, compiled to WebAssembly: every parameter and preset means the same as in the cloud.
-    name: 'VTracer (vtracer-wasm 0.1.0)',
     unsupported: {},
     workerModule: 'vectorise',
   },

@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
 import { splitDirTemplate } from '../../../shared/naming';
-import type { CollisionPolicy } from '../queue/types';
+import type { CollisionPolicy } from '../../../shared/output-options';
 import { renderName, type NameVars } from './naming';
 
 export interface NameClash {

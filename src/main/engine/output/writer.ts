@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { constants as fsConstants, type Stats } from 'node:fs';
 import { link, lstat, mkdir, open, readdir, readlink, realpath, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import type { CollisionPolicy } from '../queue/types';
+import type { CollisionPolicy } from '../../../shared/output-options';
 import { OutputError, toOutputError } from './errors';
 
 export { OutputError } from './errors';

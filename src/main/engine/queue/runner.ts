@@ -4,6 +4,7 @@ import { InputError, checkInput } from '../inputs/validate';
 import { prepareUpload } from '../inputs/prepare';
 import { checkOutputRoom } from '../output/room';
 import { findModel, ParameterError } from '../models/registry';
+import { generateBody } from '../models/request';
 import type { ModelDescriptor } from '../models/types';
 import { commitOutput, recoverCommit, sweepTemps, tempPathFor } from '../output/writer';
 import { renderName } from '../output/naming';
@@ -16,6 +17,7 @@ import { isLocalEngineName } from '../local/types';
 import { Connectivity } from './connectivity';
 import type { QueueStore } from './store';
 import type { ItemPatch, ItemState, QueueItem } from './types';
+import { IN_FLIGHT_STATES, isFinalState, isInFlightState, isRetryableState } from '../../../shared/item-states';
 
 export interface RunnerEvents {
   /** Every persisted change of an item. */
@@ -62,8 +64,6 @@ interface Running {
   reason?: StopReason;
   done: Promise<void>;
 }
-
-const IN_FLIGHT: readonly ItemState[] = ['uploading', 'submitted', 'processing', 'downloading'];
 
 /** Where an item picks up again after waiting for the network or a restart. */
 function resumePoint(state: ItemState): ItemState {
@@ -196,7 +196,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
   /** Cancels one item: stops local work at once and cancels its remote job where there is one. */
   async cancel(itemId: string): Promise<void> {
     const item = this.store.get(itemId);
-    if (!item || item.state === 'done' || item.state === 'failed' || item.state === 'canceled') return;
+    if (!item || isFinalState(item.state)) return;
     const run = this.running.get(itemId);
     if (run) {
       run.reason = 'cancel';
@@ -222,7 +222,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
   async cancelAll(queueId?: string): Promise<void> {
     const open = this.store
       .list(queueId ? { queueId } : {})
-      .filter((i) => i.state !== 'done' && i.state !== 'failed' && i.state !== 'canceled' && this.accept(i));
+      .filter((i) => !isFinalState(i.state) && this.accept(i));
     await Promise.all(open.map((i) => this.cancel(i.id)));
   }
 
@@ -232,7 +232,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
    */
   retry(itemId: string): void {
     const item = this.store.get(itemId);
-    if (!item || (item.state !== 'failed' && item.state !== 'canceled')) return;
+    if (!item || !isRetryableState(item.state)) return;
     const to: ItemState = item.jobId ? 'submitted' : 'queued';
     this.save(itemId, to, { error: undefined, finishedAt: undefined, attempts: item.attempts + 1 });
     this.retried.add(itemId);
@@ -262,7 +262,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
   }
 
   private async recover(): Promise<void> {
-    const leftovers = this.store.list({ states: [...IN_FLIGHT] }).filter((i) => this.accept(i));
+    const leftovers = this.store.list({ states: [...IN_FLIGHT_STATES] }).filter((i) => this.accept(i));
     for (const item of leftovers) {
       if (item.state !== 'uploading') this.resumable.add(item.id);
       if (item.state === 'uploading') {
@@ -333,7 +333,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
       // Work already paid for (submitted jobs, downloads) goes before new uploads.
       for (const id of this.resumable) {
         const item = this.store.get(id);
-        if (!item || !IN_FLIGHT.includes(item.state) || item.state === 'uploading') {
+        if (!item || !isInFlightState(item.state) || item.state === 'uploading') {
           this.resumable.delete(id);
           continue;
         }
@@ -485,7 +485,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
           holdsSlot = true;
           this.generating.add(item.id);
           try {
-            result = await this.api.generate(model.modelId, model.buildRequest(item.params, assetId), signal);
+            result = await this.api.generate(model.modelId, generateBody(model, item.params, assetId), signal);
             break;
           } catch (error) {
             this.generating.delete(item.id);
@@ -663,7 +663,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
       return;
     }
     if (isScenarioError(error) && error.kind === 'network') {
-      if (item.state === 'done' || item.state === 'failed' || item.state === 'canceled') return;
+      if (isFinalState(item.state)) return;
       if (item.state === 'uploading' && item.engineChoice === 'cloud-then-local' && this.lookupModel(item.modelKey)?.local) {
         // Nothing was paid for yet: convert here now rather than wait for the network.
         this.connectivity.reportOffline(error.message);
@@ -687,7 +687,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
       }
       return;
     }
-    if (item.state === 'done' || item.state === 'failed' || item.state === 'canceled') return;
+    if (isFinalState(item.state)) return;
     const afresh = startAfresh(error);
     if (error instanceof GoneError && this.retried.has(itemId)) {
       // The artist asked for a retry and what it would have picked up is gone: start over now.

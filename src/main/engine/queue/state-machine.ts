@@ -1,4 +1,5 @@
 import type { ItemState } from './types';
+import { IN_FLIGHT_STATES } from '../../../shared/item-states';
 
 /**
  * Every state change an item may make, as one table so the lifecycle can be reviewed at a glance.
@@ -32,7 +33,7 @@ export const TRANSITIONS: Readonly<Record<ItemState, readonly ItemState[]>> = {
 };
 
 /** States an item may be parked from (and so may return to) in waiting-for-network. */
-export const RESUMABLE_STATES: readonly ItemState[] = ['queued', 'uploading', 'submitted', 'processing', 'downloading'];
+export const RESUMABLE_STATES: readonly ItemState[] = ['queued', ...IN_FLIGHT_STATES];
 
 /**
  * Whether `from → to` is allowed. Leaving waiting-for-network for a working state is only allowed

@@ -6,35 +6,24 @@ import { z } from 'zod';
 import type { InputKind } from '../inputs/kinds';
 import { migrate } from './schema.sql';
 import { IllegalTransitionError, RESUMABLE_STATES, canTransition } from './state-machine';
-import { FINAL_STATES } from './types';
+import { FINAL_STATES, ITEM_STATES } from '../../../shared/item-states';
+import { COLLISION_POLICIES, ENGINE_CHOICES, ENGINES } from '../../../shared/output-options';
+import { describeZodError } from '../../../shared/zod-issues';
 import type { ItemPatch, ItemState, NewItem, QueueCounts, QueueItem } from './types';
 
 export { IllegalTransitionError } from './state-machine';
 
 export const DB_FILE_NAME = 'kiln-queue.db';
 
-// Records keyed by the union make the compiler tell us when types.ts gains a state or kind.
-const STATE_SET: Record<ItemState, true> = {
-  queued: true,
-  uploading: true,
-  submitted: true,
-  processing: true,
-  downloading: true,
-  done: true,
-  failed: true,
-  canceled: true,
-  'waiting-for-network': true,
-};
+// A record keyed by the union makes the compiler tell us when inputs/kinds.ts gains a kind.
 const KIND_SET: Record<InputKind, true> = { png: true, jpeg: true, webp: true, glb: true, gltf: true, obj: true, fbx: true };
-export const ALL_STATES = Object.keys(STATE_SET) as ItemState[];
-
-const stateSchema = z.enum(ALL_STATES as [ItemState, ...ItemState[]]);
+const stateSchema = z.enum(ITEM_STATES);
 const kindSchema = z.enum(Object.keys(KIND_SET) as [InputKind, ...InputKind[]]);
 const paramsSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
 const outputSettingsSchema = z.object({
   dir: z.string().min(1),
   template: z.string().min(1),
-  collision: z.enum(['keep-both', 'overwrite', 'skip']),
+  collision: z.enum(COLLISION_POLICIES),
 });
 const stringListSchema = z.array(z.string());
 const pendingCommitSchema = z.object({ assetId: z.string(), tempPath: z.string(), fileName: z.string() });
@@ -51,7 +40,7 @@ const newItemSchema = z.object({
   output: outputSettingsSchema,
   dedupeKey: z.string().min(1).optional(),
   contentHash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
-  engineChoice: z.enum(['cloud', 'local', 'cloud-then-local']).optional(),
+  engineChoice: z.enum(ENGINE_CHOICES).optional(),
 });
 
 const patchSchema = z
@@ -71,7 +60,7 @@ const patchSchema = z
     params: paramsSchema,
     preset: z.string().optional(),
     output: outputSettingsSchema,
-    engine: z.enum(['cloud', 'local']).optional(),
+    engine: z.enum(ENGINES).optional(),
   })
   .partial()
   .strict();
@@ -103,8 +92,8 @@ const rawRowSchema = z.object({
   updated_at: z.number().int(),
   finished_at: z.number().int().nullable(),
   content_hash: z.string().nullable(),
-  engine_choice: z.enum(['cloud', 'local', 'cloud-then-local']),
-  engine: z.enum(['cloud', 'local']).nullable(),
+  engine_choice: z.enum(ENGINE_CHOICES),
+  engine: z.enum(ENGINES).nullable(),
   display_path: z.string().nullable(),
 });
 
@@ -136,10 +125,6 @@ export class InvalidItemError extends Error {
   override readonly name = 'InvalidItemError';
 }
 
-function issuesText(error: z.ZodError): string {
-  return error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
-}
-
 function readJson<T>(id: string, column: string, text: string, schema: z.ZodType<T>): T {
   let value: unknown;
   try {
@@ -148,14 +133,14 @@ function readJson<T>(id: string, column: string, text: string, schema: z.ZodType
     throw new CorruptItemError(id, `${column} is not valid JSON`);
   }
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new CorruptItemError(id, `${column}: ${issuesText(parsed.error)}`);
+  if (!parsed.success) throw new CorruptItemError(id, `${column}: ${describeZodError(parsed.error)}`);
   return parsed.data;
 }
 
 function rowToItem(raw: unknown): QueueItem {
   const id = typeof raw === 'object' && raw !== null && 'id' in raw ? String(raw.id) : '(unknown id)';
   const parsed = rawRowSchema.safeParse(raw);
-  if (!parsed.success) throw new CorruptItemError(id, issuesText(parsed.error));
+  if (!parsed.success) throw new CorruptItemError(id, describeZodError(parsed.error));
   const r = parsed.data;
   const item: QueueItem = {
     id: r.id,
@@ -305,7 +290,7 @@ export class QueueStore {
   addItemsDetailed(items: NewItem[]): AddResult[] {
     const valid = items.map((item, i) => {
       const parsed = newItemSchema.safeParse(item);
-      if (!parsed.success) throw new InvalidItemError(`Item ${i + 1} cannot be queued: ${issuesText(parsed.error)}`);
+      if (!parsed.success) throw new InvalidItemError(`Item ${i + 1} cannot be queued: ${describeZodError(parsed.error)}`);
       return parsed.data;
     });
     const insert = this.stmt(
@@ -457,7 +442,7 @@ export class QueueStore {
         ? this.stmt('SELECT state, COUNT(*) AS n FROM items GROUP BY state').all()
         : this.stmt('SELECT state, COUNT(*) AS n FROM items WHERE queue_id = ? GROUP BY state').all(queueId)
     ) as { state: ItemState; n: number }[];
-    const byState = Object.fromEntries(ALL_STATES.map((s) => [s, 0])) as Record<ItemState, number>;
+    const byState = Object.fromEntries(ITEM_STATES.map((s) => [s, 0])) as Record<ItemState, number>;
     let total = 0;
     for (const r of rows) {
       byState[r.state] = r.n;
@@ -528,7 +513,7 @@ export class QueueStore {
   /** One UPDATE … RETURNING; undefined when no row matched. */
   private write(id: string, patch: ItemPatch, expectedState: ItemState | undefined): QueueItem | undefined {
     const parsed = patchSchema.safeParse(patch);
-    if (!parsed.success) throw new InvalidItemError(`Invalid change to item ${id}: ${issuesText(parsed.error)}`);
+    if (!parsed.success) throw new InvalidItemError(`Invalid change to item ${id}: ${describeZodError(parsed.error)}`);
     const sets: string[] = [];
     const params: Record<string, SqlValue> = { id, updated_at: Date.now() };
     for (const [field, column, encode, nullable] of PATCH_COLUMNS) {

@@ -1,30 +1,14 @@
 import type { InputKind } from '../inputs/kinds';
 import type { ModelParams } from '../models/types';
+import type { ItemStateName } from '../../../shared/item-states';
+import type { CollisionPolicy, Engine, EngineChoice } from '../../../shared/output-options';
 
 /**
- * The life of one item:
+ * The life of one item (the states and their groups are listed in src/shared/item-states.ts):
  * queued → uploading → submitted(jobId) → processing(progress) → downloading → done,
  * or failed(reason), canceled, waiting-for-network (from any working state, returning to it).
  */
-export type ItemState =
-  | 'queued'
-  | 'uploading'
-  | 'submitted'
-  | 'processing'
-  | 'downloading'
-  | 'done'
-  | 'failed'
-  | 'canceled'
-  | 'waiting-for-network';
-
-export const FINAL_STATES: readonly ItemState[] = ['done', 'failed', 'canceled'];
-export const ACTIVE_STATES: readonly ItemState[] = ['uploading', 'submitted', 'processing', 'downloading'];
-
-export type CollisionPolicy = 'keep-both' | 'overwrite' | 'skip';
-
-/** Where an item may be converted: Scenario, this machine, or Scenario unless offline. */
-export type EngineChoice = 'cloud' | 'local' | 'cloud-then-local';
-export type Engine = 'cloud' | 'local';
+export type ItemState = ItemStateName;
 
 export interface OutputSettings {
   /** Absolute folder the results go into; nothing is ever written outside it. */
