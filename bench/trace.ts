@@ -208,7 +208,7 @@ async function previewLatency(ctx: Parameters<Section['run']>[0], changes: numbe
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('pageerror', (e) => ctx.log(`trace: page error ${e.message}`));
     await page.goto(app.host.url);
-    await page.getByRole('button', { name: '+ New queue' }).click();
+    await page.getByRole('button', { name: 'New queue', exact: true }).click();
     await page.getByLabel('Preset', { exact: true }).selectOption('custom');
     await page.getByLabel('Choose a sample image').setInputFiles(sample);
     ctx.log('trace: first preview of the 2048² sample');
