@@ -15,22 +15,18 @@ import {
   type WatchProblemView,
 } from '../../shared/contract';
 import { mergeWatchProblem } from '../../shared/watch-problems';
-import { existsSync, statSync } from 'node:fs';
-import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
-import { EXTENSIONS_BY_KIND, type InputKind } from '../engine/inputs/kinds';
-import { expandInputs, type ExpandOptions } from '../engine/inputs/expand';
-import { hashFile, mapLimited } from '../engine/inputs/hash';
+import { statSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { createEngine, scenarioClient, type Engine } from '../engine/create-engine';
+import type { ExpandOptions } from '../engine/inputs/expand';
 import { MODELS, findModel, resolveParams, ParameterError } from '../engine/models/registry';
-import { splitNameClashes } from '../engine/output/batch-names';
-import { resolveSubfolder, validateTemplate } from '../engine/output/naming';
-import { dedupeKey } from '../engine/queue/dedupe-key';
-import { QueueRunner } from '../engine/queue/runner';
-import { FolderWatcher } from '../engine/watch/folder-watcher';
+import { validateTemplate } from '../engine/output/naming';
+import type { QueueRunner } from '../engine/queue/runner';
+import { WatchedFolder } from '../engine/watch/watched-folder';
 import { openQueueStore } from '../engine/queue/open-store';
 import type { QueueStore } from '../engine/queue/store';
-import type { NewItem, QueueItem } from '../engine/queue/types';
+import type { QueueItem } from '../engine/queue/types';
 import { ScenarioClient } from '../engine/scenario/client';
-import { durationMemory, teamLimitMemory } from '../engine/queue/duration-memory';
 import { isScenarioError } from '../engine/scenario/errors';
 import type { Credentials } from '../engine/scenario/types';
 import type { CredentialStore } from './credentials';
@@ -75,12 +71,6 @@ export interface ServiceEvents {
   event: [name: EventName, payload: unknown];
 }
 
-function sameParams(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  for (const k of keys) if (a[k] !== b[k]) return false;
-  return true;
-}
-
 function describeZodError(error: z.ZodError): string {
   return error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
 }
@@ -99,13 +89,14 @@ function checkWatchFolder(folder: string): void {
 export class KilnService extends EventEmitter<ServiceEvents> {
   readonly store: QueueStore;
   readonly runner: QueueRunner;
+  private readonly engine: Engine;
   private readonly api = new SwitchableApi();
   private readonly handlers: Handlers;
   private readonly busyQueues = new Set<string>();
   private statsTimer: NodeJS.Timeout | undefined;
   private readonly dirtyQueues = new Set<string>();
   private hasCredentials = false;
-  private readonly watchers = new Map<string, { folder: string; watcher: FolderWatcher }>();
+  private readonly watchers = new Map<string, WatchedFolder>();
   /** Per queue, since the app started: kept so a window that opens later still shows them. */
   private readonly watchProblems = new Map<string, WatchProblemView>();
 
@@ -113,13 +104,14 @@ export class KilnService extends EventEmitter<ServiceEvents> {
     super();
     const opened = openQueueStore(options.stateDir);
     if (opened.notice) console.warn(`[kiln] ${opened.notice}`);
-    this.store = opened.store;
-    this.runner = new QueueRunner({
-      store: this.store,
+    this.engine = createEngine({
+      store: opened.store,
       api: this.api,
       concurrency: options.settings.settings.concurrency,
       probeInitialMs: options.probeInitialMs,
     });
+    this.store = this.engine.store;
+    this.runner = this.engine.runner;
     this.runner.on('item', (item) => {
       this.send('item', itemView(item));
       this.markDirty(item.queueId);
@@ -162,7 +154,7 @@ export class KilnService extends EventEmitter<ServiceEvents> {
 
   async close(): Promise<void> {
     if (this.statsTimer) clearTimeout(this.statsTimer);
-    await Promise.all([...this.watchers.values()].map((w) => w.watcher.close()));
+    await Promise.all([...this.watchers.values()].map((w) => w.close()));
     this.watchers.clear();
     await this.runner.stop();
     this.store.close();
@@ -175,10 +167,10 @@ export class KilnService extends EventEmitter<ServiceEvents> {
    */
   async syncWatchers(): Promise<void> {
     const wanted = new Map(this.options.settings.queues.filter((q) => q.watchFolder).map((q) => [q.id, q]));
-    for (const [id, entry] of this.watchers) {
+    for (const [id, watched] of this.watchers) {
       const queue = wanted.get(id);
-      if (!queue || queue.watchFolder !== entry.folder) {
-        await entry.watcher.close();
+      if (!queue || queue.watchFolder !== watched.folder) {
+        await watched.close();
         this.watchers.delete(id);
         this.watchProblems.delete(id);
       }
@@ -186,24 +178,14 @@ export class KilnService extends EventEmitter<ServiceEvents> {
     for (const [id, queue] of wanted) {
       const folder = queue.watchFolder;
       if (this.watchers.has(id) || !folder) continue;
-      const watcher = new FolderWatcher({
+      const watched = new WatchedFolder({
         folder,
         ignoreFolders: [queue.outputDir],
-        onFile: (path) => {
-          void this.addPaths(id, [path], false, { foundInFolder: true, root: folder }).then(
-            (result) => {
-              if (result.rejected.length > 0) this.watchProblem(id, folder, result.rejected.map(({ path, reason }) => ({ path, reason })));
-            },
-            (error: unknown) => this.watchProblem(id, folder, [{ path, reason: error instanceof Error ? error.message : String(error) }]),
-          );
-        },
-        onError: (error) => this.watchProblem(id, folder, [], error.message),
+        enqueue: (path, found) => this.addPaths(id, [path], false, found),
+        onProblem: (files, message) => this.watchProblem(id, folder, files.map(({ path, reason }) => ({ path, reason })), message),
       });
-      this.watchers.set(id, { folder, watcher });
-      // A folder on a drive that is not mounted yet: watched anyway, picked up once it appears.
-      const found = statSync(folder, { throwIfNoEntry: false });
-      if (!found?.isDirectory()) this.watchProblem(id, folder, [], `the folder ${folder} ${found ? 'is a file' : 'is not there'}: nothing is picked up until it is`);
-      await watcher.start();
+      this.watchers.set(id, watched);
+      await watched.start();
     }
   }
 
@@ -231,16 +213,7 @@ export class KilnService extends EventEmitter<ServiceEvents> {
       this.api.set(undefined);
       return;
     }
-    const { apiUrl, projectId } = this.options.settings.settings;
-    this.api.set(
-      new ScenarioClient({
-        baseUrl: apiUrl,
-        ...credentials,
-        durationMemory: durationMemory(this.store),
-        teamLimitMemory: teamLimitMemory(this.store),
-        ...(projectId ? { projectId } : {}),
-      }),
-    );
+    this.api.set(scenarioClient(this.store, credentials, this.options.settings.settings));
     this.runner.setApi(this.api);
   }
 
@@ -308,113 +281,30 @@ export class KilnService extends EventEmitter<ServiceEvents> {
     this.options.capabilities.setProgress?.(finished === counts.total ? -1 : finished / counts.total);
   }
 
-  /** Enqueues files and folders for a queue; shared by Electron drops and browser uploads. */
+  /** Enqueues files and folders for a queue; shared by Electron drops, browser uploads and watch folders. */
   async addPaths(queueId: string, paths: readonly string[], redo = false, found: ExpandOptions = {}): Promise<AddResult> {
     const queue = this.queue(queueId);
     const model = findModel(queue.modelKey);
     if (!model) throw new CallFailure('invalid-input', `unknown model "${queue.modelKey}"`);
-    const params = resolveParams(model, queue.preset, queue.params);
+    const target = {
+      queueId, model, preset: queue.preset, params: resolveParams(model, queue.preset, queue.params),
+      output: { dir: queue.outputDir, template: queue.nameTemplate, collision: queue.collision }, engine: queue.engine,
+    };
     // The browser host uploads each drop into a batch folder of its inbox: the batch's entries are what was dropped.
     const inbox = join(this.options.stateDir, 'inbox');
     const containers = paths.length > 0 && paths.every((p) => dirname(resolve(p)) === inbox);
-    const all = await expandInputs(paths, model, { aliasDir: join(this.options.stateDir, 'aliases'), ...found, containers });
-    const queueOutput = { dir: queue.outputDir, template: queue.nameTemplate, collision: queue.collision };
-    // One drop is one batch: two results of one name would replace or hide each other (issue 14.7).
-    const { kept, clashes } = splitNameClashes(all.accepted, queueOutput, { ext: model.output.extension, model: model.key, preset: queue.preset });
-    const expanded = { ...all, accepted: kept, rejected: [...all.rejected, ...clashes] };
-    const result: AddResult = { added: [], skipped: expanded.skipped, rejected: [...expanded.rejected], alreadyConverted: [] };
-    const hashes = await mapLimited(expanded.accepted, 8, (f) => hashFile(f.path).catch(() => undefined));
-    const newItems: NewItem[] = [];
-    for (const [i, f] of expanded.accepted.entries()) {
-      const contentHash = hashes[i];
-      let output;
-      try {
-        output = { ...queueOutput, ...resolveSubfolder(queueOutput, f.relDir) };
-      } catch (error) {
-        result.rejected.push({ path: f.path, reason: (error as Error).message });
-        continue;
-      }
-      if (contentHash === undefined) {
-        result.rejected.push({ path: f.path, reason: 'the file could not be read' });
-        continue;
-      }
-      if (!redo) {
-        // The same bytes through the same model and parameters, with the results still on disk:
-        // converting again would only pay twice for the same files.
-        const prior = this.store
-          .findConverted(contentHash, model.key)
-          .find((p) => sameParams(p.params, params) && p.outputs.length > 0 && p.outputs.every((o) => existsSync(o)));
-        if (prior) {
-          result.alreadyConverted.push({ path: f.path, itemId: prior.id, outputs: prior.outputs });
-          continue;
-        }
-      }
-      newItems.push({
-        queueId,
-        inputPath: f.path,
-        displayPath: f.displayPath,
-        inputKind: f.kind,
-        inputSize: f.size,
-        modelKey: model.key,
-        preset: queue.preset,
-        params,
-        output,
-        contentHash,
-        engineChoice: queue.engine,
-        dedupeKey: dedupeKey([queueId, f.path, contentHash, model.key, params, output, queue.engine]),
-      });
-    }
+    const expand = { aliasDir: join(this.options.stateDir, 'aliases'), ...found, containers };
     // One rule for broken files, dropped or found by a watch folder: recorded on the queue as a failed item with its reason.
-    const broken = new Map<string, string>();
-    newItems.push(...this.unconvertible(queueId, model.key, model.input.kinds, queueOutput, expanded.rejected, broken));
-    const results = this.store.addItemsDetailed(newItems);
-    for (const { item, existed } of results) {
-      if (!existed) {
-        const recorded = item.error === undefined && broken.has(item.dedupeKey ?? '')
-          ? this.store.transition(item.id, 'failed', { error: broken.get(item.dedupeKey ?? ''), finishedAt: Date.now() })
-          : item;
-        if (recorded.state !== 'failed') result.added.push(itemView(recorded));
-        this.send('item', itemView(recorded));
-        continue;
-      }
-      if (broken.has(item.dedupeKey ?? '')) continue;
-      if (item.state === 'done' && !redo) {
-        result.alreadyConverted.push({ path: item.inputPath, itemId: item.id, outputs: item.outputs });
-      } else if (item.state === 'done' || item.state === 'failed' || item.state === 'canceled') {
-        const again = this.store.transition(item.id, 'queued', {
-          error: undefined, outputs: [], downloadedAssetIds: [], jobId: undefined, assetId: undefined, progress: 0, finishedAt: undefined, engine: undefined,
-        });
-        result.added.push(itemView(again));
-        this.send('item', itemView(again));
-      }
-    }
-    this.markDirty(queueId);
-    this.runner.poke();
-    return result;
-  }
-
-  /**
-   * Items for files meant for this queue (named like a kind its model takes) that cannot be
-   * converted: empty, truncated, undecodable. `broken` gets each item's dedupe key and reason.
-   */
-  private unconvertible(
-    queueId: string, modelKey: string, kinds: readonly InputKind[], output: NewItem['output'], rejected: readonly FileReason[] & readonly { displayPath?: string }[],
-    broken: Map<string, string>,
-  ): NewItem[] {
-    const items: NewItem[] = [];
-    for (const r of rejected) {
-      const ext = extname(r.path).toLowerCase();
-      const kind = kinds.find((k) => EXTENSIONS_BY_KIND[k].includes(ext));
-      if (!kind) continue;
-      const key = dedupeKey([queueId, r.path, 'unconvertible', r.reason]);
-      broken.set(key, r.reason);
-      items.push({
-        queueId, inputPath: r.path, inputKind: kind, inputSize: statSync(r.path, { throwIfNoEntry: false })?.size ?? 0,
-        modelKey, params: {}, output, dedupeKey: key,
-        ...(r.displayPath ? { displayPath: r.displayPath } : {}),
-      });
-    }
-    return items;
+    const result = await this.engine.enqueuePaths(target, paths, expand, {
+      skipConverted: !redo,
+      recordBroken: true,
+      requeueFinished: true,
+      announce: ({ changed }) => {
+        for (const item of changed) this.send('item', itemView(item));
+        this.markDirty(queueId);
+      },
+    });
+    return { added: result.added.map(itemView), skipped: result.skipped, rejected: result.rejected, alreadyConverted: result.alreadyConverted };
   }
 
   private buildHandlers(): Handlers {
