@@ -1,50 +1,40 @@
-import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { z } from 'zod';
+import { dirname, join, resolve } from 'node:path';
+import type { z } from 'zod';
 import {
   calls,
   events as eventSchemas,
   type AddResult,
   type CallError,
   type CallName,
-  type CallOutput,
   type EventName,
   type EventPayload,
-  type FileReason,
   type QueueConfig,
-  type WatchProblemView,
 } from '../../shared/contract';
-import { mergeWatchProblem } from '../../shared/watch-problems';
-import { statSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { createEngine, scenarioClient, type Engine } from '../engine/create-engine';
 import type { ExpandOptions } from '../engine/inputs/expand';
-import { MODELS, findModel, resolveParams, ParameterError } from '../engine/models/registry';
-import { validateTemplate } from '../engine/output/naming';
-import type { QueueRunner } from '../engine/queue/runner';
-import { WatchedFolder } from '../engine/watch/watched-folder';
+import { findModel, resolveParams, ParameterError } from '../engine/models/registry';
 import { openQueueStore } from '../engine/queue/open-store';
 import type { QueueStore } from '../engine/queue/store';
 import type { QueueItem } from '../engine/queue/types';
-import { ScenarioClient } from '../engine/scenario/client';
 import { isScenarioError } from '../engine/scenario/errors';
 import type { Credentials } from '../engine/scenario/types';
+import type { HostCapabilities } from './capabilities';
 import type { CredentialStore } from './credentials';
+import { previewPath } from './files';
+import { CallFailure, type HandlerContext, type Handlers } from './handlers/context';
+import { dialogHandlers, hostHandlers, networkHandlers, watchHandlers } from './handlers/host';
+import { itemHandlers } from './handlers/items';
+import { queueHandlers } from './handlers/queues';
+import { credentialHandlers, settingsHandlers } from './handlers/settings';
+import { ProgressReporter } from './progress';
 import type { SettingsRepository } from './settings';
 import { SwitchableApi } from './switchable-api';
-import { itemView, modelInfo, queueStats } from './views';
+import { itemView } from './views';
+import { WatchFolders } from './watch-folders';
 
-/** What only some hosts can do (Electron has a shell and native dialogs; the browser host has not). */
-export interface HostCapabilities {
-  kind: 'electron' | 'web';
-  reveal?(path: string): Promise<void>;
-  open?(path: string): Promise<void>;
-  chooseFolder?(title?: string): Promise<string | null>;
-  /** A batch finished (a queue went idle after working). */
-  notify?(title: string, body: string): void;
-  /** Overall progress of all queues, 0..1, or -1 when idle (dock/taskbar). */
-  setProgress?(fraction: number): void;
-}
+export type { HostCapabilities } from './capabilities';
+export { CallFailure } from './handlers/context';
 
 export interface KilnServiceOptions {
   stateDir: string;
@@ -56,17 +46,6 @@ export interface KilnServiceOptions {
   probeInitialMs?: number;
 }
 
-export class CallFailure extends Error {
-  constructor(
-    readonly code: CallError['code'],
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-type Handlers = { [N in CallName]: (input: z.output<(typeof calls)[N]['input']>) => Promise<CallOutput<N>> };
-
 export interface ServiceEvents {
   event: [name: EventName, payload: unknown];
 }
@@ -75,30 +54,21 @@ function describeZodError(error: z.ZodError): string {
   return error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
 }
 
-/** A watch folder is checked when it is set: one that does not exist would silently pick up nothing. */
-function checkWatchFolder(folder: string): void {
-  const found = statSync(folder, { throwIfNoEntry: false });
-  if (!found) throw new CallFailure('invalid-input', `the watched folder ${folder} does not exist`);
-  if (!found.isDirectory()) throw new CallFailure('invalid-input', `the watched folder ${folder} is a file, not a folder`);
-}
-
 /**
  * The one handler table behind the UI contract. Electron serves it over IPC, the web host over a
- * WebSocket; neither adds behaviour of its own. Every input is validated here, once.
+ * WebSocket; neither adds behaviour of its own. Every input is validated here, once; each
+ * namespace's handlers live in ./handlers, watch folders in ./watch-folders.ts, progress
+ * reporting in ./progress.ts.
  */
 export class KilnService extends EventEmitter<ServiceEvents> {
+  /** For tests' read-only checks; hosts use the contract and the narrow methods below. */
   readonly store: QueueStore;
-  readonly runner: QueueRunner;
   private readonly engine: Engine;
   private readonly api = new SwitchableApi();
   private readonly handlers: Handlers;
-  private readonly busyQueues = new Set<string>();
-  private statsTimer: NodeJS.Timeout | undefined;
-  private readonly dirtyQueues = new Set<string>();
+  private readonly progress: ProgressReporter;
+  private readonly watchFolders: WatchFolders;
   private hasCredentials = false;
-  private readonly watchers = new Map<string, WatchedFolder>();
-  /** Per queue, since the app started: kept so a window that opens later still shows them. */
-  private readonly watchProblems = new Map<string, WatchProblemView>();
 
   private constructor(private readonly options: KilnServiceOptions) {
     super();
@@ -110,26 +80,62 @@ export class KilnService extends EventEmitter<ServiceEvents> {
       concurrency: options.settings.settings.concurrency,
       probeInitialMs: options.probeInitialMs,
     });
-    this.store = this.engine.store;
-    this.runner = this.engine.runner;
-    this.runner.on('item', (item) => {
-      this.send('item', itemView(item));
-      this.markDirty(item.queueId);
+    const { store, runner } = this.engine;
+    this.store = store;
+    this.progress = new ProgressReporter({
+      counts: (queueId) => store.counts(queueId),
+      isPaused: (queueId) => runner.isPaused(queueId),
+      queueName: (queueId) => options.settings.queues.find((q) => q.id === queueId)?.name,
+      announce: (stats) => this.send('queue.stats', stats),
+      capabilities: options.capabilities,
     });
-    this.runner.on('transfer', (t) => this.send('transfer', t));
-    this.runner.on('connectivity', ({ online, reason }) => {
-      const waiting = this.store.counts().byState['waiting-for-network'];
+    this.watchFolders = new WatchFolders({
+      enqueue: (queueId, path, found) => this.addPaths(queueId, [path], false, found),
+      announce: (problem) => this.send('watch.problem', problem),
+    });
+    runner.on('item', (item) => {
+      this.send('item', itemView(item));
+      this.progress.changed(item.queueId);
+    });
+    runner.on('transfer', (t) => this.send('transfer', t));
+    runner.on('connectivity', ({ online, reason }) => {
+      const waiting = store.counts().byState['waiting-for-network'];
       this.send('connectivity', { online, waiting, reason });
     });
-    this.runner.on('auth-failed', (message) => this.send('auth.failed', { message }));
-    this.handlers = this.buildHandlers();
+    runner.on('auth-failed', (message) => this.send('auth.failed', { message }));
+    const context: HandlerContext = {
+      settings: options.settings,
+      capabilities: options.capabilities,
+      credentials: options.credentials,
+      version: options.version,
+      store,
+      runner,
+      watchFolders: this.watchFolders,
+      progress: this.progress,
+      send: (name, payload) => this.send(name, payload),
+      queue: (id) => this.queue(id),
+      item: (id) => this.item(id),
+      addPaths: (queueId, paths, redo) => this.addPaths(queueId, paths, redo),
+      applyCredentials: (credentials) => this.applyCredentials(credentials),
+      hasCredentials: () => this.hasCredentials,
+    };
+    this.handlers = {
+      ...hostHandlers(context),
+      ...queueHandlers(context),
+      ...itemHandlers(context),
+      ...watchHandlers(context),
+      ...networkHandlers(context),
+      ...settingsHandlers(context),
+      ...credentialHandlers(context),
+      ...dialogHandlers(context),
+    };
   }
 
   static async create(options: KilnServiceOptions): Promise<KilnService> {
     const service = new KilnService(options);
     await service.applyCredentials(await options.credentials.get().catch(() => undefined));
-    await service.runner.start();
-    await service.syncWatchers();
+    await service.engine.runner.start();
+    await service.watchFolders.sync(options.settings.queues);
     return service;
   }
 
@@ -153,54 +159,24 @@ export class KilnService extends EventEmitter<ServiceEvents> {
   }
 
   async close(): Promise<void> {
-    if (this.statsTimer) clearTimeout(this.statsTimer);
-    await Promise.all([...this.watchers.values()].map((w) => w.close()));
-    this.watchers.clear();
-    await this.runner.stop();
+    this.progress.close();
+    await this.watchFolders.close();
+    await this.engine.runner.stop();
     this.store.close();
-  }
-
-  /**
-   * One watcher per queue that watches a folder; started, moved or stopped to match the queue
-   * definitions. Files already in a folder are offered again after a restart and recognised as
-   * converted by their content, so each is enqueued once.
-   */
-  async syncWatchers(): Promise<void> {
-    const wanted = new Map(this.options.settings.queues.filter((q) => q.watchFolder).map((q) => [q.id, q]));
-    for (const [id, watched] of this.watchers) {
-      const queue = wanted.get(id);
-      if (!queue || queue.watchFolder !== watched.folder) {
-        await watched.close();
-        this.watchers.delete(id);
-        this.watchProblems.delete(id);
-      }
-    }
-    for (const [id, queue] of wanted) {
-      const folder = queue.watchFolder;
-      if (this.watchers.has(id) || !folder) continue;
-      const watched = new WatchedFolder({
-        folder,
-        ignoreFolders: [queue.outputDir],
-        enqueue: (path, found) => this.addPaths(id, [path], false, found),
-        onProblem: (files, message) => this.watchProblem(id, folder, files.map(({ path, reason }) => ({ path, reason })), message),
-      });
-      this.watchers.set(id, watched);
-      await watched.start();
-    }
-  }
-
-  /** Kept for the renderer (watch.problems), told to it now (watch.problem), and logged. */
-  private watchProblem(queueId: string, folder: string, files: FileReason[], message?: string): void {
-    for (const f of files) console.warn(`[kiln] watch ${folder}: ${f.path}: ${f.reason}`);
-    if (message !== undefined) console.warn(`[kiln] watch ${folder}: ${message}`);
-    const problem: WatchProblemView = { queueId, folder, files, ...(message === undefined ? {} : { message }) };
-    this.watchProblems.set(queueId, mergeWatchProblem(this.watchProblems.get(queueId), problem));
-    this.send('watch.problem', problem);
   }
 
   /** Network hint from the OS (Electron's online event). */
   networkMayBeBack(): void {
-    this.runner.checkNetworkNow();
+    this.engine.runner.checkNetworkNow();
+  }
+
+  /**
+   * The file behind an item's preview or download (its input, or one of its results), for the
+   * hosts' file routes and drag-out; undefined when there is none.
+   */
+  itemFile(itemId: string, which: 'input' | 'output', index = 0): string | undefined {
+    const item = this.store.get(itemId);
+    return item && previewPath(item, which, index);
   }
 
   private send<N extends EventName>(name: N, payload: EventPayload<N>): void {
@@ -214,7 +190,7 @@ export class KilnService extends EventEmitter<ServiceEvents> {
       return;
     }
     this.api.set(scenarioClient(this.store, credentials, this.options.settings.settings));
-    this.runner.setApi(this.api);
+    this.engine.runner.setApi(this.api);
   }
 
   private queue(id: string): QueueConfig {
@@ -229,60 +205,8 @@ export class KilnService extends EventEmitter<ServiceEvents> {
     return item;
   }
 
-  private validateQueue(config: Omit<QueueConfig, 'id'>): Omit<QueueConfig, 'id'> {
-    const model = findModel(config.modelKey);
-    if (!model) throw new CallFailure('invalid-input', `unknown model "${config.modelKey}"`);
-    resolveParams(model, config.preset, config.params);
-    try {
-      validateTemplate(config.nameTemplate);
-    } catch (error) {
-      throw new CallFailure('invalid-input', `naming template: ${(error as Error).message}`);
-    }
-    if (!config.outputDir.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(config.outputDir)) {
-      throw new CallFailure('invalid-input', 'the output folder must be an absolute path');
-    }
-    const existing = statSync(config.outputDir, { throwIfNoEntry: false });
-    if (existing && !existing.isDirectory()) throw new CallFailure('invalid-input', `the output folder ${config.outputDir} is a file, not a folder`);
-    if (config.watchFolder !== undefined && !isAbsolute(config.watchFolder)) {
-      throw new CallFailure('invalid-input', 'the watched folder must be an absolute path');
-    }
-    return config;
-  }
-
-  private markDirty(queueId: string): void {
-    this.dirtyQueues.add(queueId);
-    // Stats are recomputed at most ten times a second, however many items change.
-    this.statsTimer ??= setTimeout(() => {
-      this.statsTimer = undefined;
-      for (const id of this.dirtyQueues) this.publishStats(id);
-      this.dirtyQueues.clear();
-      this.publishOverallProgress();
-    }, 100);
-  }
-
-  private publishStats(queueId: string): void {
-    const counts = this.store.counts(queueId);
-    this.send('queue.stats', queueStats(queueId, counts, this.runner.isPaused(queueId)));
-    const active = counts.total - counts.byState.done - counts.byState.failed - counts.byState.canceled;
-    if (active > 0) this.busyQueues.add(queueId);
-    else if (this.busyQueues.delete(queueId)) {
-      const name = this.options.settings.queues.find((q) => q.id === queueId)?.name ?? 'Queue';
-      const failed = counts.byState.failed;
-      this.options.capabilities.notify?.(
-        `${name} finished`,
-        `${counts.byState.done} done${failed ? `, ${failed} failed` : ''}${counts.byState.canceled ? `, ${counts.byState.canceled} canceled` : ''}`,
-      );
-    }
-  }
-
-  private publishOverallProgress(): void {
-    const counts = this.store.counts();
-    const finished = counts.byState.done + counts.byState.failed + counts.byState.canceled;
-    this.options.capabilities.setProgress?.(finished === counts.total ? -1 : finished / counts.total);
-  }
-
-  /** Enqueues files and folders for a queue; shared by Electron drops, browser uploads and watch folders. */
-  async addPaths(queueId: string, paths: readonly string[], redo = false, found: ExpandOptions = {}): Promise<AddResult> {
+  /** Enqueues files and folders for a queue: Electron drops, browser uploads (items.addPaths) and watch folders. */
+  private async addPaths(queueId: string, paths: readonly string[], redo = false, found: ExpandOptions = {}): Promise<AddResult> {
     const queue = this.queue(queueId);
     const model = findModel(queue.modelKey);
     if (!model) throw new CallFailure('invalid-input', `unknown model "${queue.modelKey}"`);
@@ -301,186 +225,9 @@ export class KilnService extends EventEmitter<ServiceEvents> {
       requeueFinished: true,
       announce: ({ changed }) => {
         for (const item of changed) this.send('item', itemView(item));
-        this.markDirty(queueId);
+        this.progress.changed(queueId);
       },
     });
     return { added: result.added.map(itemView), skipped: result.skipped, rejected: result.rejected, alreadyConverted: result.alreadyConverted };
-  }
-
-  private buildHandlers(): Handlers {
-    const settings = this.options.settings;
-    const caps = this.options.capabilities;
-    return {
-      'host.info': async () => ({
-        kind: caps.kind,
-        version: this.options.version,
-        hasCredentials: this.hasCredentials,
-        keyLocation: await this.options.credentials.location?.(),
-        online: this.runner.online,
-      }),
-      'models.list': async () => MODELS.map(modelInfo),
-
-      'queues.list': async () => settings.queues,
-      'queues.create': async (input) => {
-        const config: QueueConfig = { id: randomUUID(), ...this.validateQueue(input) };
-        if (config.watchFolder !== undefined) checkWatchFolder(config.watchFolder);
-        settings.saveQueues([...settings.queues, config]);
-        this.send('queues.changed', settings.queues);
-        await this.syncWatchers();
-        return config;
-      },
-      'queues.update': async ({ id, patch }) => {
-        const current = this.queue(id);
-        const { id: _id, ...rest } = current;
-        const { watchFolder, ...fields } = patch;
-        const merged: Omit<QueueConfig, 'id'> = { ...rest, ...fields };
-        if (watchFolder === null) delete merged.watchFolder;
-        else if (watchFolder !== undefined) merged.watchFolder = watchFolder;
-        const next: QueueConfig = { id, ...this.validateQueue(merged) };
-        // Checked only when it changes: a queue whose folder went away can still be renamed.
-        if (next.watchFolder !== undefined && next.watchFolder !== current.watchFolder) checkWatchFolder(next.watchFolder);
-        settings.saveQueues(settings.queues.map((q) => (q.id === id ? next : q)));
-        this.send('queues.changed', settings.queues);
-        await this.syncWatchers();
-        return next;
-      },
-      'queues.remove': async ({ id }) => {
-        this.queue(id);
-        await this.runner.cancelAll(id);
-        this.store.remove(this.store.list({ queueId: id }).map((i) => i.id));
-        settings.saveQueues(settings.queues.filter((q) => q.id !== id));
-        this.send('queues.changed', settings.queues);
-        await this.syncWatchers();
-        return null;
-      },
-      'queues.stats': async () =>
-        settings.queues.map((q) => queueStats(q.id, this.store.counts(q.id), this.runner.isPaused(q.id))),
-      'queues.pause': async ({ queueId }) => {
-        this.queue(queueId);
-        this.runner.pause(queueId);
-        this.publishStats(queueId);
-        return null;
-      },
-      'queues.resume': async ({ queueId }) => {
-        this.queue(queueId);
-        this.runner.resume(queueId);
-        this.publishStats(queueId);
-        return null;
-      },
-      'queues.cancelAll': async ({ queueId }) => {
-        this.queue(queueId);
-        await this.runner.cancelAll(queueId);
-        return null;
-      },
-      'queues.retryFailed': async ({ queueId }) => {
-        this.queue(queueId);
-        this.runner.retryFailed(queueId);
-        return null;
-      },
-      'queues.clearDone': async ({ queueId }) => {
-        this.queue(queueId);
-        const ids = this.store.list({ queueId, states: ['done'] }).map((i) => i.id);
-        if (ids.length) {
-          this.store.remove(ids);
-          this.send('item.removed', { ids });
-          this.markDirty(queueId);
-        }
-        return null;
-      },
-
-      'items.list': async ({ queueId }) => this.store.list({ queueId }).map(itemView),
-      'items.addPaths': async ({ queueId, paths, redo }) => this.addPaths(queueId, paths, redo),
-      'items.reorder': async ({ id, beforeId }) => {
-        const item = this.item(id);
-        if (beforeId !== null && this.item(beforeId).queueId !== item.queueId) {
-          throw new CallFailure('invalid-input', 'an item can only move within its own queue');
-        }
-        this.store.reorder(id, beforeId);
-        this.send('item', itemView(this.item(id)));
-        return null;
-      },
-      'items.cancel': async ({ ids }) => {
-        await Promise.all(ids.map((id) => this.runner.cancel(this.item(id).id)));
-        return null;
-      },
-      'items.retry': async ({ ids }) => {
-        for (const id of ids) this.runner.retry(this.item(id).id);
-        return null;
-      },
-      'items.remove': async ({ ids }) => {
-        const items = ids.map((id) => this.item(id));
-        await Promise.all(items.map((i) => this.runner.cancel(i.id)));
-        this.store.remove(ids);
-        this.send('item.removed', { ids });
-        for (const q of new Set(items.map((i) => i.queueId))) this.markDirty(q);
-        return null;
-      },
-      'items.reveal': async ({ id }) => {
-        const item = this.item(id);
-        if (!caps.reveal) throw new CallFailure('unsupported', 'revealing files needs the desktop app');
-        await caps.reveal(item.outputs[0] ?? item.inputPath);
-        return null;
-      },
-      'watch.problems': async () => [...this.watchProblems.values()],
-      'network.checkNow': async () => {
-        this.runner.checkNetworkNow();
-        return null;
-      },
-      'watch.dismiss': async ({ queueId }) => {
-        this.queue(queueId);
-        this.watchProblems.delete(queueId);
-        return null;
-      },
-      'items.open': async ({ id }) => {
-        const item = this.item(id);
-        if (!caps.open) throw new CallFailure('unsupported', 'opening files needs the desktop app');
-        const target = item.outputs[0];
-        if (!target) throw new CallFailure('not-found', 'this item has no result yet');
-        await caps.open(target);
-        return null;
-      },
-
-      'settings.get': async () => settings.settings,
-      'settings.update': async (patch) => {
-        const before = settings.settings;
-        const next = settings.updateSettings(patch);
-        if (next.concurrency !== before.concurrency) this.runner.setConcurrency(next.concurrency);
-        if (next.apiUrl !== before.apiUrl) {
-          // The key pair was entered for the old address; a new one (which may be anyone's server)
-          // gets it only when the artist enters it again. Issue 14.2.
-          await this.options.credentials.clear();
-          await this.applyCredentials(undefined);
-        } else if (next.projectId !== before.projectId) {
-          await this.applyCredentials(await this.options.credentials.get());
-        }
-        return next;
-      },
-      'credentials.set': async (input) => {
-        await this.options.credentials.set(input);
-        await this.applyCredentials(input);
-        return null;
-      },
-      'credentials.clear': async () => {
-        await this.options.credentials.clear();
-        await this.applyCredentials(undefined);
-        return null;
-      },
-      'credentials.test': async () => {
-        const credentials = await this.options.credentials.get();
-        if (!credentials) return { ok: false, message: 'No API key and secret are stored yet.' };
-        const { apiUrl, projectId } = settings.settings;
-        const client = new ScenarioClient({ baseUrl: apiUrl, ...credentials, retries: 1, requestTimeoutMs: 10_000, ...(projectId ? { projectId } : {}) });
-        try {
-          await client.probe();
-          return { ok: true, message: `Connected to ${new URL(settings.settings.apiUrl).host}; the key pair is accepted.` };
-        } catch (error) {
-          return { ok: false, message: error instanceof Error ? error.message : String(error) };
-        }
-      },
-      'dialog.chooseFolder': async ({ title }) => {
-        if (!caps.chooseFolder) throw new CallFailure('unsupported', 'the folder dialog needs the desktop app; type the path instead');
-        return caps.chooseFolder(title);
-      },
-    };
   }
 }
