@@ -39,8 +39,17 @@ export function mustBe(spec: ParamRule): string {
   return `must be ${describeAllowed(spec)}`;
 }
 
+// A form checks its fields on every keystroke: each parameter's schema is built once.
+const built = new WeakMap<ParamRule, z.ZodType<ParamValue>>();
+
 /** One parameter's schema; its message names the parameter (`colorPrecision must be …`). */
 export function paramSchema(spec: ParamRule): z.ZodType<ParamValue> {
+  let schema = built.get(spec);
+  if (!schema) built.set(spec, (schema = buildParamSchema(spec)));
+  return schema;
+}
+
+function buildParamSchema(spec: ParamRule): z.ZodType<ParamValue> {
   const message = `${spec.name} ${mustBe(spec)}`;
   if (spec.enum) {
     const values = spec.enum;

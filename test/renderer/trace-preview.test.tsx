@@ -142,11 +142,12 @@ describe('live trace preview in the queue editor', () => {
     const mode = document.getElementById('param-mode') as HTMLSelectElement;
     await userEvent.selectOptions(mode, 'polygon');
     await waitFor(() => expect(tracer.started.at(-1)!.job.settings.mode).toBe('polygon'));
-    await finalCaption();
-    const img = screen.getByAltText('Traced SVG preview') as HTMLImageElement;
-    const svg = svgOf(img);
-    expect(svg).toMatch(/<path d="M/);
-    expect(svg).not.toMatch(/ C/);
+    // The spline result stays on screen (status "final") until the polygon one replaces it.
+    await waitFor(() => {
+      expect(result().dataset['status']).toBe('final');
+      expect(svgOf(screen.getByAltText('Traced SVG preview') as HTMLImageElement)).not.toMatch(/ C/);
+    });
+    expect(svgOf(screen.getByAltText('Traced SVG preview') as HTMLImageElement)).toMatch(/<path d="M/);
   });
 
   it('an image VTracer cannot trace shows the reason instead of a picture', async () => {
