@@ -1,16 +1,13 @@
 import { basename, join, relative } from 'node:path';
 import { failureText } from '../shared/failure-text';
 import { isFinalState, isInFlightState, isRetryableState } from '../shared/item-states';
-import { expandInputs, type FoundInput } from '../main/engine/inputs/expand';
-import { hashFile, mapLimited } from '../main/engine/inputs/hash';
+import { createEngine } from '../main/engine/create-engine';
 import { findModel, parseParamAssignments, resolveParams, ParameterError } from '../main/engine/models/registry';
-import { splitNameClashes } from '../main/engine/output/batch-names';
-import { resolveSubfolder, validateTemplate } from '../main/engine/output/naming';
+import { validateTemplate } from '../main/engine/output/naming';
 import { ensureOutputDir } from '../main/engine/output/writer';
-import { dedupeKey } from '../main/engine/queue/dedupe-key';
+import { expandBatch, type EnqueueTarget } from '../main/engine/queue/enqueue';
 import { explainStoreFailure } from '../main/engine/queue/open-store';
-import { QueueRunner } from '../main/engine/queue/runner';
-import type { NewItem, QueueItem } from '../main/engine/queue/types';
+import type { QueueItem } from '../main/engine/queue/types';
 import type { ModelDescriptor, ModelParams } from '../main/engine/models/types';
 import { UsageError, type ConvertArgs } from './args';
 import { cliApi, cliCredentials } from './credentials';
@@ -60,25 +57,9 @@ export function resolveConversion(args: ConvertArgs): { model: ModelDescriptor; 
   return { model, params };
 }
 
-/** A queue item for a file found by a CLI command, identified by queue, path, content and settings. */
-export function cliItem(queueId: string, file: FoundInput, contentHash: string, args: ConvertArgs, model: ModelDescriptor, params: ModelParams): NewItem {
-  // {dir}/… puts the result in the input's sub-folder of what was named, inside --out (throws a NamingError otherwise).
-  const sub = resolveSubfolder({ dir: args.out, template: args.name }, file.relDir);
-  const output = { dir: sub.dir, template: sub.template, collision: args.onConflict };
-  return {
-    queueId,
-    inputPath: file.path,
-    displayPath: file.displayPath,
-    inputKind: file.kind,
-    inputSize: file.size,
-    modelKey: model.key,
-    preset: args.preset,
-    params,
-    output,
-    contentHash,
-    engineChoice: args.engine,
-    dedupeKey: dedupeKey([queueId, file.path, contentHash, model.key, params, output, args.engine]),
-  };
+/** Where a CLI command's files go: the queue, the model and validated parameters, and the output flags. */
+export function cliTarget(queueId: string, args: ConvertArgs, model: ModelDescriptor, params: ModelParams): EnqueueTarget {
+  return { queueId, model, preset: args.preset, params, output: { dir: args.out, template: args.name, collision: args.onConflict }, engine: args.engine };
 }
 
 function skippedLine(s: { path: string; reason: string; displayPath?: string }): FinishedLine {
@@ -114,50 +95,38 @@ async function convertBatch(args: ConvertArgs, env: NodeJS.ProcessEnv): Promise<
   const started = Date.now();
   const reporter = new Reporter(args.json);
   const stateDir = args.state ?? defaultStateDir(env);
-  const found = await expandInputs(args.inputs, model, { aliasDir: join(stateDir, 'aliases') });
-  const output = { template: args.name, collision: args.onConflict };
-  const { kept, clashes } = splitNameClashes(found.accepted, output, { ext: model.output.extension, model: model.key, preset: args.preset });
-  const expanded = { ...found, accepted: kept, rejected: [...found.rejected, ...clashes] };
+  const target = cliTarget(CLI_QUEUE_ID, args, model, params);
+  const expanded = await expandBatch(args.inputs, target, { aliasDir: join(stateDir, 'aliases') });
   if (expanded.accepted.length === 0 && expanded.rejected.length === 0) {
     for (const s of expanded.skipped) reporter.finished(skippedLine(s));
     throw new UsageError(`nothing to convert: no file the ${model.displayName} model accepts was found`);
   }
 
   await prepareOutputFolder(args.out);
-  const hashes = await mapLimited(expanded.accepted, 8, (f) => hashFile(f.path));
   const store = openCliStore(stateDir, reporter);
   if (!store) return 1;
   const unguard = guardStoreFailures(stateDir, reporter);
-  // The same file (unchanged) with the same settings is the same work: a rerun resumes it.
-  const newItems: NewItem[] = [];
-  for (const [i, f] of expanded.accepted.entries()) {
-    try {
-      newItems.push(cliItem(CLI_QUEUE_ID, f, hashes[i] as string, args, model, params));
-    } catch (error) {
-      expanded.rejected.push({ path: f.path, displayPath: f.displayPath, reason: (error as Error).message });
-    }
-  }
-  const items = store.addItems(newItems);
-  const ours = new Set(items.map((i) => i.id));
-
-  const client = cliApi(args, credentials, store);
-  const runner = new QueueRunner({
+  const ours = new Set<string>();
+  const { runner, enqueue } = createEngine({
     store,
-    api: client,
+    api: cliApi(args, credentials, store),
     concurrency: args.concurrency,
     accept: (item) => ours.has(item.id),
     jobTimeoutMs: args.jobTimeout * 60_000,
     jobStallTimeoutMs: args.stallTimeout * 60_000,
   });
+  // The same file (unchanged) with the same settings is the same work: a rerun resumes it.
+  const { items, rejected } = await enqueue(target, expanded);
+  for (const item of items) ours.add(item.id);
 
   for (const s of expanded.skipped) reporter.finished(skippedLine(s));
-  let failed = expanded.rejected.length;
+  let failed = rejected.length;
   let canceled = 0;
-  for (const r of expanded.rejected) reporter.finished(rejectedLine(r));
+  for (const r of rejected) reporter.finished(rejectedLine(r));
 
   const reported = new Set<string>();
   let done = 0;
-  const total = items.length + expanded.rejected.length;
+  const total = items.length + rejected.length;
   // Last known state of each item, kept from the runner's events: counting must not re-read the
   // whole batch from the store on every change.
   const states = new Map<string, QueueItem['state']>(items.map((i) => [i.id, i.state]));

@@ -1,6 +1,5 @@
-import { durationMemory, teamLimitMemory } from '../main/engine/queue/duration-memory';
+import { scenarioClient } from '../main/engine/create-engine';
 import type { QueueStore } from '../main/engine/queue/store';
-import { ScenarioClient } from '../main/engine/scenario/client';
 import type { Credentials, ScenarioApi } from '../main/engine/scenario/types';
 import { SwitchableApi } from '../main/host/switchable-api';
 import { KeychainCredentialStore, KeychainUnavailableError } from '../main/host/credentials';
@@ -42,12 +41,5 @@ export function cliApi(
   store: QueueStore,
 ): ScenarioApi {
   if (!credentials) return new SwitchableApi();
-  return new ScenarioClient({
-    baseUrl: args.apiUrl,
-    ...credentials,
-    durationMemory: durationMemory(store),
-    teamLimitMemory: teamLimitMemory(store),
-    uploadImportTimeoutMs: args.uploadTimeout * 60_000,
-    ...(args.projectId ? { projectId: args.projectId } : {}),
-  });
+  return scenarioClient(store, credentials, { apiUrl: args.apiUrl, uploadImportTimeoutMs: args.uploadTimeout * 60_000, ...(args.projectId ? { projectId: args.projectId } : {}) });
 }

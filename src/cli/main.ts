@@ -1,5 +1,5 @@
 import { MODELS } from '../main/engine/models/registry';
-import { describeAllowed } from '../main/engine/models/params-schema';
+import { describeAllowed } from '../shared/params';
 import { describeKinds } from '../main/engine/inputs/kinds';
 import { CONVERT_USAGE, parseConvertArgs, UsageError } from './args';
 

@@ -1,13 +1,11 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { createEngine } from '../main/engine/create-engine';
 import { isFinalState } from '../shared/item-states';
-import { expandInputs } from '../main/engine/inputs/expand';
-import { hashFile } from '../main/engine/inputs/hash';
 import { dedupeKey } from '../main/engine/queue/dedupe-key';
-import { QueueRunner } from '../main/engine/queue/runner';
-import { FolderWatcher } from '../main/engine/watch/folder-watcher';
+import { WatchedFolder } from '../main/engine/watch/watched-folder';
 import { UsageError, type ConvertArgs } from './args';
 import { cliApi, cliCredentials } from './credentials';
-import { cliItem, lineFor, prepareOutputFolder, rejectedLine, resolveConversion } from './convert';
+import { cliTarget, lineFor, prepareOutputFolder, rejectedLine, resolveConversion } from './convert';
 import { defaultStateDir } from './paths';
 import { guardStoreFailures, openCliStore } from './open-state';
 import { ConnectivityNotices, Reporter } from './report';
@@ -30,7 +28,8 @@ export async function runWatch(args: ConvertArgs, env: NodeJS.ProcessEnv = proce
   const store = openCliStore(stateDir, reporter);
   if (!store) return 1;
   const unguard = guardStoreFailures(stateDir, reporter);
-  const runner = new QueueRunner({
+  const target = cliTarget(queueId, args, model, params);
+  const { runner, enqueuePaths } = createEngine({
     store,
     api: cliApi(args, credentials, store),
     concurrency: args.concurrency,
@@ -45,22 +44,17 @@ export async function runWatch(args: ConvertArgs, env: NodeJS.ProcessEnv = proce
   runner.on('connectivity', (state) => connectivity.update(state));
   runner.on('auth-failed', (message) => reporter.notice(`kiln: ${message}`));
 
-  const enqueue = async (path: string) => {
-    // {dir} and the shown path are relative to the watched folder.
-    const found = await expandInputs([path], model, { foundInFolder: true, root: folder });
-    for (const r of found.rejected) reporter.finished(rejectedLine(r));
-    for (const f of found.accepted) {
-      // The same bytes at the same place are converted once, however often they are seen.
-      store.addItems([cliItem(queueId, f, await hashFile(f.path), args, model, params)]);
-    }
-    runner.poke();
-  };
-
-  const watcher = new FolderWatcher({
+  // The app's watch folders, exactly (engine/watch/watched-folder.ts): the same bytes at the same
+  // place are converted once however often they are seen, and a broken file is listed on the
+  // queue with its reason as well as reported here.
+  const watcher = new WatchedFolder({
     folder,
     ignoreFolders: [args.out],
-    onFile: (path) => void enqueue(path).catch((error: unknown) => reporter.notice(`kiln: ${(error as Error).message}`)),
-    onError: (error) => reporter.notice(`kiln: watching ${folder}: ${error.message}`),
+    enqueue: (path, found) => enqueuePaths(target, [path], { aliasDir: join(stateDir, 'aliases'), ...found }, { recordBroken: true }),
+    onProblem: (files, message) => {
+      for (const f of files) reporter.finished(rejectedLine(f));
+      if (message !== undefined) reporter.notice(`kiln: watching ${folder}: ${message}`);
+    },
   });
   await runner.start();
   await watcher.start();

@@ -71,7 +71,7 @@ async function start(): Promise<void> {
 
   const appOrigin = devServerUrl ? new URL(devServerUrl).origin : APP_ORIGIN;
   protocol.handle(FILE_PROTOCOL, async (request) => {
-    const target = resolvePreviewUrl(service.store, request.url);
+    const target = resolvePreviewUrl(service, request.url);
     if (!target) return new Response('not found', { status: 404 });
     const file = await net.fetch(target);
     // Readable by the app's own origin only.
@@ -85,7 +85,7 @@ async function start(): Promise<void> {
     service,
     isTrustedSender: (event) => event.sender === mainWindow?.webContents && isTrustedFrame(event.senderFrame, devServerUrl),
     startDrag: (contents, itemId) => {
-      const file = service.store.get(itemId)?.outputs[0];
+      const file = service.itemFile(itemId, 'output');
       if (file) contents.startDrag({ file, icon: dragIcon });
     },
     log: { warn: (message) => console.warn(`[kiln] ${message}`) },

@@ -66,13 +66,13 @@ describe('parameter form', () => {
     expect(save().disabled).toBe(false);
 
     await userEvent.type(precision(), '12');
-    expect(screen.getByText('Must be from 1 to 8')).toBeTruthy();
+    expect(screen.getByText('Must be a whole number from 1 to 8')).toBeTruthy();
     expect(precision().getAttribute('aria-invalid')).toBe('true');
     expect(save().disabled).toBe(true);
 
     await userEvent.clear(precision());
     await userEvent.type(precision(), '0');
-    expect(screen.getByText('Must be from 1 to 8')).toBeTruthy();
+    expect(screen.getByText('Must be a whole number from 1 to 8')).toBeTruthy();
 
     await userEvent.clear(precision());
     await userEvent.type(precision(), '5');
@@ -87,7 +87,7 @@ describe('parameter form', () => {
     await userEvent.type(screen.getByLabelText(/Gradient steps/), '2.5');
     expect(screen.getByText('Must be a whole number from 0 to 255')).toBeTruthy();
     await userEvent.type(screen.getByLabelText(/Curve smoothness/), '3');
-    expect(screen.getByText('Must be from 3.5 to 10')).toBeTruthy();
+    expect(screen.getByText('Must be a number from 3.5 to 10')).toBeTruthy();
     expect(save().disabled).toBe(true);
   });
 

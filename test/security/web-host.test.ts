@@ -150,6 +150,11 @@ describe('uploads land in the host\'s inbox, never elsewhere', () => {
     expect(existsSync(target)).toBe(false);
     if (answer.status === 200) expect(existsSync(join(inbox(), batch, target))).toBe(true);
   });
+  it('a commit keeps the call\'s own error: a queue that is gone is not-found (404), not a generic failure', async () => {
+    const answer = await raw('/api/upload/commit', { method: 'POST', body: JSON.stringify({ queueId: 'no-such-queue', batch: randomUUID() }) });
+    expect(answer.status).toBe(404);
+    expect(JSON.parse(answer.body)).toEqual({ error: { code: 'not-found', message: 'no queue with id no-such-queue' } });
+  });
   it('a batch that is not a UUID (a path) is refused', async () => {
     const answer = await raw(`/api/upload?queueId=${queueId}&batch=${encodeURIComponent('../../x')}&path=a.png`, { method: 'POST', body: 'bytes' });
     expect(answer.status).toBe(400);

@@ -1,7 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import type { QueueStore } from '../engine/queue/store';
-import { previewPath } from '../host/files';
+import type { KilnService } from '../host/service';
 
 const route = z.object({ itemId: z.string().min(1).max(128), which: z.enum(['input', 'output']), index: z.coerce.number().int().min(0) });
 
@@ -9,13 +8,12 @@ const route = z.object({ itemId: z.string().min(1).max(128), which: z.enum(['inp
  * Resolves kiln-file://item/<id>/<input|output>/<index> to a file URL. Only an item's own input or
  * outputs can be reached, by id, so the renderer cannot read arbitrary files through it.
  */
-export function resolvePreviewUrl(store: QueueStore, requestUrl: string): string | undefined {
+export function resolvePreviewUrl(files: Pick<KilnService, 'itemFile'>, requestUrl: string): string | undefined {
   const url = new URL(requestUrl);
   if (url.hostname !== 'item') return undefined;
   const [itemId, which, index] = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
   const parsed = route.safeParse({ itemId, which, index: index ?? 0 });
   if (!parsed.success) return undefined;
-  const item = store.get(parsed.data.itemId);
-  const path = item && previewPath(item, parsed.data.which, parsed.data.index);
+  const path = files.itemFile(parsed.data.itemId, parsed.data.which, parsed.data.index);
   return path ? pathToFileURL(path).href : undefined;
 }

@@ -1,5 +1,5 @@
 import type { BrowserWindow, Dialog, Shell } from 'electron';
-import type { HostCapabilities } from '../host/service';
+import type { HostCapabilities } from '../host/capabilities';
 
 interface NotificationCtor {
   new (options: { title: string; body: string; silent?: boolean }): {

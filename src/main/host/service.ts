@@ -1,57 +1,40 @@
-import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { z } from 'zod';
+import { dirname, join, resolve } from 'node:path';
 import {
   calls,
   events as eventSchemas,
   type AddResult,
   type CallError,
   type CallName,
-  type CallOutput,
   type EventName,
   type EventPayload,
-  type FileReason,
   type QueueConfig,
-  type WatchProblemView,
 } from '../../shared/contract';
-import { mergeWatchProblem } from '../../shared/watch-problems';
-import { existsSync, statSync } from 'node:fs';
-import { dirname, extname, join, resolve } from 'node:path';
-import { EXTENSIONS_BY_KIND, type InputKind } from '../engine/inputs/kinds';
-import { isFinalState } from '../../shared/item-states';
-import { isAbsolutePath } from '../../shared/paths';
 import { describeZodError } from '../../shared/zod-issues';
-import { expandInputs, type ExpandOptions } from '../engine/inputs/expand';
-import { hashFile, mapLimited } from '../engine/inputs/hash';
-import { MODELS, findModel, resolveParams, ParameterError } from '../engine/models/registry';
-import { splitNameClashes } from '../engine/output/batch-names';
-import { resolveSubfolder, validateTemplate } from '../engine/output/naming';
-import { dedupeKey } from '../engine/queue/dedupe-key';
-import { QueueRunner } from '../engine/queue/runner';
-import { FolderWatcher } from '../engine/watch/folder-watcher';
+import { createEngine, scenarioClient, type Engine } from '../engine/create-engine';
+import type { ExpandOptions } from '../engine/inputs/expand';
+import { findModel, resolveParams, ParameterError } from '../engine/models/registry';
 import { openQueueStore } from '../engine/queue/open-store';
 import type { CorruptItemError, QueueStore } from '../engine/queue/store';
-import type { NewItem, QueueItem } from '../engine/queue/types';
-import { ScenarioClient } from '../engine/scenario/client';
-import { durationMemory, teamLimitMemory } from '../engine/queue/duration-memory';
+import type { QueueItem } from '../engine/queue/types';
 import { isScenarioError } from '../engine/scenario/errors';
 import type { Credentials } from '../engine/scenario/types';
+import type { HostCapabilities } from './capabilities';
 import type { CredentialStore } from './credentials';
+import { previewPath } from './files';
+import { CallFailure, type HandlerContext, type Handlers } from './handlers/context';
+import { dialogHandlers, hostHandlers, networkHandlers, watchHandlers } from './handlers/host';
+import { itemHandlers } from './handlers/items';
+import { queueHandlers } from './handlers/queues';
+import { credentialHandlers, settingsHandlers } from './handlers/settings';
+import { ProgressReporter } from './progress';
 import type { SettingsRepository } from './settings';
 import { SwitchableApi } from './switchable-api';
-import { itemView, modelInfo, queueStats } from './views';
+import { itemView } from './views';
+import { WatchFolders } from './watch-folders';
 
-/** What only some hosts can do (Electron has a shell and native dialogs; the browser host has not). */
-export interface HostCapabilities {
-  kind: 'electron' | 'web';
-  reveal?(path: string): Promise<void>;
-  open?(path: string): Promise<void>;
-  chooseFolder?(title?: string): Promise<string | null>;
-  /** A batch finished (a queue went idle after working). */
-  notify?(title: string, body: string): void;
-  /** Overall progress of all queues, 0..1, or -1 when idle (dock/taskbar). */
-  setProgress?(fraction: number): void;
-}
+export type { HostCapabilities } from './capabilities';
+export { CallFailure } from './handlers/context';
 
 export interface KilnServiceOptions {
   stateDir: string;
@@ -63,81 +46,93 @@ export interface KilnServiceOptions {
   probeInitialMs?: number;
 }
 
-export class CallFailure extends Error {
-  constructor(
-    readonly code: CallError['code'],
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-type Handlers = { [N in CallName]: (input: z.output<(typeof calls)[N]['input']>) => Promise<CallOutput<N>> };
-
 export interface ServiceEvents {
   event: [name: EventName, payload: unknown];
 }
 
-function sameParams(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  for (const k of keys) if (a[k] !== b[k]) return false;
-  return true;
-}
-
-/** A watch folder is checked when it is set: one that does not exist would silently pick up nothing. */
-function checkWatchFolder(folder: string): void {
-  const found = statSync(folder, { throwIfNoEntry: false });
-  if (!found) throw new CallFailure('invalid-input', `the watched folder ${folder} does not exist`);
-  if (!found.isDirectory()) throw new CallFailure('invalid-input', `the watched folder ${folder} is a file, not a folder`);
-}
-
 /**
  * The one handler table behind the UI contract. Electron serves it over IPC, the web host over a
- * WebSocket; neither adds behaviour of its own. Every input is validated here, once.
+ * WebSocket; neither adds behaviour of its own. Every input is validated here, once; each
+ * namespace's handlers live in ./handlers, watch folders in ./watch-folders.ts, progress
+ * reporting in ./progress.ts.
  */
 export class KilnService extends EventEmitter<ServiceEvents> {
+  /** For tests' read-only checks; hosts use the contract and the narrow methods below. */
   readonly store: QueueStore;
-  readonly runner: QueueRunner;
+  private readonly engine: Engine;
   private readonly api = new SwitchableApi();
   private readonly handlers: Handlers;
-  private readonly busyQueues = new Set<string>();
-  private statsTimer: NodeJS.Timeout | undefined;
-  private readonly dirtyQueues = new Set<string>();
+  private readonly progress: ProgressReporter;
+  private readonly watchFolders: WatchFolders;
   private hasCredentials = false;
-  private readonly watchers = new Map<string, { folder: string; watcher: FolderWatcher }>();
-  /** Per queue, since the app started: kept so a window that opens later still shows them. */
-  private readonly watchProblems = new Map<string, WatchProblemView>();
   private readonly unreadableReported = new Set<string>();
 
   private constructor(private readonly options: KilnServiceOptions) {
     super();
     const opened = openQueueStore(options.stateDir, { onCorrupt: (error) => this.itemUnreadable(error) });
     if (opened.notice) console.warn(`[kiln] ${opened.notice}`);
-    this.store = opened.store;
-    this.runner = new QueueRunner({
-      store: this.store,
+    this.engine = createEngine({
+      store: opened.store,
       api: this.api,
       concurrency: options.settings.settings.concurrency,
       probeInitialMs: options.probeInitialMs,
     });
-    this.runner.on('item', (item) => {
-      this.send('item', itemView(item));
-      this.markDirty(item.queueId);
+    const { store, runner } = this.engine;
+    this.store = store;
+    this.progress = new ProgressReporter({
+      counts: (queueId) => store.counts(queueId),
+      isPaused: (queueId) => runner.isPaused(queueId),
+      queueName: (queueId) => options.settings.queues.find((q) => q.id === queueId)?.name,
+      announce: (stats) => this.send('queue.stats', stats),
+      capabilities: options.capabilities,
     });
-    this.runner.on('transfer', (t) => this.send('transfer', t));
-    this.runner.on('connectivity', ({ online, reason }) => {
-      const waiting = this.store.counts().byState['waiting-for-network'];
+    this.watchFolders = new WatchFolders({
+      enqueue: (queueId, path, found) => this.addPaths(queueId, [path], false, found),
+      announce: (problem) => this.send('watch.problem', problem),
+    });
+    runner.on('item', (item) => {
+      this.send('item', itemView(item));
+      this.progress.changed(item.queueId);
+    });
+    runner.on('transfer', (t) => this.send('transfer', t));
+    runner.on('connectivity', ({ online, reason }) => {
+      const waiting = store.counts().byState['waiting-for-network'];
       this.send('connectivity', { online, waiting, reason });
     });
-    this.runner.on('auth-failed', (message) => this.send('auth.failed', { message }));
-    this.handlers = this.buildHandlers();
+    runner.on('auth-failed', (message) => this.send('auth.failed', { message }));
+    const context: HandlerContext = {
+      settings: options.settings,
+      capabilities: options.capabilities,
+      credentials: options.credentials,
+      version: options.version,
+      store,
+      runner,
+      watchFolders: this.watchFolders,
+      progress: this.progress,
+      send: (name, payload) => this.send(name, payload),
+      queue: (id) => this.queue(id),
+      item: (id) => this.item(id),
+      addPaths: (queueId, paths, redo) => this.addPaths(queueId, paths, redo),
+      applyCredentials: (credentials) => this.applyCredentials(credentials),
+      hasCredentials: () => this.hasCredentials,
+    };
+    this.handlers = {
+      ...hostHandlers(context),
+      ...queueHandlers(context),
+      ...itemHandlers(context),
+      ...watchHandlers(context),
+      ...networkHandlers(context),
+      ...settingsHandlers(context),
+      ...credentialHandlers(context),
+      ...dialogHandlers(context),
+    };
   }
 
   static async create(options: KilnServiceOptions): Promise<KilnService> {
     const service = new KilnService(options);
     await service.applyCredentials(await options.credentials.get().catch(() => undefined));
-    await service.runner.start();
-    await service.syncWatchers();
+    await service.engine.runner.start();
+    await service.watchFolders.sync(options.settings.queues);
     return service;
   }
 
@@ -161,59 +156,10 @@ export class KilnService extends EventEmitter<ServiceEvents> {
   }
 
   async close(): Promise<void> {
-    if (this.statsTimer) clearTimeout(this.statsTimer);
-    await Promise.all([...this.watchers.values()].map((w) => w.watcher.close()));
-    this.watchers.clear();
-    await this.runner.stop();
+    this.progress.close();
+    await this.watchFolders.close();
+    await this.engine.runner.stop();
     this.store.close();
-  }
-
-  /**
-   * One watcher per queue that watches a folder; started, moved or stopped to match the queue
-   * definitions. Files already in a folder are offered again after a restart and recognised as
-   * converted by their content, so each is enqueued once.
-   */
-  async syncWatchers(): Promise<void> {
-    const wanted = new Map(this.options.settings.queues.filter((q) => q.watchFolder).map((q) => [q.id, q]));
-    for (const [id, entry] of this.watchers) {
-      const queue = wanted.get(id);
-      if (!queue || queue.watchFolder !== entry.folder) {
-        await entry.watcher.close();
-        this.watchers.delete(id);
-        this.watchProblems.delete(id);
-      }
-    }
-    for (const [id, queue] of wanted) {
-      const folder = queue.watchFolder;
-      if (this.watchers.has(id) || !folder) continue;
-      const watcher = new FolderWatcher({
-        folder,
-        ignoreFolders: [queue.outputDir],
-        onFile: (path) => {
-          void this.addPaths(id, [path], false, { foundInFolder: true, root: folder }).then(
-            (result) => {
-              if (result.rejected.length > 0) this.watchProblem(id, folder, result.rejected.map(({ path, reason }) => ({ path, reason })));
-            },
-            (error: unknown) => this.watchProblem(id, folder, [{ path, reason: error instanceof Error ? error.message : String(error) }]),
-          );
-        },
-        onError: (error) => this.watchProblem(id, folder, [], error.message),
-      });
-      this.watchers.set(id, { folder, watcher });
-      // A folder on a drive that is not mounted yet: watched anyway, picked up once it appears.
-      const found = statSync(folder, { throwIfNoEntry: false });
-      if (!found?.isDirectory()) this.watchProblem(id, folder, [], `the folder ${folder} ${found ? 'is a file' : 'is not there'}: nothing is picked up until it is`);
-      await watcher.start();
-    }
-  }
-
-  /** Kept for the renderer (watch.problems), told to it now (watch.problem), and logged. */
-  private watchProblem(queueId: string, folder: string, files: FileReason[], message?: string): void {
-    for (const f of files) console.warn(`[kiln] watch ${folder}: ${f.path}: ${f.reason}`);
-    if (message !== undefined) console.warn(`[kiln] watch ${folder}: ${message}`);
-    const problem: WatchProblemView = { queueId, folder, files, ...(message === undefined ? {} : { message }) };
-    this.watchProblems.set(queueId, mergeWatchProblem(this.watchProblems.get(queueId), problem));
-    this.send('watch.problem', problem);
   }
 
   /** Logged, and told to the renderer once per item (a damaged row is skipped by every list, again and again). */
@@ -226,7 +172,16 @@ export class KilnService extends EventEmitter<ServiceEvents> {
 
   /** Network hint from the OS (Electron's online event). */
   networkMayBeBack(): void {
-    this.runner.checkNetworkNow();
+    this.engine.runner.checkNetworkNow();
+  }
+
+  /**
+   * The file behind an item's preview or download (its input, or one of its results), for the
+   * hosts' file routes and drag-out; undefined when there is none.
+   */
+  itemFile(itemId: string, which: 'input' | 'output', index = 0): string | undefined {
+    const item = this.store.get(itemId);
+    return item && previewPath(item, which, index);
   }
 
   private send<N extends EventName>(name: N, payload: EventPayload<N>): void {
@@ -239,17 +194,8 @@ export class KilnService extends EventEmitter<ServiceEvents> {
       this.api.set(undefined);
       return;
     }
-    const { apiUrl, projectId } = this.options.settings.settings;
-    this.api.set(
-      new ScenarioClient({
-        baseUrl: apiUrl,
-        ...credentials,
-        durationMemory: durationMemory(this.store),
-        teamLimitMemory: teamLimitMemory(this.store),
-        ...(projectId ? { projectId } : {}),
-      }),
-    );
-    this.runner.setApi(this.api);
+    this.api.set(scenarioClient(this.store, credentials, this.options.settings.settings));
+    this.engine.runner.setApi(this.api);
   }
 
   private queue(id: string): QueueConfig {
@@ -264,342 +210,29 @@ export class KilnService extends EventEmitter<ServiceEvents> {
     return item;
   }
 
-  private validateQueue(config: Omit<QueueConfig, 'id'>): Omit<QueueConfig, 'id'> {
-    const model = findModel(config.modelKey);
-    if (!model) throw new CallFailure('invalid-input', `unknown model "${config.modelKey}"`);
-    resolveParams(model, config.preset, config.params);
-    try {
-      validateTemplate(config.nameTemplate);
-    } catch (error) {
-      throw new CallFailure('invalid-input', `naming template: ${(error as Error).message}`);
-    }
-    if (!isAbsolutePath(config.outputDir)) {
-      throw new CallFailure('invalid-input', 'the output folder must be an absolute path');
-    }
-    const existing = statSync(config.outputDir, { throwIfNoEntry: false });
-    if (existing && !existing.isDirectory()) throw new CallFailure('invalid-input', `the output folder ${config.outputDir} is a file, not a folder`);
-    if (config.watchFolder !== undefined && !isAbsolutePath(config.watchFolder)) {
-      throw new CallFailure('invalid-input', 'the watched folder must be an absolute path');
-    }
-    return config;
-  }
-
-  private markDirty(queueId: string): void {
-    this.dirtyQueues.add(queueId);
-    // Stats are recomputed at most ten times a second, however many items change.
-    this.statsTimer ??= setTimeout(() => {
-      this.statsTimer = undefined;
-      for (const id of this.dirtyQueues) this.publishStats(id);
-      this.dirtyQueues.clear();
-      this.publishOverallProgress();
-    }, 100);
-  }
-
-  private publishStats(queueId: string): void {
-    const counts = this.store.counts(queueId);
-    this.send('queue.stats', queueStats(queueId, counts, this.runner.isPaused(queueId)));
-    const active = counts.total - counts.byState.done - counts.byState.failed - counts.byState.canceled;
-    if (active > 0) this.busyQueues.add(queueId);
-    else if (this.busyQueues.delete(queueId)) {
-      const name = this.options.settings.queues.find((q) => q.id === queueId)?.name ?? 'Queue';
-      const failed = counts.byState.failed;
-      this.options.capabilities.notify?.(
-        `${name} finished`,
-        `${counts.byState.done} done${failed ? `, ${failed} failed` : ''}${counts.byState.canceled ? `, ${counts.byState.canceled} canceled` : ''}`,
-      );
-    }
-  }
-
-  private publishOverallProgress(): void {
-    const counts = this.store.counts();
-    const finished = counts.byState.done + counts.byState.failed + counts.byState.canceled;
-    this.options.capabilities.setProgress?.(finished === counts.total ? -1 : finished / counts.total);
-  }
-
-  /** Enqueues files and folders for a queue; shared by Electron drops and browser uploads. */
-  async addPaths(queueId: string, paths: readonly string[], redo = false, found: ExpandOptions = {}): Promise<AddResult> {
+  /** Enqueues files and folders for a queue: Electron drops, browser uploads (items.addPaths) and watch folders. */
+  private async addPaths(queueId: string, paths: readonly string[], redo = false, found: ExpandOptions = {}): Promise<AddResult> {
     const queue = this.queue(queueId);
     const model = findModel(queue.modelKey);
     if (!model) throw new CallFailure('invalid-input', `unknown model "${queue.modelKey}"`);
-    const params = resolveParams(model, queue.preset, queue.params);
+    const target = {
+      queueId, model, preset: queue.preset, params: resolveParams(model, queue.preset, queue.params),
+      output: { dir: queue.outputDir, template: queue.nameTemplate, collision: queue.collision }, engine: queue.engine,
+    };
     // The browser host uploads each drop into a batch folder of its inbox: the batch's entries are what was dropped.
     const inbox = join(this.options.stateDir, 'inbox');
     const containers = paths.length > 0 && paths.every((p) => dirname(resolve(p)) === inbox);
-    const all = await expandInputs(paths, model, { aliasDir: join(this.options.stateDir, 'aliases'), ...found, containers });
-    const queueOutput = { dir: queue.outputDir, template: queue.nameTemplate, collision: queue.collision };
-    // One drop is one batch: two results of one name would replace or hide each other (issue 14.7).
-    const { kept, clashes } = splitNameClashes(all.accepted, queueOutput, { ext: model.output.extension, model: model.key, preset: queue.preset });
-    const expanded = { ...all, accepted: kept, rejected: [...all.rejected, ...clashes] };
-    const result: AddResult = { added: [], skipped: expanded.skipped, rejected: [...expanded.rejected], alreadyConverted: [] };
-    const hashes = await mapLimited(expanded.accepted, 8, (f) => hashFile(f.path).catch(() => undefined));
-    const newItems: NewItem[] = [];
-    for (const [i, f] of expanded.accepted.entries()) {
-      const contentHash = hashes[i];
-      let output;
-      try {
-        output = { ...queueOutput, ...resolveSubfolder(queueOutput, f.relDir) };
-      } catch (error) {
-        result.rejected.push({ path: f.path, reason: (error as Error).message });
-        continue;
-      }
-      if (contentHash === undefined) {
-        result.rejected.push({ path: f.path, reason: 'the file could not be read' });
-        continue;
-      }
-      if (!redo) {
-        // The same bytes through the same model and parameters, with the results still on disk:
-        // converting again would only pay twice for the same files.
-        const prior = this.store
-          .findConverted(contentHash, model.key)
-          .find((p) => sameParams(p.params, params) && p.outputs.length > 0 && p.outputs.every((o) => existsSync(o)));
-        if (prior) {
-          result.alreadyConverted.push({ path: f.path, itemId: prior.id, outputs: prior.outputs });
-          continue;
-        }
-      }
-      newItems.push({
-        queueId,
-        inputPath: f.path,
-        displayPath: f.displayPath,
-        inputKind: f.kind,
-        inputSize: f.size,
-        modelKey: model.key,
-        preset: queue.preset,
-        params,
-        output,
-        contentHash,
-        engineChoice: queue.engine,
-        dedupeKey: dedupeKey([queueId, f.path, contentHash, model.key, params, output, queue.engine]),
-      });
-    }
+    const expand = { aliasDir: join(this.options.stateDir, 'aliases'), ...found, containers };
     // One rule for broken files, dropped or found by a watch folder: recorded on the queue as a failed item with its reason.
-    const broken = new Map<string, string>();
-    newItems.push(...this.unconvertible(queueId, model.key, model.input.kinds, queueOutput, expanded.rejected, broken));
-    const results = this.store.addItemsDetailed(newItems);
-    for (const { item, existed } of results) {
-      if (!existed) {
-        const recorded = item.error === undefined && broken.has(item.dedupeKey ?? '')
-          ? this.store.transition(item.id, 'failed', { error: broken.get(item.dedupeKey ?? ''), finishedAt: Date.now() })
-          : item;
-        if (recorded.state !== 'failed') result.added.push(itemView(recorded));
-        this.send('item', itemView(recorded));
-        continue;
-      }
-      if (broken.has(item.dedupeKey ?? '')) continue;
-      if (item.state === 'done' && !redo) {
-        result.alreadyConverted.push({ path: item.inputPath, itemId: item.id, outputs: item.outputs });
-      } else if (isFinalState(item.state)) {
-        const again = this.store.transition(item.id, 'queued', {
-          error: undefined, outputs: [], downloadedAssetIds: [], jobId: undefined, assetId: undefined, progress: 0, finishedAt: undefined, engine: undefined,
-        });
-        result.added.push(itemView(again));
-        this.send('item', itemView(again));
-      }
-    }
-    this.markDirty(queueId);
-    this.runner.poke();
-    return result;
-  }
-
-  /**
-   * Items for files meant for this queue (named like a kind its model takes) that cannot be
-   * converted: empty, truncated, undecodable. `broken` gets each item's dedupe key and reason.
-   */
-  private unconvertible(
-    queueId: string, modelKey: string, kinds: readonly InputKind[], output: NewItem['output'], rejected: readonly FileReason[] & readonly { displayPath?: string }[],
-    broken: Map<string, string>,
-  ): NewItem[] {
-    const items: NewItem[] = [];
-    for (const r of rejected) {
-      const ext = extname(r.path).toLowerCase();
-      const kind = kinds.find((k) => EXTENSIONS_BY_KIND[k].includes(ext));
-      if (!kind) continue;
-      const key = dedupeKey([queueId, r.path, 'unconvertible', r.reason]);
-      broken.set(key, r.reason);
-      items.push({
-        queueId, inputPath: r.path, inputKind: kind, inputSize: statSync(r.path, { throwIfNoEntry: false })?.size ?? 0,
-        modelKey, params: {}, output, dedupeKey: key,
-        ...(r.displayPath ? { displayPath: r.displayPath } : {}),
-      });
-    }
-    return items;
-  }
-
-  private buildHandlers(): Handlers {
-    const settings = this.options.settings;
-    const caps = this.options.capabilities;
-    return {
-      'host.info': async () => ({
-        kind: caps.kind,
-        version: this.options.version,
-        hasCredentials: this.hasCredentials,
-        keyLocation: await this.options.credentials.location?.(),
-        online: this.runner.online,
-      }),
-      'models.list': async () => MODELS.map(modelInfo),
-
-      'queues.list': async () => settings.queues,
-      'queues.create': async (input) => {
-        const config: QueueConfig = { id: randomUUID(), ...this.validateQueue(input) };
-        if (config.watchFolder !== undefined) checkWatchFolder(config.watchFolder);
-        settings.saveQueues([...settings.queues, config]);
-        this.send('queues.changed', settings.queues);
-        await this.syncWatchers();
-        return config;
+    const result = await this.engine.enqueuePaths(target, paths, expand, {
+      skipConverted: !redo,
+      recordBroken: true,
+      requeueFinished: true,
+      announce: ({ changed }) => {
+        for (const item of changed) this.send('item', itemView(item));
+        this.progress.changed(queueId);
       },
-      'queues.update': async ({ id, patch }) => {
-        const current = this.queue(id);
-        const { id: _id, ...rest } = current;
-        const { watchFolder, ...fields } = patch;
-        const merged: Omit<QueueConfig, 'id'> = { ...rest, ...fields };
-        if (watchFolder === null) delete merged.watchFolder;
-        else if (watchFolder !== undefined) merged.watchFolder = watchFolder;
-        const next: QueueConfig = { id, ...this.validateQueue(merged) };
-        // Checked only when it changes: a queue whose folder went away can still be renamed.
-        if (next.watchFolder !== undefined && next.watchFolder !== current.watchFolder) checkWatchFolder(next.watchFolder);
-        settings.saveQueues(settings.queues.map((q) => (q.id === id ? next : q)));
-        this.send('queues.changed', settings.queues);
-        await this.syncWatchers();
-        return next;
-      },
-      'queues.remove': async ({ id }) => {
-        this.queue(id);
-        await this.runner.cancelAll(id);
-        this.store.remove(this.store.list({ queueId: id }).map((i) => i.id));
-        settings.saveQueues(settings.queues.filter((q) => q.id !== id));
-        this.send('queues.changed', settings.queues);
-        await this.syncWatchers();
-        return null;
-      },
-      'queues.stats': async () =>
-        settings.queues.map((q) => queueStats(q.id, this.store.counts(q.id), this.runner.isPaused(q.id))),
-      'queues.pause': async ({ queueId }) => {
-        this.queue(queueId);
-        this.runner.pause(queueId);
-        this.publishStats(queueId);
-        return null;
-      },
-      'queues.resume': async ({ queueId }) => {
-        this.queue(queueId);
-        this.runner.resume(queueId);
-        this.publishStats(queueId);
-        return null;
-      },
-      'queues.cancelAll': async ({ queueId }) => {
-        this.queue(queueId);
-        await this.runner.cancelAll(queueId);
-        return null;
-      },
-      'queues.retryFailed': async ({ queueId }) => {
-        this.queue(queueId);
-        this.runner.retryFailed(queueId);
-        return null;
-      },
-      'queues.clearDone': async ({ queueId }) => {
-        this.queue(queueId);
-        const ids = this.store.list({ queueId, states: ['done'] }).map((i) => i.id);
-        if (ids.length) {
-          this.store.remove(ids);
-          this.send('item.removed', { ids });
-          this.markDirty(queueId);
-        }
-        return null;
-      },
-
-      'items.list': async ({ queueId }) => this.store.list({ queueId }).map(itemView),
-      'items.addPaths': async ({ queueId, paths, redo }) => this.addPaths(queueId, paths, redo),
-      'items.reorder': async ({ id, beforeId }) => {
-        const item = this.item(id);
-        if (beforeId !== null && this.item(beforeId).queueId !== item.queueId) {
-          throw new CallFailure('invalid-input', 'an item can only move within its own queue');
-        }
-        this.store.reorder(id, beforeId);
-        this.send('item', itemView(this.item(id)));
-        return null;
-      },
-      'items.cancel': async ({ ids }) => {
-        await Promise.all(ids.map((id) => this.runner.cancel(this.item(id).id)));
-        return null;
-      },
-      'items.retry': async ({ ids }) => {
-        for (const id of ids) this.runner.retry(this.item(id).id);
-        return null;
-      },
-      'items.remove': async ({ ids }) => {
-        const items = ids.map((id) => this.item(id));
-        await Promise.all(items.map((i) => this.runner.cancel(i.id)));
-        this.store.remove(ids);
-        this.send('item.removed', { ids });
-        for (const q of new Set(items.map((i) => i.queueId))) this.markDirty(q);
-        return null;
-      },
-      'items.reveal': async ({ id }) => {
-        const item = this.item(id);
-        if (!caps.reveal) throw new CallFailure('unsupported', 'revealing files needs the desktop app');
-        await caps.reveal(item.outputs[0] ?? item.inputPath);
-        return null;
-      },
-      'items.unreadable': async () => this.store.findCorrupt().map((e) => ({ itemId: e.itemId, detail: e.message })),
-      'watch.problems': async () => [...this.watchProblems.values()],
-      'network.checkNow': async () => {
-        this.runner.checkNetworkNow();
-        return null;
-      },
-      'watch.dismiss': async ({ queueId }) => {
-        this.queue(queueId);
-        this.watchProblems.delete(queueId);
-        return null;
-      },
-      'items.open': async ({ id }) => {
-        const item = this.item(id);
-        if (!caps.open) throw new CallFailure('unsupported', 'opening files needs the desktop app');
-        const target = item.outputs[0];
-        if (!target) throw new CallFailure('not-found', 'this item has no result yet');
-        await caps.open(target);
-        return null;
-      },
-
-      'settings.get': async () => settings.settings,
-      'settings.update': async (patch) => {
-        const before = settings.settings;
-        const next = settings.updateSettings(patch);
-        if (next.concurrency !== before.concurrency) this.runner.setConcurrency(next.concurrency);
-        if (next.apiUrl !== before.apiUrl) {
-          // The key pair was entered for the old address; a new one (which may be anyone's server)
-          // gets it only when the artist enters it again. Issue 14.2.
-          await this.options.credentials.clear();
-          await this.applyCredentials(undefined);
-        } else if (next.projectId !== before.projectId) {
-          await this.applyCredentials(await this.options.credentials.get());
-        }
-        return next;
-      },
-      'credentials.set': async (input) => {
-        await this.options.credentials.set(input);
-        await this.applyCredentials(input);
-        return null;
-      },
-      'credentials.clear': async () => {
-        await this.options.credentials.clear();
-        await this.applyCredentials(undefined);
-        return null;
-      },
-      'credentials.test': async () => {
-        const credentials = await this.options.credentials.get();
-        if (!credentials) return { ok: false, message: 'No API key and secret are stored yet.' };
-        const { apiUrl, projectId } = settings.settings;
-        const client = new ScenarioClient({ baseUrl: apiUrl, ...credentials, retries: 1, requestTimeoutMs: 10_000, ...(projectId ? { projectId } : {}) });
-        try {
-          await client.probe();
-          return { ok: true, message: `Connected to ${new URL(settings.settings.apiUrl).host}; the key pair is accepted.` };
-        } catch (error) {
-          return { ok: false, message: error instanceof Error ? error.message : String(error) };
-        }
-      },
-      'dialog.chooseFolder': async ({ title }) => {
-        if (!caps.chooseFolder) throw new CallFailure('unsupported', 'the folder dialog needs the desktop app; type the path instead');
-        return caps.chooseFolder(title);
-      },
-    };
+    });
+    return { added: result.added.map(itemView), skipped: result.skipped, rejected: result.rejected, alreadyConverted: result.alreadyConverted };
   }
 }

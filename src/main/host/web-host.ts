@@ -7,8 +7,8 @@ import { pipeline } from 'node:stream/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
 import { clientMessageSchema, type ServerMessage, WEB_ROUTES } from '../../shared/wire';
-import type { AddResult } from '../../shared/contract';
-import { contentTypeFor, previewPath } from './files';
+import type { AddResult, CallError } from '../../shared/contract';
+import { contentTypeFor } from './files';
 import type { KilnService } from './service';
 import { SESSION_QUERY, WebSession } from './web-session';
 
@@ -53,6 +53,9 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
   res.end(JSON.stringify(body));
 }
+
+/** The HTTP status of a contract error on the upload routes. */
+const HTTP_STATUS: Record<CallError['code'], number> = { 'invalid-input': 400, 'not-found': 404, unsupported: 400, auth: 401, failed: 500 };
 
 function fail(res: ServerResponse, status: number, code: string, message: string): void {
   send(res, status, { error: { code, message } });
@@ -151,8 +154,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   async function serveFile(res: ServerResponse, params: unknown): Promise<void> {
     const parsed = fileRoute.safeParse(params);
     if (!parsed.success) return fail(res, 400, 'invalid-input', 'bad file route');
-    const item = service.store.get(parsed.data.itemId);
-    const path = item && previewPath(item, parsed.data.which, parsed.data.index);
+    const path = service.itemFile(parsed.data.itemId, parsed.data.which, parsed.data.index);
     if (!path) return fail(res, 404, 'not-found', 'no such file');
     try {
       const info = await stat(path);
@@ -202,20 +204,19 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     }
     if (!body.success) return fail(res, 400, 'invalid-input', 'commit needs queueId and batch');
     const batchDir = join(options.inboxDir, body.data.batch);
-    try {
-      const result = await service.addPaths(body.data.queueId, [batchDir], body.data.redo ?? false);
-      // Report paths as the artist dropped them, not where the host keeps the bytes.
-      const shown = (p: string) => relative(batchDir, p) || p;
-      const mapped: AddResult = {
-        ...result,
-        skipped: result.skipped.map((s) => ({ ...s, path: shown(s.path) })),
-        rejected: result.rejected.map((s) => ({ ...s, path: shown(s.path) })),
-        alreadyConverted: result.alreadyConverted.map((a) => ({ ...a, path: shown(a.path) })),
-      };
-      send(res, 200, mapped);
-    } catch (error) {
-      fail(res, 400, 'failed', (error as Error).message);
-    }
+    const answer = await service.handle('items.addPaths', { queueId: body.data.queueId, paths: [batchDir], ...(body.data.redo ? { redo: true } : {}) });
+    // The call's own error code reaches the page (a removed queue is not-found, a bad setting invalid-input).
+    if (!answer.ok) return fail(res, HTTP_STATUS[answer.error.code], answer.error.code, answer.error.message);
+    const result = answer.value as AddResult; // what items.addPaths answers (Handlers in handlers/context.ts)
+    // Report paths as the artist dropped them, not where the host keeps the bytes.
+    const shown = (p: string) => relative(batchDir, p) || p;
+    const mapped: AddResult = {
+      ...result,
+      skipped: result.skipped.map((s) => ({ ...s, path: shown(s.path) })),
+      rejected: result.rejected.map((s) => ({ ...s, path: shown(s.path) })),
+      alreadyConverted: result.alreadyConverted.map((a) => ({ ...a, path: shown(a.path) })),
+    };
+    send(res, 200, mapped);
   }
 
   /** Opening the printed address: the token becomes the cookie, and the address loses the token. */

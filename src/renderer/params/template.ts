@@ -1,4 +1,4 @@
-import { DEFAULT_TEMPLATE, NAME_FIELDS, splitDirTemplate, templateProblem } from '../../shared/naming';
+import { DEFAULT_TEMPLATE, fillTemplate, NAME_FIELDS, parseTemplate, templateDate } from '../../shared/naming';
 
 /** The engine's naming fields (src/shared/naming.ts), for the editor's list and live example. */
 export const TEMPLATE_FIELDS: Readonly<Record<string, string>> = NAME_FIELDS;
@@ -15,22 +15,21 @@ export interface TemplateVars {
   date: Date;
 }
 
-function isoDate(d: Date): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-}
-
 /** The problem with a template, or undefined when the engine will accept it. */
 export function templateError(template: string): string | undefined {
-  const problem = templateProblem(template);
-  if (problem) return problem;
-  if (/[/\\]/.test(splitDirTemplate(template).fileTemplate.replace(/\{([^{}]*)\}/g, ''))) return 'A file name cannot contain / or \\ (use Keep sub-folders for folders)';
+  const parsed = parseTemplate(template);
+  if (!parsed.ok) return parsed.problem;
+  // The engine would quietly turn a separator into "_"; here the artist is told to use Keep sub-folders instead.
+  if (parsed.tokens.some((t) => 'literal' in t && /[/\\]/.test(t.literal))) return 'A file name cannot contain / or \\ (use Keep sub-folders for folders)';
   return undefined;
 }
 
-export function renderTemplate(template: string, vars: TemplateVars): string {
-  const values: Record<string, string> = {
-    dir: vars.dir, name: vars.name, ext: vars.ext, model: vars.model, preset: vars.preset, index: String(vars.index), date: isoDate(vars.date),
-  };
-  return template.replace(/\{([^{}]*)\}/g, (whole, field: string) => values[field] ?? whole);
+/** The example path a template gives (the engine's own parser; no clean-up), or undefined when the template is refused. */
+export function renderTemplate(template: string, vars: TemplateVars): string | undefined {
+  const parsed = parseTemplate(template);
+  if (!parsed.ok) return undefined;
+  const name = fillTemplate(parsed.tokens, {
+    name: vars.name, ext: vars.ext, model: vars.model, preset: vars.preset, index: String(vars.index), date: templateDate(vars.date),
+  });
+  return parsed.keepsFolders ? `${vars.dir}/${name}` : name;
 }

@@ -1,38 +1,21 @@
 import type { ModelInfo, ParameterInfo } from '../../shared/contract';
+import { checkParamText, type ParamValue } from '../../shared/params';
 
-type ParamValue = string | number | boolean;
 /** Form values as typed: '' means "not set, use the preset's or the model's default". */
 export type RawValues = Record<string, string>;
 
-function rangePhrase(info: ParameterInfo): string | undefined {
-  if (info.min !== undefined && info.max !== undefined) return `from ${info.min} to ${info.max}`;
-  if (info.min !== undefined) return `at least ${info.min}`;
-  if (info.max !== undefined) return `at most ${info.max}`;
-  return undefined;
-}
-
-/** Checks one raw field against its ParameterInfo; returns the artist-facing problem or the value. */
+/**
+ * Checks one raw field with the engine's own rule (src/shared/params.ts), so the form and the
+ * engine agree on what is allowed and say it in the same words; returns the problem or the value.
+ */
 export function parseParam(info: ParameterInfo, raw: string): { value?: ParamValue; error?: string } {
   if (raw.trim() === '') return {};
-  if (info.enum) {
-    return info.enum.includes(raw) ? { value: raw } : { error: `Must be one of ${info.enum.join(', ')}` };
-  }
-  if (info.type === 'boolean') {
-    if (raw === 'true') return { value: true };
-    if (raw === 'false') return { value: false };
-    return { error: 'Must be on or off' };
-  }
-  if (info.type === 'number') {
-    const n = Number(raw);
-    const range = rangePhrase(info);
-    if (!Number.isFinite(n)) return { error: range ? `Must be a number ${range}` : 'Must be a number' };
-    if ((info.min !== undefined && n < info.min) || (info.max !== undefined && n > info.max)) {
-      return { error: `Must be ${range}` };
-    }
-    if (info.integer && !Number.isInteger(n)) return { error: range ? `Must be a whole number ${range}` : 'Must be a whole number' };
-    return { value: n };
-  }
-  return { value: raw };
+  const checked = checkParamText(info, raw);
+  return 'value' in checked ? { value: checked.value } : { error: sentence(checked.problem) };
+}
+
+function sentence(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** The preset that enables customOnly parameters, when the model has one (VTracer's "custom"). */

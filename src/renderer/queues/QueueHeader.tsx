@@ -6,7 +6,7 @@ import { useApi } from '../transport/context';
 import { errorMessage } from '../transport/errors';
 import { useDialog } from '../ui/Dialog';
 import { canRetry } from '../items/status';
-import { IN_FLIGHT_STATES } from '../../shared/item-states';
+import { IN_FLIGHT_STATES, isRetryableState } from '../../shared/item-states';
 import { activeCount, count } from './stats';
 
 interface Props {
@@ -55,7 +55,7 @@ export function QueueHeader({ queue, model, stats, items, onEdit, onAddFiles }: 
   // Only what Retry can help: a broken file stays broken (src/shared/failure-text.ts).
   const retryable = items.filter(canRetry).map((i) => i.id);
   const clearFailed = async () => {
-    const ids = items.filter((i) => i.state === 'failed' || i.state === 'canceled').map((i) => i.id);
+    const ids = items.filter((i) => isRetryableState(i.state)).map((i) => i.id);
     if (ids.length === 0) return;
     const what = [failed > 0 ? `${failed.toLocaleString('en')} failed` : '', canceled > 0 ? `${canceled.toLocaleString('en')} canceled` : ''].filter(Boolean).join(' and ');
     const ok = await dialog({

@@ -1,6 +1,6 @@
 import { tripoRetopology } from './tripo-retopology';
 import type { ModelDescriptor, ModelParams } from './types';
-import { coerceParamValue } from './params-schema';
+import { coerceParamValue } from '../../../shared/params';
 import { vtracer } from './vtracer';
 
 /** Every model Kiln can run. A new model is one more descriptor file added here. */

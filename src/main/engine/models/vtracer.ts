@@ -1,4 +1,4 @@
-import { schemaFromSpecs } from './params-schema';
+import { schemaFromSpecs } from '../../../shared/params';
 import type { ModelDescriptor, ParameterSpec, Preset } from './types';
 
 // Names, types, defaults, ranges and descriptions from ../shared/api/vtracer.md.

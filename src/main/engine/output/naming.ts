@@ -1,6 +1,8 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { DEFAULT_TEMPLATE, NAME_FIELDS, isNameField, splitDirTemplate, templateProblem, type NameField } from '../../../shared/naming';
+import {
+  DEFAULT_TEMPLATE, NAME_FIELDS, fillTemplate, parseTemplate as parseShared, splitDirTemplate, templateDate, type FileField, type NameField, type TemplateToken,
+} from '../../../shared/naming';
 import { OutputError } from './errors';
 
 export { DEFAULT_TEMPLATE, NAME_FIELDS, type NameField };
@@ -28,45 +30,16 @@ export class NamingError extends OutputError {
   }
 }
 
-type FileField = Exclude<NameField, 'dir'>;
-type Token = { literal: string } | { field: FileField };
-
-const KNOWN = Object.keys(NAME_FIELDS).map((f) => `{${f}}`).join(', ');
-
-/** Parses the file-name part of a template; a leading `{dir}/` is the folder part (see resolveSubfolder). */
-function parseTemplate(template: string): Token[] {
-  const problem = templateProblem(template);
-  if (problem) throw new NamingError(problem);
-  template = splitDirTemplate(template).fileTemplate;
-  const tokens: Token[] = [];
-  const re = /\{([^{}]*)\}/g;
-  let last = 0;
-  const literal = (text: string) => {
-    // A brace outside a {field} is almost always a typo; refusing it beats a surprising file name.
-    if (/[{}]/.test(text)) throw new NamingError(`The naming template "${template}" has an unmatched brace. Known fields: ${KNOWN}`);
-    if (text) tokens.push({ literal: text });
-  };
-  for (let m = re.exec(template); m; m = re.exec(template)) {
-    literal(template.slice(last, m.index));
-    const field = m[1] ?? '';
-    if (!isNameField(field) || field === 'dir') {
-      throw new NamingError(`The naming template "${template}" uses an unknown field {${field}}. Known fields: ${KNOWN}`);
-    }
-    tokens.push({ field });
-    last = m.index + m[0].length;
-  }
-  literal(template.slice(last));
-  return tokens;
+/** The file-name tokens of a template (a leading `{dir}/` is the folder part: see resolveSubfolder). */
+function parseTemplate(template: string): TemplateToken[] {
+  const parsed = parseShared(template);
+  if (!parsed.ok) throw new NamingError(parsed.problem);
+  return parsed.tokens;
 }
 
 /** Throws a NamingError explaining what is wrong with the template, if anything. */
 export function validateTemplate(template: string): void {
   parseTemplate(template);
-}
-
-function localDate(d: Date): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 }
 
 /**
@@ -152,9 +125,9 @@ export function renderName(template: string, vars: NameVars): string {
     model: vars.model,
     preset: vars.preset ?? '',
     index: String(vars.index ?? 1),
-    date: localDate(vars.date ?? new Date()),
+    date: templateDate(vars.date ?? new Date()),
   };
-  const rendered = tokens.map((t) => ('literal' in t ? t.literal : values[t.field])).join('');
+  const rendered = fillTemplate(tokens, values);
   try {
     return sanitizeFileName(rendered, ext);
   } catch (err) {
