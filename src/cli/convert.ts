@@ -7,6 +7,7 @@ import { validateTemplate } from '../main/engine/output/naming';
 import { ensureOutputDir } from '../main/engine/output/writer';
 import { dedupeKey } from '../main/engine/queue/dedupe-key';
 import { explainStoreFailure } from '../main/engine/queue/open-store';
+import { describeOwner } from '../main/engine/queue/lease';
 import { QueueRunner } from '../main/engine/queue/runner';
 import type { NewItem, QueueItem } from '../main/engine/queue/types';
 import type { ModelDescriptor, ModelParams } from '../main/engine/models/types';
@@ -19,13 +20,15 @@ import { ConnectivityNotices, Reporter, type FinishedLine } from './report';
 export const CLI_QUEUE_ID = 'cli';
 
 export function lineFor(item: QueueItem): FinishedLine {
-  return {
+  const line: FinishedLine = {
     input: item.inputPath,
     status: item.state === 'done' ? 'done' : item.state === 'canceled' ? 'canceled' : 'failed',
     outputs: item.outputs,
     jobId: item.jobId ?? null,
     error: item.state === 'done' ? null : (item.error ?? null),
   };
+  if (item.warnings !== undefined && item.warnings.length > 0) line.warnings = item.warnings;
+  return line;
 }
 
 /** The model and validated parameters a convert/watch command asks for; bad usage throws UsageError. */
@@ -170,6 +173,25 @@ async function convertBatch(args: ConvertArgs, env: NodeJS.ProcessEnv): Promise<
   runner.on('connectivity', (state) => connectivity.update(state));
   // `kiln convert --json | head -3`: the reader has gone, so stop as if interrupted, in silence.
   reporter.onStdoutClosed(() => finish(141));
+  // Another `kiln convert` of this batch (or one that died moments ago) holds some items: say so once
+  // and wait; what it finishes is reported here too, what it drops is taken over (queue/lease.ts).
+  let toldHeld = false;
+  runner.on('held-elsewhere', ({ count, owners }) => {
+    if (count === 0 || toldHeld) return;
+    toldHeld = true;
+    reporter.notice(
+      `kiln: ${count} item${count === 1 ? ' is' : 's are'} being converted by ${owners.map(describeOwner).join(' and ')}; ` +
+        'leaving them to it and waiting for them (taken over here if it stops)',
+    );
+  });
+  runner.on('idle', () => {
+    // Nothing running here: items another process took and finished are only in the store.
+    for (const id of ours) {
+      if (reported.has(id)) continue;
+      const item = store.get(id);
+      if (item && (item.state === 'done' || item.state === 'failed' || item.state === 'canceled')) onFinal(item);
+    }
+  });
   runner.on('auth-failed', (message) => {
     reporter.notice(`kiln: ${message}`);
     finish(1);

@@ -8,6 +8,8 @@ export interface FinishedLine {
   outputs: string[];
   jobId: string | null;
   error: string | null;
+  /** Present only when there is something to say about an item that still finished (issue 14.3). */
+  warnings?: string[];
 }
 
 interface Tally {

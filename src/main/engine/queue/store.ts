@@ -4,12 +4,14 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { InputKind } from '../inputs/kinds';
+import { DEFAULT_LEASE_MS, LeaseHeldError, newOwnerId } from './lease';
 import { migrate } from './schema.sql';
 import { IllegalTransitionError, RESUMABLE_STATES, canTransition } from './state-machine';
 import { FINAL_STATES } from './types';
 import type { ItemPatch, ItemState, NewItem, QueueCounts, QueueItem } from './types';
 
 export { IllegalTransitionError } from './state-machine';
+export { LeaseHeldError } from './lease';
 
 export const DB_FILE_NAME = 'kiln-queue.db';
 
@@ -65,6 +67,8 @@ const patchSchema = z
     downloadedAssetIds: stringListSchema,
     pendingCommit: pendingCommitSchema.optional(),
     attempts: z.number().int().nonnegative(),
+    generateSentAt: z.number().int().optional(),
+    warnings: stringListSchema,
     finishedAt: z.number().int().optional(),
     position: z.number().refine(Number.isFinite, 'position must be finite'),
     params: paramsSchema,
@@ -104,6 +108,8 @@ const rawRowSchema = z.object({
   content_hash: z.string().nullable(),
   engine_choice: z.enum(['cloud', 'local', 'cloud-then-local']),
   engine: z.enum(['cloud', 'local']).nullable(),
+  generate_sent_at: z.number().int().nullable(),
+  warnings_json: z.string(),
 });
 
 const jobDurationRowSchema = z.object({ kind: z.string().min(1), ms: z.number().positive().finite() });
@@ -184,6 +190,11 @@ function rowToItem(raw: unknown): QueueItem {
   if (r.content_hash !== null) item.contentHash = r.content_hash;
   if (r.engine_choice !== 'cloud') item.engineChoice = r.engine_choice;
   if (r.engine !== null) item.engine = r.engine;
+  if (r.generate_sent_at !== null) item.generateSentAt = r.generate_sent_at;
+  if (r.warnings_json !== '[]') {
+    const warnings = readJson(r.id, 'warnings', r.warnings_json, stringListSchema);
+    if (warnings.length > 0) item.warnings = warnings;
+  }
   if (r.pending_commit_json !== null) {
     item.pendingCommit = readJson(r.id, 'pendingCommit', r.pending_commit_json, pendingCommitSchema);
   }
@@ -205,6 +216,8 @@ const PATCH_COLUMNS: ReadonlyArray<[keyof ItemPatch, string, (v: unknown) => Sql
   ['downloadedAssetIds', 'downloaded_json', (v) => JSON.stringify(v), false],
   ['pendingCommit', 'pending_commit_json', (v) => (v === undefined ? null : JSON.stringify(v)), true],
   ['attempts', 'attempts', (v) => v as number, false],
+  ['generateSentAt', 'generate_sent_at', (v) => (v as number | undefined) ?? null, true],
+  ['warnings', 'warnings_json', (v) => JSON.stringify(v ?? []), true],
   ['finishedAt', 'finished_at', (v) => (v as number | undefined) ?? null, true],
   ['position', 'position', (v) => v as number, false],
   ['params', 'params_json', (v) => JSON.stringify(v), false],
@@ -220,6 +233,23 @@ export interface QueueStoreOptions {
   busyTimeoutMs?: number;
   /** Told about rows skipped by list()/nextRunnable() because they cannot be read back. */
   onCorrupt?: (error: CorruptItemError) => void;
+  /** Who this connection works items for (queue/lease.ts); default a fresh id for this process. */
+  owner?: string;
+  /** How long a lease lasts without renewal (default DEFAULT_LEASE_MS). */
+  leaseMs?: number;
+}
+
+/** States an item is worked in: entering or staying in one holds the lease (queue/lease.ts). */
+const HELD_STATES: readonly ItemState[] = ['uploading', 'submitted', 'processing', 'downloading', 'waiting-for-network'];
+const HELD_SQL = HELD_STATES.map((st) => `'${st}'`).join(',');
+/** The lease guard every write carries: nobody else holds a live lease on the row. */
+const FREE_FOR_ME = '(owner IS NULL OR owner = @owner OR lease_until < @now)';
+
+/** An item leased by another runner (queue/lease.ts). */
+export interface HeldItem {
+  id: string;
+  owner: string;
+  leaseUntil: number;
 }
 
 export interface AddResult {
@@ -246,11 +276,18 @@ export interface ListFilter {
  */
 export class QueueStore {
   private readonly stmts = new Map<string, Database.Statement>();
+  /** The lease holder this connection writes as (queue/lease.ts). */
+  readonly owner: string;
+  readonly leaseMs: number;
 
   private constructor(
     private readonly db: Database.Database,
     private readonly onCorrupt: ((error: CorruptItemError) => void) | undefined,
-  ) {}
+    options: QueueStoreOptions,
+  ) {
+    this.owner = options.owner ?? newOwnerId();
+    this.leaseMs = Math.max(1, options.leaseMs ?? DEFAULT_LEASE_MS);
+  }
 
   /** Opens (creating if needed) `<stateDir>/kiln-queue.db`; `':memory:'` gives a throwaway store. */
   static open(stateDir: string, options: QueueStoreOptions = {}): QueueStore {
@@ -277,7 +314,7 @@ export class QueueStore {
       db.close();
       throw err;
     }
-    return new QueueStore(db, options.onCorrupt);
+    return new QueueStore(db, options.onCorrupt, options);
   }
 
   private stmt(sql: string): Database.Statement {
@@ -469,7 +506,10 @@ export class QueueStore {
   update(id: string, patch: ItemPatch): QueueItem {
     if (patch.state !== undefined) return this.transition(id, patch.state, patch);
     const item = this.write(id, patch, undefined);
-    if (!item) throw new ItemNotFoundError(id);
+    if (!item) {
+      this.throwIfHeld(id);
+      throw new ItemNotFoundError(id);
+    }
     return item;
   }
 
@@ -513,6 +553,7 @@ export class QueueStore {
     // silently overwritten with a transition that was only legal from the old state.
     const item = this.write(id, full, cur.state);
     if (!item) {
+      this.throwIfHeld(id);
       const now = this.stmt('SELECT state FROM items WHERE id = ?').get(id) as { state: ItemState } | undefined;
       if (!now) throw new ItemNotFoundError(id);
       throw new IllegalTransitionError(id, now.state, to, `it changed from ${cur.state} meanwhile`);
@@ -520,12 +561,68 @@ export class QueueStore {
     return item;
   }
 
-  /** One UPDATE … RETURNING; undefined when no row matched. */
+  /**
+   * Takes (or renews) the item's lease without changing anything else; throws LeaseHeldError when
+   * another live runner holds it. Used before resuming an item some runner left in flight.
+   */
+  claim(id: string): QueueItem {
+    return this.update(id, {});
+  }
+
+  /** Pushes out the lease of every item this connection holds (the runner's heartbeat). */
+  renewLeases(now = Date.now()): void {
+    this.stmt('UPDATE items SET lease_until = ? WHERE owner = ?').run(now + this.leaseMs, this.owner);
+  }
+
+  /** Ends this connection's leases, keeping the items as they are: stopping, or closing. */
+  releaseLeases(): void {
+    if (this.db.open) this.stmt('UPDATE items SET lease_until = 0 WHERE owner = ?').run(this.owner);
+  }
+
+  /** Items leased by others (live or expired): few, and read without opening their JSON. */
+  heldElsewhere(): HeldItem[] {
+    const rows = this.stmt(
+      'SELECT id, owner, lease_until FROM items WHERE owner IS NOT NULL AND owner <> ?',
+    ).all(this.owner) as { id: string; owner: string; lease_until: number | null }[];
+    return rows.map((r) => ({ id: r.id, owner: r.owner, leaseUntil: r.lease_until ?? 0 }));
+  }
+
+  /** Ends the leases of an owner known to be dead (queue/lease.ts ownerIsGone), so they are taken over now. */
+  expireLeasesOf(owner: string): void {
+    if (owner === this.owner) return;
+    this.stmt('UPDATE items SET lease_until = 0 WHERE owner = ?').run(owner);
+  }
+
+  private throwIfHeld(id: string): void {
+    const row = this.stmt('SELECT owner, lease_until FROM items WHERE id = ?').get(id) as
+      | { owner: string | null; lease_until: number | null }
+      | undefined;
+    if (row?.owner && row.owner !== this.owner && (row.lease_until ?? 0) >= Date.now()) {
+      throw new LeaseHeldError(id, row.owner);
+    }
+  }
+
+  /**
+   * One UPDATE … RETURNING; undefined when no row matched. The same statement checks and takes the
+   * lease (queue/lease.ts): a row another live runner holds is not matched, a working state leaves
+   * it held by us, queued or a final state gives it up.
+   */
   private write(id: string, patch: ItemPatch, expectedState: ItemState | undefined): QueueItem | undefined {
     const parsed = patchSchema.safeParse(patch);
     if (!parsed.success) throw new InvalidItemError(`Invalid change to item ${id}: ${issuesText(parsed.error)}`);
     const sets: string[] = [];
-    const params: Record<string, SqlValue> = { id, updated_at: Date.now() };
+    const now = Date.now();
+    const params: Record<string, SqlValue> = { id, updated_at: now, now, owner: this.owner, lease_until: now + this.leaseMs };
+    // SET expressions read the old row, so a state named in the patch decides in JavaScript.
+    if (patch.state !== undefined) {
+      if (HELD_STATES.includes(patch.state)) sets.push('owner = @owner', 'lease_until = @lease_until');
+      else sets.push('owner = NULL', 'lease_until = NULL');
+    } else {
+      sets.push(
+        `owner = CASE WHEN state IN (${HELD_SQL}) THEN @owner ELSE NULL END`,
+        `lease_until = CASE WHEN state IN (${HELD_SQL}) THEN @lease_until ELSE NULL END`,
+      );
+    }
     for (const [field, column, encode, nullable] of PATCH_COLUMNS) {
       if (!(field in patch)) continue;
       const value = patch[field];
@@ -534,7 +631,7 @@ export class QueueStore {
       sets.push(`${column} = @${column}`);
       params[column] = encode(value);
     }
-    let sql = `UPDATE items SET ${[...sets, 'updated_at = @updated_at'].join(', ')} WHERE id = @id`;
+    let sql = `UPDATE items SET ${[...sets, 'updated_at = @updated_at'].join(', ')} WHERE id = @id AND ${FREE_FOR_ME}`;
     if (expectedState !== undefined) {
       sql += ' AND state = @expected_state';
       params.expected_state = expectedState;
@@ -707,6 +804,12 @@ export class QueueStore {
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    try {
+      this.releaseLeases();
+    } catch {
+      // A database that cannot be written (a full disk) keeps the leases; they expire by themselves.
+    }
+    this.db.close();
   }
 }
