@@ -47,7 +47,7 @@ export const ItemRow = memo(function ItemRow({ item, index, count, top, height, 
   };
   const done = item.state === 'done';
   const draggable = done && electron && typeof api.startDrag === 'function';
-  const detail = actionError ?? (item.state === 'failed' ? item.error : undefined);
+  const detail = actionError ?? (item.state === 'failed' ? item.error : undefined) ?? item.warnings?.join('; ');
   const fraction = barFraction(item);
   return (
     <div role="listitem" aria-setsize={count} aria-posinset={index + 1} data-index={index}

@@ -315,12 +315,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
 
   /** Leases of processes of this machine that are gone (kill -9) end now rather than after LEASE_MS. */
   private expireGoneOwners(): void {
-    const seen = new Set<string>();
-    for (const held of this.store.heldElsewhere()) {
-      if (seen.has(held.owner)) continue;
-      seen.add(held.owner);
-      if (held.leaseUntil >= Date.now() && ownerIsGone(held.owner)) this.store.expireLeasesOf(held.owner);
-    }
+    this.store.expireGoneOwners();
   }
 
   private heldLive(itemId: string): boolean {

@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { InputKind } from '../inputs/kinds';
-import { DEFAULT_LEASE_MS, LeaseHeldError, newOwnerId } from './lease';
+import { DEFAULT_LEASE_MS, LeaseHeldError, newOwnerId, ownerIsGone } from './lease';
 import { migrate } from './schema.sql';
 import { IllegalTransitionError, RESUMABLE_STATES, canTransition } from './state-machine';
 import { FINAL_STATES } from './types';
@@ -314,7 +314,9 @@ export class QueueStore {
       db.close();
       throw err;
     }
-    return new QueueStore(db, options.onCorrupt, options);
+    const store = new QueueStore(db, options.onCorrupt, options);
+    store.expireGoneOwners();
+    return store;
   }
 
   private stmt(sql: string): Database.Statement {
@@ -591,6 +593,12 @@ export class QueueStore {
   expireLeasesOf(owner: string): void {
     if (owner === this.owner) return;
     this.stmt('UPDATE items SET lease_until = 0 WHERE owner = ?').run(owner);
+  }
+
+  /** Leases of processes of this machine that are gone (kill -9) end now rather than after leaseMs. */
+  expireGoneOwners(): void {
+    const owners = this.stmt('SELECT DISTINCT owner FROM items WHERE owner IS NOT NULL AND lease_until >= ?').pluck().all(Date.now()) as string[];
+    for (const owner of owners) if (ownerIsGone(owner)) this.expireLeasesOf(owner);
   }
 
   private throwIfHeld(id: string): void {
