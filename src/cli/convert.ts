@@ -159,7 +159,7 @@ async function convertBatch(args: ConvertArgs, env: NodeJS.ProcessEnv): Promise<
     if (item.state === 'done') done++;
     else failed++;
     reporter.finished(lineFor(item));
-    reporter.progress(tally());
+    if (reporter.showsProgress) reporter.progress(tally());
     checkComplete();
   };
 
@@ -167,7 +167,7 @@ async function convertBatch(args: ConvertArgs, env: NodeJS.ProcessEnv): Promise<
     if (!ours.has(item.id)) return;
     states.set(item.id, item.state);
     if (item.state === 'done' || item.state === 'failed' || item.state === 'canceled') onFinal(item);
-    else reporter.progress(tally(), `${item.state} ${basename(item.inputPath)}`);
+    else if (reporter.showsProgress) reporter.progress(tally(), `${item.state} ${basename(item.inputPath)}`);
   });
   const connectivity = new ConnectivityNotices(reporter, args.apiUrl);
   runner.on('connectivity', (state) => connectivity.update(state));

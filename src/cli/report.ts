@@ -68,6 +68,11 @@ export class Reporter {
     return Boolean(this.stderr.isTTY);
   }
 
+  /** Whether progress() draws anything: without a terminal, callers skip the work of a tally per event. */
+  get showsProgress(): boolean {
+    return this.live;
+  }
+
   finished(line: FinishedLine): void {
     this.clearBar();
     if (this.json) {

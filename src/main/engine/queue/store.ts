@@ -293,6 +293,8 @@ export interface ListFilter {
  */
 export class QueueStore {
   private readonly stmts = new Map<string, Database.Statement>();
+  /** write()'s statements by the shape of the change (see write). */
+  private readonly writes = new Map<string, Database.Statement>();
   /** The lease holder this connection writes as (queue/lease.ts). */
   readonly owner: string;
   readonly leaseMs: number;
@@ -636,6 +638,9 @@ export class QueueStore {
     const parsed = patchSchema.safeParse(patch);
     if (!parsed.success) throw new InvalidItemError(`Invalid change to item ${id}: ${issuesText(parsed.error)}`);
     const sets: string[] = [];
+    // The statement depends only on which fields are set: cache it under that short key rather
+    // than hashing the long SQL text on every write (issue 13.3).
+    let shape = patch.state === undefined ? 'u' : HELD_STATES.includes(patch.state) ? 'h' : 'r';
     const now = Date.now();
     const params: Record<string, SqlValue> = { id, updated_at: now, now, owner: this.owner, lease_until: now + this.leaseMs };
     // SET expressions read the old row, so a state named in the patch decides in JavaScript.
@@ -653,18 +658,32 @@ export class QueueStore {
       const value = patch[field];
       // Required columns cannot be cleared; an undefined there means "not changing it".
       if (value === undefined && !nullable) continue;
-      sets.push(`${column} = @${column}`);
+      shape += `,${column}`;
       params[column] = encode(value);
     }
-    let sql = `UPDATE items SET ${[...sets, 'updated_at = @updated_at'].join(', ')} WHERE id = @id AND ${FREE_FOR_ME}`;
     if (expectedState !== undefined) {
-      sql += ' AND state = @expected_state';
+      shape += ',?';
       params.expected_state = expectedState;
+    }
+    let statement = this.writes.get(shape);
+    if (!statement) {
+      statement = this.stmt(this.writeSql(patch, sets, expectedState !== undefined));
+      this.writes.set(shape, statement);
     }
     // all(), not get(): a RETURNING statement left mid-step by get() keeps SQLite from ever
     // checkpointing, and the write-ahead log grows without bound (hundreds of MB per thousand items).
-    const [row] = this.stmt(`${sql} RETURNING *`).all(params);
+    const [row] = statement.all(params);
     return row === undefined ? undefined : rowToItem(row, true);
+  }
+
+  private writeSql(patch: ItemPatch, sets: string[], guarded: boolean): string {
+    for (const [field, column, , nullable] of PATCH_COLUMNS) {
+      if (!(field in patch)) continue;
+      if (patch[field] === undefined && !nullable) continue;
+      sets.push(`${column} = @${column}`);
+    }
+    const sql = `UPDATE items SET ${[...sets, 'updated_at = @updated_at'].join(', ')} WHERE id = @id AND ${FREE_FOR_ME}`;
+    return `${sql}${guarded ? ' AND state = @expected_state' : ''} RETURNING *`;
   }
 
   /**

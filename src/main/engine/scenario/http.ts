@@ -18,7 +18,7 @@ import {
 } from './errors';
 import { describeNetworkError, parseRetryAfter, serverMessage, snippet, type NetworkFailure } from './failures';
 import { RateLimitGate } from './gate';
-import { nodeGet, nodePut, readSome, type Reply } from './node-get';
+import { nodeFetch, nodeGet, nodePut, readSome, type Reply } from './node-get';
 import { NotJsonError, parseBody, teamLimit } from './schemas';
 import { canceledFrom, fullJitter, sleep, throwIfAborted } from './timing';
 
@@ -200,15 +200,15 @@ export class HttpCore {
     return this.underDeadline(spec, async (signal) => {
       const headers: Record<string, string> = { accept: 'application/json' };
       if ('path' in spec.target) headers['authorization'] = this.authorization;
-      let body: RequestInit['body'];
+      let body: string | Uint8Array | undefined;
       if (spec.json !== undefined) {
         headers['content-type'] = 'application/json';
         body = JSON.stringify(spec.json);
       } else if (spec.bytes) {
         headers['content-type'] = 'application/octet-stream';
-        body = spec.bytes as unknown as RequestInit['body'];
+        body = spec.bytes;
       }
-      const res = await fetch(this.urlOf(spec.target), { method: spec.method, headers, body, signal, redirect: 'follow' });
+      const res = await nodeFetch(this.urlOf(spec.target), { method: spec.method, headers, body, signal });
       if (res.ok || spec.passStatuses?.includes(res.status)) {
         return await spec.handle(res, { signal, touch: () => {} });
       }
