@@ -61,6 +61,7 @@ export const cliCpu: Section = {
     const inputDir = join(inputs[0] as string, '..');
     const env = { SCENARIO_SDK_API_KEY: server.apiKey, SCENARIO_SDK_API_SECRET: server.apiSecret };
     const results: CpuRun[] = [];
+    await server.resetCounts();
     for (let i = 0; i < runs; i++) {
       // A fresh state and output folder each run: every item is uploaded, generated, polled and downloaded.
       const args = ['convert', inputDir, '--model', 'vtracer', '--out', await tempDir('cli-cpu-out'), '--state', await tempDir('cli-cpu-state'),
@@ -70,6 +71,8 @@ export const cliCpu: Section = {
       results.push(run);
     }
     const perItem = median(results.map((r) => r.cpuMs / items));
+    const counts = await server.counts();
+    const requests = Object.entries(counts).filter(([, n]) => n > 0).map(([route, n]) => `${route} ${(n / items / runs).toFixed(2)}`);
     ctx.log(`cli-cpu: ${results.map((r) => `${r.cpuMs.toFixed(0)} ms CPU / ${r.wallMs.toFixed(0)} ms wall`).join(', ')} for ${items} items`);
     return {
       rows: [
@@ -77,9 +80,10 @@ export const cliCpu: Section = {
       ],
       notes: [
         `CPU (user + system) of the kiln process from its start to its exit, per item; ${ctx.settings.jobDurationMs} ms jobs; the fake server runs in its own process.`,
+        `Requests per item: ${requests.join(', ')}.`,
         'Set KILN_BENCH_CPU_PROFILE_DIR to write a --cpu-prof profile of each run there.',
       ],
-      data: { items, concurrency, runs: results },
+      data: { items, concurrency, runs: results, requestsPerItem: Object.fromEntries(Object.entries(counts).map(([r, n]) => [r, n / items / runs])) },
     };
   },
 };
