@@ -18,7 +18,7 @@ import {
 } from './errors';
 import { describeNetworkError, parseRetryAfter, serverMessage, snippet, type NetworkFailure } from './failures';
 import { RateLimitGate } from './gate';
-import { nodeFetch, nodeGet, nodePut, readSome, type Reply } from './node-get';
+import { nodeFetch, nodeGet, nodePut, readSome, type ApiReply, type Reply } from './node-get';
 import { NotJsonError, parseBody, teamLimit } from './schemas';
 import { canceledFrom, fullJitter, sleep, throwIfAborted } from './timing';
 
@@ -81,7 +81,7 @@ export interface SendSpec<T> extends RetryMeta {
   /** Non-2xx statuses the handler deals with itself (e.g. an expired download URL). */
   passStatuses?: readonly number[];
   /** Reads the answer; runs inside the attempt, so its failures are retried like the request's. */
-  handle(res: Response, attempt: Attempt): Promise<T>;
+  handle(res: ApiReply, attempt: Attempt): Promise<T>;
 }
 
 class Deadline {
