@@ -87,7 +87,8 @@ export class Reporter {
       : line.status === 'skipped' ? `– ${name}: skipped (${line.error ?? ''})`
       : line.status === 'canceled' ? `✖ ${name}: canceled`
       : `✖ ${name}: ${line.error ?? 'failed'}`;
-    this.out(`${text}\n`);
+    const warned = line.warnings?.length ? ` (${line.warnings.join('; ')})` : '';
+    this.out(`${text}${warned}\n`);
   }
 
   /** Messages for a person (offline, auth, interruption): always on stderr. */
