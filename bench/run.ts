@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { makePngs, removeTempDirs, tempDir } from './fixtures';
+import { cliCpu } from './cli-cpu';
 import { cliStart } from './cli-start';
 import { memory } from './memory';
 import { naive } from './naive';
@@ -22,7 +23,7 @@ import { ceiling } from './ceiling';
 import { uploadMemory } from './upload-memory';
 
 // In the issue's order; each section may use the shared server and throughput run, nothing else.
-const SECTIONS: readonly Section[] = [throughput, naive, requests, memory, queueScale, ui, ceiling, uploadMemory, cliStart, trace];
+const SECTIONS: readonly Section[] = [throughput, naive, requests, memory, queueScale, ui, ceiling, uploadMemory, cliStart, cliCpu, trace];
 const SECTION_KEYS = SECTIONS.map((s) => s.key);
 
 const USAGE = `usage: npm run bench -- [--quick] [--only ${SECTION_KEYS.join(',')}] [--server child|in-process]

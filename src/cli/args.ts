@@ -39,8 +39,10 @@ Options:
 
 Credentials come from SCENARIO_SDK_API_KEY and SCENARIO_SDK_API_SECRET, or else from the key pair
 the Kiln app saved in the keychain; --engine local needs none and never uses the network.
-Run the same command again after an interruption to finish the batch: finished items are kept,
-submitted jobs are resumed, and nothing is generated twice.
+Run the same command again after an interruption to finish the batch: finished items are kept and
+jobs Kiln recorded are followed again, not paid for again. Only a stop in the instant Scenario is
+accepting a job loses its id: that item is generated again and its result says "may have been
+charged twice". Two runs of one batch share the work; neither touches what the other is doing.
 Exit status: 0 every item done, 1 some item failed, 2 bad usage.`;
 
 const convertSchema = z.object({

@@ -7,6 +7,7 @@ import { validateTemplate } from '../main/engine/output/naming';
 import { ensureOutputDir } from '../main/engine/output/writer';
 import { expandBatch, type EnqueueTarget } from '../main/engine/queue/enqueue';
 import { explainStoreFailure } from '../main/engine/queue/open-store';
+import { describeOwner } from '../main/engine/queue/lease';
 import type { QueueItem } from '../main/engine/queue/types';
 import type { ModelDescriptor, ModelParams } from '../main/engine/models/types';
 import { UsageError, type ConvertArgs } from './args';
@@ -19,7 +20,7 @@ export const CLI_QUEUE_ID = 'cli';
 
 export function lineFor(item: QueueItem): FinishedLine {
   const failed = item.state === 'failed';
-  return {
+  const line: FinishedLine = {
     input: item.inputPath,
     shown: item.displayPath ?? item.inputPath,
     status: item.state === 'done' ? 'done' : item.state === 'canceled' ? 'canceled' : 'failed',
@@ -28,6 +29,8 @@ export function lineFor(item: QueueItem): FinishedLine {
     error: item.state === 'done' ? null : (item.error ?? null),
     message: failed ? failureText(item.error).text : null,
   };
+  if (item.warnings !== undefined && item.warnings.length > 0) line.warnings = item.warnings;
+  return line;
 }
 
 /** A file that could not be converted at all, reported like a failed item (same words as the app). */
@@ -152,7 +155,7 @@ async function convertBatch(args: ConvertArgs, env: NodeJS.ProcessEnv): Promise<
     else if (item.state === 'canceled') canceled++;
     else failed++;
     reporter.finished(lineFor(item));
-    reporter.progress(tally());
+    if (reporter.showsProgress) reporter.progress(tally());
     checkComplete();
   };
 
@@ -160,12 +163,31 @@ async function convertBatch(args: ConvertArgs, env: NodeJS.ProcessEnv): Promise<
     if (!ours.has(item.id)) return;
     states.set(item.id, item.state);
     if (isFinalState(item.state)) onFinal(item);
-    else reporter.progress(tally(), `${item.state} ${basename(item.inputPath)}`);
+    else if (reporter.showsProgress) reporter.progress(tally(), `${item.state} ${basename(item.inputPath)}`);
   });
   const connectivity = new ConnectivityNotices(reporter, args.apiUrl);
   runner.on('connectivity', (state) => connectivity.update(state));
   // `kiln convert --json | head -3`: the reader has gone, so stop as if interrupted, in silence.
   reporter.onStdoutClosed(() => finish(141));
+  // Another `kiln convert` of this batch (or one that died moments ago) holds some items: say so once
+  // and wait; what it finishes is reported here too, what it drops is taken over (queue/lease.ts).
+  let toldHeld = false;
+  runner.on('held-elsewhere', ({ count, owners }) => {
+    if (count === 0 || toldHeld) return;
+    toldHeld = true;
+    reporter.notice(
+      `kiln: ${count} item${count === 1 ? ' is' : 's are'} being converted by ${owners.map(describeOwner).join(' and ')}; ` +
+        'leaving them to it and waiting for them (taken over here if it stops)',
+    );
+  });
+  runner.on('idle', () => {
+    // Nothing running here: items another process took and finished are only in the store.
+    for (const id of ours) {
+      if (reported.has(id)) continue;
+      const item = store.get(id);
+      if (item && isFinalState(item.state)) onFinal(item);
+    }
+  });
   runner.on('auth-failed', (message) => {
     reporter.notice(`kiln: ${message}`);
     finish(1);

@@ -13,6 +13,8 @@ export interface FinishedLine {
   error: string | null;
   /** For a failure: what happened and what to do, as the app says it (src/shared/failure-text.ts). */
   message: string | null;
+  /** Present only when there is something to say about an item that still finished (issue 14.3). */
+  warnings?: string[];
 }
 
 export interface Summary {
@@ -95,6 +97,11 @@ export class Reporter {
     return Boolean(this.stderr.isTTY);
   }
 
+  /** Whether progress() draws anything: without a terminal, callers skip the work of a tally per event. */
+  get showsProgress(): boolean {
+    return this.live;
+  }
+
   finished(line: FinishedLine): void {
     this.clearBar();
     if (this.json) {
@@ -109,7 +116,8 @@ export class Reporter {
       : line.status === 'skipped' ? `– ${name}: skipped (${line.error ?? ''})`
       : line.status === 'canceled' ? `✖ ${name}: canceled`
       : `✖ ${name}: ${line.message ?? line.error ?? 'failed'}${line.error ? `\n    details: ${line.error}` : ''}`;
-    this.out(`${text}\n`);
+    const warned = line.warnings?.length ? ` (${line.warnings.join('; ')})` : '';
+    this.out(`${text}${warned}\n`);
   }
 
   /** The last line of a batch: on stdout, or stderr with --json (whose stdout holds only JSON lines). */

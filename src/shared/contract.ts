@@ -101,6 +101,8 @@ export const itemViewSchema = z.object({
   jobId: z.string().optional(),
   outputs: z.array(z.string()),
   engine: z.enum(ENGINES).optional(),
+  /** Said even when the item finished, e.g. "may have been charged twice: …" (queue/runner.ts CHARGED_TWICE_WARNING). */
+  warnings: z.array(z.string()).optional(),
   position: z.number(),
   updatedAt: z.number(),
 });

@@ -291,6 +291,8 @@ const generate: Handler = async (ctx, req, res, [modelId = '']) => {
     );
   }
   const job = ctx.state.createJob({ modelId, body: rawBody, input, fate: ctx.faults.jobFate() });
+  // The job exists and is charged; the client is never told its id (closed with the server).
+  if (ctx.faults.faults.holdGenerateAnswers) return;
   sendJson(res, 200, { job: jobJson(ctx, job, job.createdAt), creativeUnitsCost: CREATIVE_UNITS[modelId] ?? 1 });
 };
 

@@ -15,6 +15,8 @@ export const DEFAULT_FAULTS: Faults = {
   stallJobs: false,
   assetUrlTtlMs: 60_000,
   htmlDownloads: false,
+  holdGenerateAnswers: false,
+  followRateLimit: null,
 };
 
 const rate = z.number().min(0).max(1);
@@ -34,6 +36,10 @@ const faultsPatchSchema = z.strictObject({
   stallJobs: z.boolean(),
   assetUrlTtlMs: z.number().min(0),
   htmlDownloads: z.boolean(),
+  holdGenerateAnswers: z.boolean(),
+  followRateLimit: z
+    .object({ requests: z.number().int().min(0), retryAfterSeconds: z.number().int().min(0) })
+    .nullable(),
 }).partial();
 
 /** A job duration drawn from the configured distribution (Box–Muller for the normal in log space). */
@@ -76,6 +82,7 @@ const SERVER_ERROR_STATUSES = [500, 502, 503] as const;
 export class FaultInjector {
   private current: Faults;
   private rateLimitLeft = 0;
+  private followRateLimitLeft = 0;
   private readonly random: () => number;
 
   constructor(initial: Partial<Faults> | undefined, seed: number) {
@@ -98,13 +105,21 @@ export class FaultInjector {
     this.current = next;
     // A new rateLimit starts a fresh budget; repeating the same object restarts it too.
     if ('rateLimit' in patch) this.rateLimitLeft = this.current.rateLimit?.requests ?? 0;
+    if ('followRateLimit' in patch) this.followRateLimitLeft = this.current.followRateLimit?.requests ?? 0;
   }
 
-  /** The fault for one request; `api` is false for the CDN and pre-signed part URLs. */
-  forRequest(api: boolean): RequestFault {
+  /**
+   * The fault for one request; `api` is false for the CDN and pre-signed part URLs; `following` is
+   * true for the reads that follow a paid job (job polls, asset reads).
+   */
+  forRequest(api: boolean, following = false): RequestFault {
     const [resetDraw, errorDraw, statusDraw, htmlDraw] = [this.random(), this.random(), this.random(), this.random()];
     if (resetDraw < this.current.resetRate) return { kind: 'reset' };
     if (!api) return { kind: 'none' };
+    if (following && this.current.followRateLimit && this.followRateLimitLeft > 0) {
+      this.followRateLimitLeft--;
+      return { kind: 'rate-limit', retryAfterSeconds: this.current.followRateLimit.retryAfterSeconds };
+    }
     if (this.current.rateLimit && this.rateLimitLeft > 0) {
       this.rateLimitLeft--;
       return { kind: 'rate-limit', retryAfterSeconds: this.current.rateLimit.retryAfterSeconds };

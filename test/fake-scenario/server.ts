@@ -188,7 +188,7 @@ export class FakeScenarioServer implements FakeScenario {
     }
 
     // Every fault is applied before any state changes, so a client's retry is always safe.
-    const fault = this.faults.forRequest(route.api);
+    const fault = this.faults.forRequest(route.api, route.name === 'job-get' || route.name === 'asset-get');
     switch (fault.kind) {
       case 'reset':
         req.socket.destroy();

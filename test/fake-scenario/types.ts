@@ -31,6 +31,13 @@ export interface Faults {
   assetUrlTtlMs: number;
   /** CDN answers 200 text/html for downloads (a captive portal / broken CDN). */
   htmlDownloads: boolean;
+  /**
+   * A generate creates (and charges) its job, then its answer is held until the connection closes:
+   * a client stopped meanwhile never learns the job id (the crash window of issue 14.3).
+   */
+  holdGenerateAnswers: boolean;
+  /** The next `requests` job polls and asset reads (GET /jobs/…, GET /assets/…) get 429 + Retry-After; nothing else does. */
+  followRateLimit: { requests: number; retryAfterSeconds: number } | null;
 }
 
 export interface FakeScenarioOptions {

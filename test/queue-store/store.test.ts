@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import {
   QueueStore,
 } from '../../src/main/engine/queue/store';
 import { SCHEMA_VERSION, SchemaTooNewError } from '../../src/main/engine/queue/schema.sql';
+import { LeaseHeldError } from '../../src/main/engine/queue/lease';
 import { newItem } from './helpers';
 
 const open: QueueStore[] = [];
@@ -314,8 +315,9 @@ describe('durability and integrity', () => {
   it('remembers learned job durations across a reopen, including in a database from the previous schema', () => {
     const dir = tempDir();
     QueueStore.open(dir).close();
-    // As an earlier Kiln left it: none of what migrations 3, 4 and 5 add, schema 2.
+    // As an earlier Kiln left it: none of what migrations 3 to 6 add, schema 2.
     const db = new Database(join(dir, DB_FILE_NAME));
+    db.exec('DROP INDEX items_owner; ALTER TABLE items DROP COLUMN owner; ALTER TABLE items DROP COLUMN lease_until; ALTER TABLE items DROP COLUMN generate_sent_at; ALTER TABLE items DROP COLUMN warnings_json');
     db.exec('DROP TABLE job_durations; DROP TABLE job_timing; DROP TABLE team_limits');
     db.exec('ALTER TABLE items DROP COLUMN display_path');
     db.pragma('user_version = 2');
@@ -338,6 +340,7 @@ describe('durability and integrity', () => {
     const dir = tempDir();
     QueueStore.open(dir).close();
     const db = new Database(join(dir, DB_FILE_NAME));
+    db.exec('DROP INDEX items_owner; ALTER TABLE items DROP COLUMN owner; ALTER TABLE items DROP COLUMN lease_until; ALTER TABLE items DROP COLUMN generate_sent_at; ALTER TABLE items DROP COLUMN warnings_json');
     db.exec('DROP TABLE job_timing; DROP TABLE team_limits');
     db.exec('ALTER TABLE items DROP COLUMN display_path');
     db.pragma('user_version = 3');
@@ -413,5 +416,47 @@ describe('durability and integrity', () => {
     const db = new Database(join(dir, DB_FILE_NAME));
     expect(() => db.prepare("UPDATE items SET state = 'exploded' WHERE id = ?").run(item!.id)).toThrow(/CHECK/);
     db.close();
+  });
+});
+
+describe('one owner per item (queue/lease.ts)', () => {
+  it('a working item is its owner\'s until given up: another connection can neither move nor claim it', () => {
+    const dir = tempDir();
+    const a = QueueStore.open(dir, { owner: 'elsewhere/1/a' });
+    const b = QueueStore.open(dir, { owner: 'elsewhere/1/b' });
+    open.push(a, b);
+    const [item] = a.addItems([newItem()]);
+    a.transition(item!.id, 'uploading');
+    expect(() => b.transition(item!.id, 'failed', { error: 'not mine' })).toThrow(LeaseHeldError);
+    expect(() => b.claim(item!.id)).toThrow(/being worked on by Kiln on elsewhere/);
+    expect(b.heldElsewhere()).toEqual([{ id: item!.id, owner: 'elsewhere/1/a', leaseUntil: expect.any(Number) }]);
+    // Stopping gives the lease up; the item is then anyone's to resume.
+    a.releaseLeases();
+    expect(b.claim(item!.id).state).toBe('uploading');
+    expect(() => a.transition(item!.id, 'submitted', { jobId: 'j' })).toThrow(LeaseHeldError);
+    // Queued and finished items are nobody's.
+    b.transition(item!.id, 'queued');
+    expect(b.heldElsewhere()).toEqual([]);
+    expect(a.transition(item!.id, 'uploading').state).toBe('uploading');
+  });
+
+  it('a lease not renewed expires, and a lease of a process of this machine that is gone ends at once', async () => {
+    const dir = tempDir();
+    const a = QueueStore.open(dir, { owner: 'elsewhere/1/a', leaseMs: 1 });
+    const b = QueueStore.open(dir, { owner: 'elsewhere/1/b' });
+    open.push(a, b);
+    const [first, second] = a.addItems([newItem({ dedupeKey: '1' }), newItem({ dedupeKey: '2' })]);
+    a.transition(first!.id, 'uploading');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(b.transition(first!.id, 'queued').state).toBe('queued');
+
+    // An owner id naming this host and a pid that cannot exist.
+    const dead = QueueStore.open(dir, { owner: `${hostname()}/2147483646/x` });
+    open.push(dead);
+    dead.transition(second!.id, 'uploading');
+    expect(() => b.claim(second!.id)).toThrow(LeaseHeldError);
+    const reopened = QueueStore.open(dir, { owner: 'elsewhere/1/c' });
+    open.push(reopened);
+    expect(reopened.claim(second!.id).state).toBe('uploading');
   });
 });

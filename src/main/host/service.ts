@@ -76,6 +76,9 @@ export class KilnService extends EventEmitter<ServiceEvents> {
       api: this.api,
       concurrency: options.settings.settings.concurrency,
       probeInitialMs: options.probeInitialMs,
+      // Only the queues this app shows: a `kiln convert` batch in the same database is its own
+      // (README "Who owns an item"; queue/lease.ts).
+      accept: (item) => options.settings.queues.some((q) => q.id === item.queueId),
     });
     const { store, runner } = this.engine;
     this.store = store;

@@ -49,6 +49,7 @@ export function itemView(item: QueueItem): ItemView {
     jobId: item.jobId,
     outputs: item.outputs,
     engine: item.engine,
+    warnings: item.warnings,
     position: item.position,
     updatedAt: item.updatedAt,
   };

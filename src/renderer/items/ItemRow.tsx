@@ -1,4 +1,4 @@
-import { Box, ImageOff } from 'lucide-react';
+import { Box, ImageOff, TriangleAlert } from 'lucide-react';
 import { memo, useEffect, useRef, useState, type CSSProperties } from 'react';
 import type { ItemView, KilnApi } from '../../shared/contract';
 import { failureText } from '../../shared/failure-text';
@@ -58,6 +58,7 @@ export const ItemRow = memo(function ItemRow({ item, index, count, top, height, 
   const done = item.state === 'done';
   const draggable = done && electron && typeof api.startDrag === 'function';
   const failure = item.state === 'failed' ? failureText(item.error) : undefined;
+  const warning = item.warnings?.join('; ');
   const fraction = barFraction(item);
   return (
     <div role="listitem" aria-setsize={count} aria-posinset={index + 1} data-index={index}
@@ -70,8 +71,9 @@ export const ItemRow = memo(function ItemRow({ item, index, count, top, height, 
       <Thumb item={item} api={api} />
       <div className="item-main">
         <div className="item-name" title={item.displayPath}>{item.displayPath}</div>
-        <div className={`item-sub${failure ? ' is-error' : ''}`} title={failure ? `${failure.text}\nDetails: ${failure.detail}` : undefined}>
-          {failure ? failure.text : done && item.outputs[0] ? `→ ${item.outputs[0]}` : formatBytes(item.inputSize)}
+        <div className={`item-sub${failure ? ' is-error' : warning ? ' is-warning' : ''}`}
+          title={failure ? `${failure.text}\nDetails: ${failure.detail}` : warning}>
+          {failure ? failure.text : warning ? <><TriangleAlert size={12} aria-hidden="true" /> {warning}</> : done && item.outputs[0] ? `→ ${item.outputs[0]}` : formatBytes(item.inputSize)}
         </div>
       </div>
       {/* One element (its bar is drawn by CSS from --progress): fewer elements per row, cheaper fast scrolling. */}

@@ -15,6 +15,8 @@ import { formatWait } from '../scenario/upload';
 import { LocalEnginePool } from '../local/pool';
 import { isLocalEngineName } from '../local/types';
 import { Connectivity } from './connectivity';
+import { LeaseHeldError, ownerIsGone } from './lease';
+import { IllegalTransitionError } from './state-machine';
 import type { QueueStore } from './store';
 import type { ItemPatch, ItemState, QueueItem } from './types';
 import { IN_FLIGHT_STATES, isFinalState, isInFlightState, isRetryableState } from '../../../shared/item-states';
@@ -29,6 +31,13 @@ export interface RunnerEvents {
   connectivity: [state: { online: boolean; reason: string }];
   /** Scenario refused a generate for the team's ceiling: at most `limit` jobs now run at once. */
   'team-limit': [limit: number];
+  /**
+   * Items this runner accepts that another live Kiln process is working on (queue/lease.ts): they
+   * are left to it, and taken over if its lease expires. Emitted when the number changes.
+   */
+  'held-elsewhere': [info: { count: number; owners: string[] }];
+  /** A heartbeat found nothing running here: a caller waiting on items may look for them in the store. */
+  idle: [];
 }
 
 export interface QueueRunnerOptions {
@@ -47,6 +56,8 @@ export interface QueueRunnerOptions {
   jobStallTimeoutMs?: number;
   /** Model lookup, so tests and future models can supply their own descriptors. */
   findModel?: (key: string) => ModelDescriptor | undefined;
+  /** How often leases are renewed and other owners' items looked at (default 2 s, at most a third of the lease). */
+  heartbeatMs?: number;
 }
 
 type StopReason = 'cancel' | 'stop';
@@ -55,6 +66,14 @@ type StopReason = 'cancel' | 'stop';
 export const CANCELED_MAY_BE_CHARGED = 'Canceled — a job Scenario had already started may still be charged';
 export const DEFAULT_JOB_TIMEOUT_MS = 30 * 60_000;
 export const DEFAULT_JOB_STALL_TIMEOUT_MS = 10 * 60_000;
+/**
+ * The API has no idempotency key and no job listing (docs/scenario-api.md), so a generate whose
+ * answer was lost to a crash cannot be found again: the item is generated again and says so.
+ */
+export const CHARGED_TWICE_WARNING = 'may have been charged twice: Kiln stopped while Scenario was accepting this job';
+/** Following a paid job through a 429 storm or a sick server: growing pauses, never a failure. */
+const FOLLOW_FIRST_PAUSE_MS = 1_000;
+const FOLLOW_MAX_PAUSE_MS = 60_000;
 /** Pauses after a generate refused for the team's ceiling, when no job of ours is running to wait for. */
 const TEAM_LIMIT_FIRST_PAUSE_MS = 1_000;
 const TEAM_LIMIT_MAX_PAUSE_MS = 30_000;
@@ -103,6 +122,16 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
   private readonly slotWaiters = new Set<() => void>();
   /** In-flight items not being worked on (left by a previous run, retried, back from offline). */
   private readonly resumable = new Set<string>();
+  /** Accepted items another live runner holds, by id → owner (queue/lease.ts). */
+  private readonly foreign = new Map<string, string>();
+  /** Items seen held elsewhere that this runner does not accept: never looked at again. */
+  private readonly notOurs = new Set<string>();
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private readonly heartbeatMs: number;
+  private lastForeignCount = 0;
+  /** Paid items waiting to follow their job again after a retryable failure, and how often they did. */
+  private readonly followTimers = new Set<NodeJS.Timeout>();
+  private readonly followPauses = new Map<string, number>();
   private started = false;
   private stopped = false;
   private authBlocked = false;
@@ -117,6 +146,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     this.lookupModel = options.findModel ?? findModel;
     this.jobTimeoutMs = options.jobTimeoutMs ?? DEFAULT_JOB_TIMEOUT_MS;
     this.jobStallTimeoutMs = options.jobStallTimeoutMs ?? DEFAULT_JOB_STALL_TIMEOUT_MS;
+    this.heartbeatMs = Math.max(10, Math.min(options.heartbeatMs ?? 2_000, this.store.leaseMs / 3));
     this.connectivity = new Connectivity({
       probe: (signal) => this.api.probe(signal),
       initialDelayMs: options.probeInitialMs,
@@ -139,12 +169,16 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     if (this.started) return;
     this.started = true;
     await this.recover();
+    this.heartbeatTimer = setInterval(() => this.heartbeat(), this.heartbeatMs);
     this.pump();
   }
 
   /** Aborts in-flight work without changing what is stored: the next start resumes it. */
   async stop(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.heartbeatTimer);
+    for (const timer of this.followTimers) clearTimeout(timer);
+    this.followTimers.clear();
     this.connectivity.stop();
     const pending = [...this.running.values()];
     for (const run of pending) {
@@ -152,6 +186,8 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
       run.controller.abort();
     }
     await Promise.allSettled(pending.map((r) => r.done));
+    // What we leave in flight is anyone's to resume at once (the next run of the same command).
+    this.store.releaseLeases();
     await this.localPool?.close();
   }
 
@@ -234,7 +270,13 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     const item = this.store.get(itemId);
     if (!item || !isRetryableState(item.state)) return;
     const to: ItemState = item.jobId ? 'submitted' : 'queued';
-    this.save(itemId, to, { error: undefined, finishedAt: undefined, attempts: item.attempts + 1 });
+    try {
+      this.save(itemId, to, { error: undefined, finishedAt: undefined, attempts: item.attempts + 1 });
+    } catch (error) {
+      // Another Kiln process retried or took it a moment ago: it is in hand.
+      if (error instanceof LeaseHeldError || error instanceof IllegalTransitionError) return;
+      throw error;
+    }
     this.retried.add(itemId);
     if (to === 'submitted') this.resumable.add(itemId);
     this.pump();
@@ -257,25 +299,122 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
   private save(itemId: string, state: ItemState | undefined, patch: ItemPatch = {}): QueueItem {
     const item = state === undefined ? this.store.update(itemId, patch) : this.store.transition(itemId, state, patch);
     if (item.state === 'done' || item.state === 'canceled') this.retried.delete(itemId);
+    if (isFinalState(item.state)) this.followPauses.delete(itemId);
     this.emit('item', item);
     return item;
   }
 
   private async recover(): Promise<void> {
+    this.expireGoneOwners();
     const leftovers = this.store.list({ states: [...IN_FLIGHT_STATES] }).filter((i) => this.accept(i));
-    for (const item of leftovers) {
-      if (item.state !== 'uploading') this.resumable.add(item.id);
-      if (item.state === 'uploading') {
-        // The upload is redone; an assetId already stored is reused, so nothing is paid twice. The
-        // output-room probe (output/room.ts) may have been left mid-check: it is this item's temp.
-        await sweepTemps(item.output.dir, item.id).catch(() => undefined);
-        this.save(item.id, 'queued');
-      } else if (item.state === 'downloading') {
-        await this.recoverDownload(item);
-      }
-    }
-    const waiting = this.store.list({ states: ['waiting-for-network'] }).filter((i) => this.accept(i));
+    for (const item of leftovers) await this.takeOver(item);
+    const waiting = this.store.list({ states: ['waiting-for-network'] }).filter((i) => this.accept(i) && !this.heldLive(i.id));
     if (waiting.length > 0) this.connectivity.reportOffline('resuming items that were waiting for the network');
+    this.reportForeign();
+  }
+
+  /** Leases of processes of this machine that are gone (kill -9) end now rather than after LEASE_MS. */
+  private expireGoneOwners(): void {
+    this.store.expireGoneOwners();
+  }
+
+  private heldLive(itemId: string): boolean {
+    return this.foreign.has(itemId);
+  }
+
+  /**
+   * Picks up an item some runner left in flight (a previous run of ours, or a dead owner whose lease
+   * expired): the lease is taken first, so an item a live process holds is left to it.
+   */
+  private async takeOver(start: QueueItem): Promise<void> {
+    let item: QueueItem;
+    try {
+      item = this.store.claim(start.id);
+    } catch (error) {
+      if (!(error instanceof LeaseHeldError)) throw error;
+      this.foreign.set(start.id, error.owner);
+      return;
+    }
+    this.foreign.delete(item.id);
+    if (item.state === 'uploading') {
+      // The upload is redone; an assetId already stored is reused, so nothing is paid twice. The
+      // output-room probe (output/room.ts) may have been left mid-check: it is this item's temp.
+      await sweepTemps(item.output.dir, item.id).catch(() => undefined);
+      // A generate sent but never answered (Kiln stopped while Scenario was accepting it): the job
+      // may exist, and nothing can find it again, so it is generated again and the item says so.
+      const lostGenerate = item.generateSentAt !== undefined && item.jobId === undefined;
+      this.save(item.id, 'queued', lostGenerate ? { generateSentAt: undefined, warnings: [...(item.warnings ?? []), CHARGED_TWICE_WARNING] } : {});
+      return;
+    }
+    if (item.state === 'waiting-for-network') return;
+    this.resumable.add(item.id);
+    if (item.state === 'downloading') await this.recoverDownload(item);
+  }
+
+  /**
+   * Renews our leases; takes over accepted items whose owner's lease expired (or who died on this
+   * machine); tells callers about items other processes finished, and about ones they still hold.
+   */
+  private heartbeat(): void {
+    if (this.stopped) return;
+    const now = Date.now();
+    this.store.renewLeases(now);
+    const stillHeld = new Set<string>();
+    const gone = new Set<string>();
+    const live = new Set<string>();
+    for (const held of this.store.heldElsewhere()) {
+      if (this.notOurs.has(held.id)) continue;
+      if (!this.foreign.has(held.id)) {
+        const item = this.store.get(held.id);
+        if (!item || !this.accept(item)) {
+          this.notOurs.add(held.id);
+          continue;
+        }
+      }
+      let expired = held.leaseUntil < now;
+      if (!expired && !live.has(held.owner)) {
+        if (gone.has(held.owner) || ownerIsGone(held.owner)) {
+          gone.add(held.owner);
+          expired = true;
+        } else live.add(held.owner);
+      }
+      if (expired) {
+        const item = this.store.get(held.id);
+        if (item) void this.takeOver(item).then(() => this.pump(), () => undefined);
+        continue;
+      }
+      stillHeld.add(held.id);
+      this.foreign.set(held.id, held.owner);
+    }
+    for (const id of [...this.foreign.keys()]) {
+      if (stillHeld.has(id)) continue;
+      // Let go by its owner: finished (tell whoever waits on it), or back in line for anyone.
+      this.foreign.delete(id);
+      const item = this.store.get(id);
+      if (item && isFinalState(item.state)) this.emit('item', item);
+    }
+    this.reportForeign();
+    if (this.running.size === 0) this.emit('idle');
+    this.pump();
+  }
+
+  private reportForeign(): void {
+    if (this.foreign.size === this.lastForeignCount) return;
+    this.lastForeignCount = this.foreign.size;
+    this.emit('held-elsewhere', { count: this.foreign.size, owners: [...new Set(this.foreign.values())] });
+  }
+
+  /** A paid item hit a failure that passes (a 429 storm, a sick server): follow its job again later. */
+  private followLater(itemId: string): void {
+    const n = this.followPauses.get(itemId) ?? 0;
+    this.followPauses.set(itemId, n + 1);
+    const pause = Math.min(FOLLOW_MAX_PAUSE_MS, FOLLOW_FIRST_PAUSE_MS * 2 ** n);
+    const timer = setTimeout(() => {
+      this.followTimers.delete(timer);
+      this.resumable.add(itemId);
+      this.pump();
+    }, pause / 2 + Math.random() * (pause / 2));
+    this.followTimers.add(timer);
   }
 
   /** Keeps outputs whose commit finished before the crash; discards partial downloads. */
@@ -299,7 +438,14 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     this.emit('connectivity', { online: true, reason: '' });
     for (const item of this.store.list({ states: ['waiting-for-network'] })) {
       if (!this.accept(item)) continue;
-      const back = this.save(item.id, resumePoint(item.resumeState ?? 'queued'), { resumeState: undefined });
+      let back: QueueItem;
+      try {
+        back = this.save(item.id, resumePoint(item.resumeState ?? 'queued'), { resumeState: undefined });
+      } catch (error) {
+        if (!(error instanceof LeaseHeldError)) throw error;
+        this.foreign.set(item.id, error.owner);
+        continue;
+      }
       if (back.state !== 'queued') this.resumable.add(back.id);
     }
     this.pump();
@@ -337,7 +483,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
           this.resumable.delete(id);
           continue;
         }
-        if (free(item)) {
+        if (free(item) && !this.foreign.has(id)) {
           this.resumable.delete(id);
           return item;
         }
@@ -347,7 +493,9 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     // usually holds the next one; paused queues are left out by the query itself (a paused queue of
     // 10,000 items must not be read on every pump); only filters make it look further.
     const paused = [...this.pausedQueues];
-    for (const page of [8, 256, 100_000]) {
+    // One row first: reading (and validating) a page of rows per item started was a measurable share
+    // of the CLI's CPU per item (issue 13.3).
+    for (const page of [1, 32, 100_000]) {
       const queued = this.store.nextRunnable(page, undefined, paused);
       const next = queued.find(usable);
       if (next || queued.length < page) return next;
@@ -453,6 +601,8 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     let submittedAt: number | undefined;
     let holdsSlot = false;
 
+    // Resuming an item left in flight: take its lease first, or leave it to the live runner holding it.
+    if (item.state !== 'queued') item = this.store.claim(item.id);
     if (item.state === 'queued' && this.shouldRunLocally(item, model)) {
       await this.processLocally(item, model, run);
       return;
@@ -460,7 +610,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     let assetIds: string[] | undefined;
     try {
       if (item.state === 'queued') {
-        item = this.save(item.id, 'uploading', { error: undefined, progress: 0 });
+        item = this.save(item.id, 'uploading', { error: undefined, progress: 0, generateSentAt: undefined });
         // Everything that can fail here fails before anything is paid for: the result's name, the input.
         this.outputName(item, model, new Date());
         const checked = await checkInput(item.inputPath, model);
@@ -477,19 +627,26 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
             await prepared.cleanup();
           }
           this.checkRunning(run);
-          item = this.save(item.id, undefined, { assetId });
+          // Written with "generate sent" below, one write instead of two (issue 13.3); a stop while
+          // waiting for a slot costs a free re-upload, never a second generate.
         }
         let result;
         for (let refusals = 0; ; refusals++) {
           await this.acquireJobSlot(signal);
           holdsSlot = true;
           this.generating.add(item.id);
+          // Durably "generate sent" before it goes: a crash from here until the job id is written
+          // is recognised on restart (takeOver) and the item carries CHARGED_TWICE_WARNING.
+          const body = generateBody(model, item.params, assetId);
+          item = this.save(item.id, undefined, { assetId, generateSentAt: Date.now() });
           try {
-            result = await this.api.generate(model.modelId, generateBody(model, item.params, assetId), signal);
+            result = await this.api.generate(model.modelId, body, signal);
             break;
           } catch (error) {
             this.generating.delete(item.id);
             if (!(error instanceof TeamLimitError)) throw error;
+            // Refused for the ceiling: no job was created.
+            item = this.save(item.id, undefined, { generateSentAt: undefined });
             // Back in line, not a failure: the ceiling is now the limit, and it goes when a job ends.
             holdsSlot = false;
             this.releaseJobSlot(false);
@@ -497,14 +654,17 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
             await this.waitAfterTeamLimit(error, refusals, signal);
           }
         }
-        this.generating.delete(item.id);
+        // The job id is written first, before any other work: the window a crash could fall into
+        // (accepted by Scenario, not yet recorded) is only as wide as this write.
         if (signal.aborted && run.reason === 'cancel') {
           // Canceled while the job was being created: record it and cancel it remotely too.
-          this.save(item.id, undefined, { jobId: result.jobId });
+          this.save(item.id, undefined, { jobId: result.jobId, generateSentAt: undefined });
+          this.generating.delete(item.id);
           await this.cancelRemote(result.jobId);
           return;
         }
-        item = this.save(item.id, 'submitted', { jobId: result.jobId, progress: 0 });
+        item = this.save(item.id, 'submitted', { jobId: result.jobId, progress: 0, generateSentAt: undefined });
+        this.generating.delete(item.id);
         submittedAt = Date.now();
       }
 
@@ -565,9 +725,9 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
         assetIds = (await this.api.getJob(item.jobId, signal)).assetIds;
       }
       if (assetIds.length === 0) throw new OutputError(`job ${item.jobId} succeeded but returned no output`);
-      await this.downloadAll(item, model, assetIds, run);
-      item = this.store.get(item.id) ?? item;
-      this.save(item.id, 'done', { finishedAt: Date.now(), error: undefined, engine: 'cloud' });
+      // The last result's write is also the move to done (one write, issue 13.3).
+      item = await this.downloadAll(item, model, assetIds, run);
+      if (item.state !== 'done') this.save(item.id, 'done', { finishedAt: Date.now(), error: undefined, engine: 'cloud' });
     }
   }
 
@@ -621,7 +781,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     });
   }
 
-  private async downloadAll(start: QueueItem, model: ModelDescriptor, assetIds: string[], run: Running): Promise<void> {
+  private async downloadAll(start: QueueItem, model: ModelDescriptor, assetIds: string[], run: Running): Promise<QueueItem> {
     let item = start;
     const signal = run.controller.signal;
     const date = new Date();
@@ -647,12 +807,17 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
       // recognised on restart instead of producing the same output twice.
       item = this.save(item.id, undefined, { pendingCommit: { assetId, tempPath, fileName } });
       const result = await commitOutput(tempPath, { dir: item.output.dir, fileName, collision: item.output.collision });
-      item = this.save(item.id, undefined, {
+      const recorded: ItemPatch = {
         outputs: [...item.outputs, result.path],
         downloadedAssetIds: [...item.downloadedAssetIds, assetId],
         pendingCommit: undefined,
-      });
+      };
+      const complete = assetIds.every((id) => id === assetId || item.downloadedAssetIds.includes(id));
+      item = complete
+        ? this.save(item.id, 'done', { ...recorded, finishedAt: Date.now(), error: undefined, engine: 'cloud' })
+        : this.save(item.id, undefined, recorded);
     }
+    return item;
   }
 
   private onItemError(itemId: string, run: Running, error: unknown): void {
@@ -660,6 +825,17 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     if (!item) return;
     if (run.controller.signal.aborted) {
       // Canceled items were already marked; stopped items stay as stored and resume next start.
+      return;
+    }
+    if (error instanceof LeaseHeldError) {
+      // Another live Kiln process took it first: its to work, not ours to fail or clean up.
+      this.foreign.set(itemId, error.owner);
+      this.reportForeign();
+      return;
+    }
+    if (item.jobId !== undefined && passes(error) && (item.state === 'submitted' || item.state === 'processing' || item.state === 'downloading')) {
+      // The job is paid for: a 429 storm or a sick server delays following it, never fails it.
+      this.followLater(itemId);
       return;
     }
     if (isScenarioError(error) && error.kind === 'network') {
@@ -707,6 +883,12 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
       ...afresh,
     });
   }
+}
+
+/** A failure that goes away by itself (the client's own retries ran out): worth waiting out for a paid job. */
+function passes(error: unknown): boolean {
+  if (!isScenarioError(error) || error instanceof StageTimeoutError || error instanceof TeamLimitError) return false;
+  return error.kind === 'rate-limit' || error.kind === 'server' || error.kind === 'bad-response' || error.kind === 'timeout';
 }
 
 /** What a failed item must forget so that a Retry starts it afresh instead of failing the same way. */

@@ -83,6 +83,18 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE items ADD COLUMN display_path TEXT;
   `,
+  // 6: who works an item, and what a crash may have cost (issues 13.7 and 14.3). owner/lease_until
+  // are the lease a runner takes in the same UPDATE that moves the item (queue/lease.ts);
+  // generate_sent_at is written before a generate goes out and cleared with the job id's write, so
+  // a restart can tell "Kiln stopped while Scenario was accepting this job"; warnings_json keeps
+  // what the artist must be told about an item that nonetheless finished.
+  `
+  ALTER TABLE items ADD COLUMN owner TEXT;
+  ALTER TABLE items ADD COLUMN lease_until INTEGER;
+  ALTER TABLE items ADD COLUMN generate_sent_at INTEGER;
+  ALTER TABLE items ADD COLUMN warnings_json TEXT NOT NULL DEFAULT '[]';
+  CREATE INDEX items_owner ON items (owner) WHERE owner IS NOT NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

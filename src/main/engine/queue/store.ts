@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { InputKind } from '../inputs/kinds';
+import { DEFAULT_LEASE_MS, LeaseHeldError, newOwnerId, ownerIsGone } from './lease';
 import { migrate } from './schema.sql';
 import { IllegalTransitionError, RESUMABLE_STATES, canTransition } from './state-machine';
 import { FINAL_STATES, ITEM_STATES } from '../../../shared/item-states';
@@ -12,6 +13,7 @@ import { describeZodError } from '../../../shared/zod-issues';
 import type { ItemPatch, ItemState, NewItem, QueueCounts, QueueItem } from './types';
 
 export { IllegalTransitionError } from './state-machine';
+export { LeaseHeldError } from './lease';
 
 export const DB_FILE_NAME = 'kiln-queue.db';
 
@@ -55,6 +57,8 @@ const patchSchema = z
     downloadedAssetIds: stringListSchema,
     pendingCommit: pendingCommitSchema.optional(),
     attempts: z.number().int().nonnegative(),
+    generateSentAt: z.number().int().optional(),
+    warnings: stringListSchema,
     finishedAt: z.number().int().optional(),
     position: z.number().refine(Number.isFinite, 'position must be finite'),
     params: paramsSchema,
@@ -95,6 +99,8 @@ const rawRowSchema = z.object({
   engine_choice: z.enum(ENGINE_CHOICES),
   engine: z.enum(ENGINES).nullable(),
   display_path: z.string().nullable(),
+  generate_sent_at: z.number().int().nullable(),
+  warnings_json: z.string(),
 });
 
 const jobDurationRowSchema = z.object({ kind: z.string().min(1), ms: z.number().positive().finite() });
@@ -125,7 +131,11 @@ export class InvalidItemError extends Error {
   override readonly name = 'InvalidItemError';
 }
 
-function readJson<T>(id: string, column: string, text: string, schema: z.ZodType<T>): T {
+function readTrustedJson<T>(_id: string, _column: string, text: string, _schema: z.ZodType<T>): T {
+  return JSON.parse(text) as T;
+}
+
+function readCheckedJson<T>(id: string, column: string, text: string, schema: z.ZodType<T>): T {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -137,11 +147,24 @@ function readJson<T>(id: string, column: string, text: string, schema: z.ZodType
   return parsed.data;
 }
 
-function rowToItem(raw: unknown): QueueItem {
+type RawRow = z.infer<typeof rawRowSchema>;
+
+/**
+ * A row read from the database file (a boundary: the file may be damaged or older) is validated
+ * in full. A row handed back by our own UPDATE … RETURNING is not checked again: every value in it
+ * was either validated on the way in (patchSchema) or came from a row that was (issue 13.3: this
+ * re-validation was the queue's largest CPU cost per item).
+ */
+function rowToItem(raw: unknown, trusted = false): QueueItem {
   const id = typeof raw === 'object' && raw !== null && 'id' in raw ? String(raw.id) : '(unknown id)';
-  const parsed = rawRowSchema.safeParse(raw);
-  if (!parsed.success) throw new CorruptItemError(id, describeZodError(parsed.error));
-  const r = parsed.data;
+  let r: RawRow;
+  if (trusted) r = raw as RawRow;
+  else {
+    const parsed = rawRowSchema.safeParse(raw);
+    if (!parsed.success) throw new CorruptItemError(id, describeZodError(parsed.error));
+    r = parsed.data;
+  }
+  const readJson = trusted ? readTrustedJson : readCheckedJson;
   const item: QueueItem = {
     id: r.id,
     queueId: r.queue_id,
@@ -172,6 +195,11 @@ function rowToItem(raw: unknown): QueueItem {
   if (r.engine_choice !== 'cloud') item.engineChoice = r.engine_choice;
   if (r.engine !== null) item.engine = r.engine;
   if (r.display_path !== null) item.displayPath = r.display_path;
+  if (r.generate_sent_at !== null) item.generateSentAt = r.generate_sent_at;
+  if (r.warnings_json !== '[]') {
+    const warnings: string[] = readJson(r.id, 'warnings', r.warnings_json, stringListSchema);
+    if (warnings.length > 0) item.warnings = warnings;
+  }
   if (r.pending_commit_json !== null) {
     item.pendingCommit = readJson(r.id, 'pendingCommit', r.pending_commit_json, pendingCommitSchema);
   }
@@ -193,6 +221,8 @@ const PATCH_COLUMNS: ReadonlyArray<[keyof ItemPatch, string, (v: unknown) => Sql
   ['downloadedAssetIds', 'downloaded_json', (v) => JSON.stringify(v), false],
   ['pendingCommit', 'pending_commit_json', (v) => (v === undefined ? null : JSON.stringify(v)), true],
   ['attempts', 'attempts', (v) => v as number, false],
+  ['generateSentAt', 'generate_sent_at', (v) => (v as number | undefined) ?? null, true],
+  ['warnings', 'warnings_json', (v) => JSON.stringify(v ?? []), true],
   ['finishedAt', 'finished_at', (v) => (v as number | undefined) ?? null, true],
   ['position', 'position', (v) => v as number, false],
   ['params', 'params_json', (v) => JSON.stringify(v), false],
@@ -208,6 +238,23 @@ export interface QueueStoreOptions {
   busyTimeoutMs?: number;
   /** Told about rows skipped by list()/nextRunnable() because they cannot be read back. */
   onCorrupt?: (error: CorruptItemError) => void;
+  /** Who this connection works items for (queue/lease.ts); default a fresh id for this process. */
+  owner?: string;
+  /** How long a lease lasts without renewal (default DEFAULT_LEASE_MS). */
+  leaseMs?: number;
+}
+
+/** States an item is worked in: entering or staying in one holds the lease (queue/lease.ts). */
+const HELD_STATES: readonly ItemState[] = ['uploading', 'submitted', 'processing', 'downloading', 'waiting-for-network'];
+const HELD_SQL = HELD_STATES.map((st) => `'${st}'`).join(',');
+/** The lease guard every write carries: nobody else holds a live lease on the row. */
+const FREE_FOR_ME = '(owner IS NULL OR owner = @owner OR lease_until < @now)';
+
+/** An item leased by another runner (queue/lease.ts). */
+export interface HeldItem {
+  id: string;
+  owner: string;
+  leaseUntil: number;
 }
 
 export interface AddResult {
@@ -234,11 +281,20 @@ export interface ListFilter {
  */
 export class QueueStore {
   private readonly stmts = new Map<string, Database.Statement>();
+  /** write()'s statements by the shape of the change (see write). */
+  private readonly writes = new Map<string, Database.Statement>();
+  /** The lease holder this connection writes as (queue/lease.ts). */
+  readonly owner: string;
+  readonly leaseMs: number;
 
   private constructor(
     private readonly db: Database.Database,
     private readonly onCorrupt: ((error: CorruptItemError) => void) | undefined,
-  ) {}
+    options: QueueStoreOptions,
+  ) {
+    this.owner = options.owner ?? newOwnerId();
+    this.leaseMs = Math.max(1, options.leaseMs ?? DEFAULT_LEASE_MS);
+  }
 
   /** Opens (creating if needed) `<stateDir>/kiln-queue.db`; `':memory:'` gives a throwaway store. */
   static open(stateDir: string, options: QueueStoreOptions = {}): QueueStore {
@@ -265,7 +321,9 @@ export class QueueStore {
       db.close();
       throw err;
     }
-    return new QueueStore(db, options.onCorrupt);
+    const store = new QueueStore(db, options.onCorrupt, options);
+    store.expireGoneOwners();
+    return store;
   }
 
   private stmt(sql: string): Database.Statement {
@@ -459,7 +517,10 @@ export class QueueStore {
   update(id: string, patch: ItemPatch): QueueItem {
     if (patch.state !== undefined) return this.transition(id, patch.state, patch);
     const item = this.write(id, patch, undefined);
-    if (!item) throw new ItemNotFoundError(id);
+    if (!item) {
+      this.throwIfHeld(id);
+      throw new ItemNotFoundError(id);
+    }
     return item;
   }
 
@@ -503,6 +564,7 @@ export class QueueStore {
     // silently overwritten with a transition that was only legal from the old state.
     const item = this.write(id, full, cur.state);
     if (!item) {
+      this.throwIfHeld(id);
       const now = this.stmt('SELECT state FROM items WHERE id = ?').get(id) as { state: ItemState } | undefined;
       if (!now) throw new ItemNotFoundError(id);
       throw new IllegalTransitionError(id, now.state, to, `it changed from ${cur.state} meanwhile`);
@@ -510,29 +572,108 @@ export class QueueStore {
     return item;
   }
 
-  /** One UPDATE … RETURNING; undefined when no row matched. */
+  /**
+   * Takes (or renews) the item's lease without changing anything else; throws LeaseHeldError when
+   * another live runner holds it. Used before resuming an item some runner left in flight.
+   */
+  claim(id: string): QueueItem {
+    return this.update(id, {});
+  }
+
+  /** Pushes out the lease of every item this connection holds (the runner's heartbeat). */
+  renewLeases(now = Date.now()): void {
+    this.stmt('UPDATE items SET lease_until = ? WHERE owner = ?').run(now + this.leaseMs, this.owner);
+  }
+
+  /** Ends this connection's leases, keeping the items as they are: stopping, or closing. */
+  releaseLeases(): void {
+    if (this.db.open) this.stmt('UPDATE items SET lease_until = 0 WHERE owner = ?').run(this.owner);
+  }
+
+  /** Items leased by others (live or expired): few, and read without opening their JSON. */
+  heldElsewhere(): HeldItem[] {
+    const rows = this.stmt(
+      'SELECT id, owner, lease_until FROM items WHERE owner IS NOT NULL AND owner <> ?',
+    ).all(this.owner) as { id: string; owner: string; lease_until: number | null }[];
+    return rows.map((r) => ({ id: r.id, owner: r.owner, leaseUntil: r.lease_until ?? 0 }));
+  }
+
+  /** Ends the leases of an owner known to be dead (queue/lease.ts ownerIsGone), so they are taken over now. */
+  expireLeasesOf(owner: string): void {
+    if (owner === this.owner) return;
+    this.stmt('UPDATE items SET lease_until = 0 WHERE owner = ?').run(owner);
+  }
+
+  /** Leases of processes of this machine that are gone (kill -9) end now rather than after leaseMs. */
+  expireGoneOwners(): void {
+    const owners = this.stmt('SELECT DISTINCT owner FROM items WHERE owner IS NOT NULL AND lease_until >= ?').pluck().all(Date.now()) as string[];
+    for (const owner of owners) if (ownerIsGone(owner)) this.expireLeasesOf(owner);
+  }
+
+  private throwIfHeld(id: string): void {
+    const row = this.stmt('SELECT owner, lease_until FROM items WHERE id = ?').get(id) as
+      | { owner: string | null; lease_until: number | null }
+      | undefined;
+    if (row?.owner && row.owner !== this.owner && (row.lease_until ?? 0) >= Date.now()) {
+      throw new LeaseHeldError(id, row.owner);
+    }
+  }
+
+  /**
+   * One UPDATE … RETURNING; undefined when no row matched. The same statement checks and takes the
+   * lease (queue/lease.ts): a row another live runner holds is not matched, a working state leaves
+   * it held by us, queued or a final state gives it up.
+   */
   private write(id: string, patch: ItemPatch, expectedState: ItemState | undefined): QueueItem | undefined {
     const parsed = patchSchema.safeParse(patch);
     if (!parsed.success) throw new InvalidItemError(`Invalid change to item ${id}: ${describeZodError(parsed.error)}`);
     const sets: string[] = [];
-    const params: Record<string, SqlValue> = { id, updated_at: Date.now() };
+    // The statement depends only on which fields are set: cache it under that short key rather
+    // than hashing the long SQL text on every write (issue 13.3).
+    let shape = patch.state === undefined ? 'u' : HELD_STATES.includes(patch.state) ? 'h' : 'r';
+    const now = Date.now();
+    const params: Record<string, SqlValue> = { id, updated_at: now, now, owner: this.owner, lease_until: now + this.leaseMs };
+    // SET expressions read the old row, so a state named in the patch decides in JavaScript.
+    if (patch.state !== undefined) {
+      if (HELD_STATES.includes(patch.state)) sets.push('owner = @owner', 'lease_until = @lease_until');
+      else sets.push('owner = NULL', 'lease_until = NULL');
+    } else {
+      sets.push(
+        `owner = CASE WHEN state IN (${HELD_SQL}) THEN @owner ELSE NULL END`,
+        `lease_until = CASE WHEN state IN (${HELD_SQL}) THEN @lease_until ELSE NULL END`,
+      );
+    }
     for (const [field, column, encode, nullable] of PATCH_COLUMNS) {
       if (!(field in patch)) continue;
       const value = patch[field];
       // Required columns cannot be cleared; an undefined there means "not changing it".
       if (value === undefined && !nullable) continue;
-      sets.push(`${column} = @${column}`);
+      shape += `,${column}`;
       params[column] = encode(value);
     }
-    let sql = `UPDATE items SET ${[...sets, 'updated_at = @updated_at'].join(', ')} WHERE id = @id`;
     if (expectedState !== undefined) {
-      sql += ' AND state = @expected_state';
+      shape += ',?';
       params.expected_state = expectedState;
+    }
+    let statement = this.writes.get(shape);
+    if (!statement) {
+      statement = this.stmt(this.writeSql(patch, sets, expectedState !== undefined));
+      this.writes.set(shape, statement);
     }
     // all(), not get(): a RETURNING statement left mid-step by get() keeps SQLite from ever
     // checkpointing, and the write-ahead log grows without bound (hundreds of MB per thousand items).
-    const [row] = this.stmt(`${sql} RETURNING *`).all(params);
-    return row === undefined ? undefined : rowToItem(row);
+    const [row] = statement.all(params);
+    return row === undefined ? undefined : rowToItem(row, true);
+  }
+
+  private writeSql(patch: ItemPatch, sets: string[], guarded: boolean): string {
+    for (const [field, column, , nullable] of PATCH_COLUMNS) {
+      if (!(field in patch)) continue;
+      if (patch[field] === undefined && !nullable) continue;
+      sets.push(`${column} = @${column}`);
+    }
+    const sql = `UPDATE items SET ${[...sets, 'updated_at = @updated_at'].join(', ')} WHERE id = @id AND ${FREE_FOR_ME}`;
+    return `${sql}${guarded ? ' AND state = @expected_state' : ''} RETURNING *`;
   }
 
   /**
@@ -697,6 +838,12 @@ export class QueueStore {
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    try {
+      this.releaseLeases();
+    } catch {
+      // A database that cannot be written (a full disk) keeps the leases; they expire by themselves.
+    }
+    this.db.close();
   }
 }

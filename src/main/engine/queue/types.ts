@@ -61,6 +61,13 @@ export interface QueueItem extends NewItem {
   /** The engine that made the result (set when the item is done). */
   engine?: Engine;
   attempts: number;
+  /**
+   * When the last generate was sent, until its job id is recorded: found set on a restart, it means
+   * Kiln stopped while Scenario was accepting the job (issue 14.3).
+   */
+  generateSentAt?: number;
+  /** What the artist must know about this item even if it finishes (absent when none). */
+  warnings?: string[];
   createdAt: number;
   updatedAt: number;
   finishedAt?: number;
@@ -74,7 +81,7 @@ export interface PendingCommit {
 
 /** Fields that may change after an item is created. */
 export type ItemPatch = Partial<
-  Pick<QueueItem, 'state' | 'resumeState' | 'assetId' | 'jobId' | 'progress' | 'error' | 'outputs' | 'downloadedAssetIds' | 'attempts' | 'pendingCommit' | 'finishedAt' | 'engine' | 'position' | 'params' | 'preset' | 'output'>
+  Pick<QueueItem, 'state' | 'resumeState' | 'assetId' | 'jobId' | 'progress' | 'error' | 'outputs' | 'downloadedAssetIds' | 'attempts' | 'generateSentAt' | 'warnings' | 'pendingCommit' | 'finishedAt' | 'engine' | 'position' | 'params' | 'preset' | 'output'>
 >;
 
 export interface QueueCounts {

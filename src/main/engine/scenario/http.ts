@@ -18,7 +18,7 @@ import {
 } from './errors';
 import { describeNetworkError, parseRetryAfter, serverMessage, snippet, type NetworkFailure } from './failures';
 import { RateLimitGate } from './gate';
-import { nodeGet, nodePut, readSome, type Reply } from './node-get';
+import { nodeFetch, nodeGet, nodePut, readSome, type ApiReply, type Reply } from './node-get';
 import { NotJsonError, parseBody, teamLimit } from './schemas';
 import { canceledFrom, fullJitter, sleep, throwIfAborted } from './timing';
 
@@ -81,7 +81,7 @@ export interface SendSpec<T> extends RetryMeta {
   /** Non-2xx statuses the handler deals with itself (e.g. an expired download URL). */
   passStatuses?: readonly number[];
   /** Reads the answer; runs inside the attempt, so its failures are retried like the request's. */
-  handle(res: Response, attempt: Attempt): Promise<T>;
+  handle(res: ApiReply, attempt: Attempt): Promise<T>;
 }
 
 class Deadline {
@@ -200,15 +200,15 @@ export class HttpCore {
     return this.underDeadline(spec, async (signal) => {
       const headers: Record<string, string> = { accept: 'application/json' };
       if ('path' in spec.target) headers['authorization'] = this.authorization;
-      let body: RequestInit['body'];
+      let body: string | Uint8Array | undefined;
       if (spec.json !== undefined) {
         headers['content-type'] = 'application/json';
         body = JSON.stringify(spec.json);
       } else if (spec.bytes) {
         headers['content-type'] = 'application/octet-stream';
-        body = spec.bytes as unknown as RequestInit['body'];
+        body = spec.bytes;
       }
-      const res = await fetch(this.urlOf(spec.target), { method: spec.method, headers, body, signal, redirect: 'follow' });
+      const res = await nodeFetch(this.urlOf(spec.target), { method: spec.method, headers, body, signal });
       if (res.ok || spec.passStatuses?.includes(res.status)) {
         return await spec.handle(res, { signal, touch: () => {} });
       }

@@ -93,3 +93,69 @@ export async function readSome(body: Readable, max = 64 * 1024): Promise<string>
   body.destroy();
   return Buffer.concat(chunks).toString('utf8').slice(0, max);
 }
+
+/** What an API call's answer offers its reader: the part of a WHATWG Response that Kiln uses. */
+export interface ApiReply {
+  readonly status: number;
+  readonly statusText: string;
+  readonly ok: boolean;
+  readonly headers: { get(name: string): string | null };
+  text(): Promise<string>;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+/**
+ * An API call (small JSON both ways) through node:http(s), its answer read whole. fetch (undici)
+ * cost about 0.7 ms of CPU per call against the fake server, the largest share of `kiln convert`'s
+ * CPU per item (issue 13.3, bench/cli-cpu.ts); and even building a Response loads all of undici
+ * (about 90 ms at start), so the answer is a plain ApiReply. Redirects are followed like fetch's
+ * `redirect: 'follow'`.
+ */
+export async function nodeFetch(
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string | Uint8Array; signal: AbortSignal },
+): Promise<ApiReply> {
+  let current = url;
+  let method = init.method;
+  let body = init.body;
+  const headers: Record<string, string | number> = { ...init.headers };
+  for (let hop = 0; ; hop++) {
+    const target = new URL(current);
+    const request = target.protocol === 'https:' ? https.request : http.request;
+    if (body !== undefined) headers['content-length'] = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = request(target, { method, signal: init.signal, headers }, resolve);
+      req.once('error', reject);
+      req.end(body);
+    });
+    const status = res.statusCode ?? 0;
+    const location = res.headers.location;
+    if (REDIRECTS.includes(status) && location && hop < MAX_REDIRECTS) {
+      res.resume();
+      current = new URL(location, current).href;
+      if (status === 303 || ((status === 301 || status === 302) && method === 'POST')) {
+        method = 'GET';
+        body = undefined;
+        delete headers['content-type'];
+        delete headers['content-length'];
+      }
+      continue;
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of res) chunks.push(chunk as Buffer);
+    const bytes = Buffer.concat(chunks);
+    return {
+      status,
+      statusText: res.statusMessage ?? '',
+      ok: status >= 200 && status < 300,
+      headers: {
+        get(name) {
+          const v = res.headers[name.toLowerCase()];
+          return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
+        },
+      },
+      text: () => Promise.resolve(bytes.toString('utf8')),
+      arrayBuffer: () => Promise.resolve(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer),
+    };
+  }
+}

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { BadResponseError } from './errors';
 import { snippet } from './failures';
+import type { ApiReply } from './node-get';
 
 const id = z.string().min(1);
 
@@ -106,7 +107,7 @@ export class NotJsonError extends BadResponseError {}
  * Reads and checks a successful answer. Both "not JSON" and "not the promised shape" become a
  * BadResponseError that says which call it was and what arrived, so a log line is enough to act on.
  */
-export async function parseBody<S extends z.ZodType>(res: Response, schema: S, route: string): Promise<z.infer<S>> {
+export async function parseBody<S extends z.ZodType>(res: ApiReply, schema: S, route: string): Promise<z.infer<S>> {
   const text = await res.text();
   if ((schema as z.ZodType) === Ignored) return undefined as z.infer<S>;
   let data: unknown;

@@ -1,0 +1,91 @@
+/**
+ * 7b. CLI CPU per item (issue 13.3): the compiled `kiln convert` (bin/kiln.js → out/cli) converts
+ * 300 quick jobs at concurrency 16 against the bench's fake server (a child process, so its CPU is
+ * not counted), and reports the CPU the kiln process used — user + system, process start included,
+ * read by the process itself as it exits (getrusage through process.resourceUsage()) — per item.
+ * Build the CLI first (`npm run build:cli`); the tests' global setup does it too.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { makePngs, tempDir } from './fixtures';
+import type { Section } from './section';
+import { verdict } from './section';
+import { median } from './stats';
+
+/** Issue 13.3: at most 6 ms of client CPU per item, start included. */
+export const CLI_CPU_TARGET_MS = 6;
+
+const root = join(import.meta.dirname, '..');
+/** KILN_BENCH_BIN runs another build of the command (a `bin/kiln.js` of an older checkout), to compare. */
+const KILN = process.env.KILN_BENCH_BIN ?? join(root, 'bin', 'kiln.js');
+const REPORT = `process.on('exit', () => { const u = process.resourceUsage(); process.stderr.write('\\nkiln-bench-cpu=' + (u.userCPUTime + u.systemCPUTime) + ' ' + u.systemCPUTime + '\\n'); })`;
+
+interface CpuRun {
+  cpuMs: number;
+  /** Of which in the kernel (file creation, sockets, SQLite's writes). */
+  systemMs: number;
+  wallMs: number;
+  done: number;
+}
+
+function runOnce(args: string[], env: NodeJS.ProcessEnv, profileDir?: string): Promise<CpuRun> {
+  const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+  const started = performance.now();
+  const child = spawn(process.execPath, [...profile, '--import', `data:text/javascript,${encodeURIComponent(REPORT)}`, KILN, ...args], {
+    cwd: root,
+    env: { ...process.env, NODE_OPTIONS: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const [, us, systemUs] = /kiln-bench-cpu=(\d+) (\d+)/.exec(stderr) ?? [];
+      if (code !== 0 || !us) return reject(new Error(`kiln convert exited ${code}: ${stderr.slice(-2000)}`));
+      const done = stdout.split('\n').filter((l) => l.includes('"status":"done"')).length;
+      resolve({ cpuMs: Number(us) / 1000, systemMs: Number(systemUs) / 1000, wallMs: performance.now() - started, done });
+    });
+  });
+}
+
+export const cliCpu: Section = {
+  key: 'cli-cpu',
+  title: 'CLI CPU per item',
+  async run(ctx) {
+    const items = ctx.settings.quick ? 100 : 300;
+    const concurrency = 16;
+    const runs = ctx.settings.quick ? 1 : 3;
+    const server = await ctx.server();
+    const inputs = await makePngs(await tempDir('cli-cpu-in'), items);
+    const inputDir = join(inputs[0] as string, '..');
+    const env = { SCENARIO_SDK_API_KEY: server.apiKey, SCENARIO_SDK_API_SECRET: server.apiSecret };
+    const results: CpuRun[] = [];
+    await server.resetCounts();
+    for (let i = 0; i < runs; i++) {
+      // A fresh state and output folder each run: every item is uploaded, generated, polled and downloaded.
+      const args = ['convert', inputDir, '--model', 'vtracer', '--out', await tempDir('cli-cpu-out'), '--state', await tempDir('cli-cpu-state'),
+        '--api-url', server.url, '--concurrency', String(concurrency), '--json'];
+      const run = await runOnce(args, env, process.env.KILN_BENCH_CPU_PROFILE_DIR);
+      if (run.done !== items) throw new Error(`kiln convert finished ${run.done} of ${items} items`);
+      results.push(run);
+    }
+    const perItem = median(results.map((r) => r.cpuMs / items));
+    const counts = await server.counts();
+    const requests = Object.entries(counts).filter(([, n]) => n > 0).map(([route, n]) => `${route} ${(n / items / runs).toFixed(2)}`);
+    ctx.log(`cli-cpu: ${results.map((r) => `${r.cpuMs.toFixed(0)} ms CPU (${r.systemMs.toFixed(0)} ms system) / ${r.wallMs.toFixed(0)} ms wall`).join(', ')} for ${items} items`);
+    return {
+      rows: [
+        { metric: `kiln convert, ${items} quick jobs at concurrency ${concurrency}: client CPU per item (median of ${runs})`, value: `${perItem.toFixed(2)} ms`, target: `≤ ${CLI_CPU_TARGET_MS} ms`, verdict: verdict(perItem <= CLI_CPU_TARGET_MS) },
+      ],
+      notes: [
+        `CPU (user + system) of the kiln process from its start to its exit, per item; ${ctx.settings.jobDurationMs} ms jobs; the fake server runs in its own process.`,
+        `Requests per item: ${requests.join(', ')}.`,
+        'Set KILN_BENCH_CPU_PROFILE_DIR to write a --cpu-prof profile of each run there.',
+      ],
+      data: { items, concurrency, runs: results, requestsPerItem: Object.fromEntries(Object.entries(counts).map(([r, n]) => [r, n / items / runs])) },
+    };
+  },
+};
