@@ -1,33 +1,14 @@
 // One large download through ScenarioClient.download() in a fresh process, reporting how far RSS
 // rose above its level just before the download. Run by memory.ts; argv[2] is a JSON job.
-import { readFileSync, writeFileSync } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { z } from 'zod';
+import { hwmBytes, resetHwm } from './peak-rss';
 import { findModel } from '../src/main/engine/models/registry';
 import { ScenarioClient } from '../src/main/engine/scenario/client';
 
 const job = z
   .object({ url: z.string(), apiKey: z.string(), apiSecret: z.string(), assetId: z.string(), destPath: z.string(), modelKey: z.string() })
   .parse(JSON.parse(process.argv[2] ?? '{}'));
-
-function hwmBytes(): number | undefined {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-    return m ? Number(m[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Linux lets a process reset its own high-water mark to the current RSS ("5" → clear_refs). */
-function resetHwm(): boolean {
-  try {
-    writeFileSync('/proc/self/clear_refs', '5');
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const model = findModel(job.modelKey);
 if (!model) throw new Error(`unknown model ${job.modelKey}`);

@@ -1,31 +1,12 @@
 // One large upload through ScenarioClient.upload() in a fresh process, reporting how far RSS rose
 // above its level just before the upload. Run by upload-memory.ts; argv[2] is a JSON job.
-import { readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
+import { hwmBytes, resetHwm } from './peak-rss';
 import { ScenarioClient } from '../src/main/engine/scenario/client';
 
 const job = z
   .object({ url: z.string(), apiKey: z.string(), apiSecret: z.string(), path: z.string(), warmupPath: z.string() })
   .parse(JSON.parse(process.argv[2] ?? '{}'));
-
-function hwmBytes(): number | undefined {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-    return m ? Number(m[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Linux lets a process reset its own high-water mark to the current RSS ("5" → clear_refs). */
-function resetHwm(): boolean {
-  try {
-    writeFileSync('/proc/self/clear_refs', '5');
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const client = new ScenarioClient({ baseUrl: job.url, apiKey: job.apiKey, apiSecret: job.apiSecret, pollInitialMs: 50, pollMaxMs: 200 });
 
