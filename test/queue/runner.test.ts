@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { findModel } from '../../src/main/engine/models/registry';
 import { enqueuePaths, type EnqueueTarget } from '../../src/main/engine/queue/enqueue';
-import { CANCELED_MAY_BE_CHARGED, CHARGED_TWICE_WARNING, QueueRunner } from '../../src/main/engine/queue/runner';
+import { CANCELED_MAY_BE_CHARGED, CHARGED_TWICE_WARNING, QueueRunner, type QueueRunnerOptions } from '../../src/main/engine/queue/runner';
 import { QueueStore } from '../../src/main/engine/queue/store';
 import type { ItemState, QueueItem } from '../../src/main/engine/queue/types';
-import { CanceledError, DownloadError, JobFailedError, TeamLimitError, ValidationError } from '../../src/main/engine/scenario/errors';
+import { CanceledError, DownloadError, JobFailedError, NetworkError, TeamLimitError, ValidationError } from '../../src/main/engine/scenario/errors';
 import type {
   AssetInfo,
   DownloadRequest,
@@ -49,6 +49,11 @@ class FakeApi implements ScenarioApi {
   teamLimit: number | undefined;
   learnedCeiling: number | undefined;
   uploadError: Error | undefined;
+  /** Upload errors used one per upload before `uploadError`. */
+  uploadErrors: Error[] = [];
+  /** While set, a generate creates its job but its answer waits until `answerGenerates`. */
+  holdGenerates = false;
+  private readonly heldAnswers: (() => void)[] = [];
   /** Download errors, used one per download until none is left. */
   downloadErrors: Error[] = [];
   private readonly jobs = new Map<string, Job>();
@@ -56,6 +61,8 @@ class FakeApi implements ScenarioApi {
 
   upload(req: UploadRequest): Promise<string> {
     this.uploads.push(req.name);
+    const once = this.uploadErrors.shift();
+    if (once) return Promise.reject(once);
     if (this.uploadError) return Promise.reject(this.uploadError);
     return Promise.resolve(`asset-${req.name}`);
   }
@@ -69,7 +76,14 @@ class FakeApi implements ScenarioApi {
     const id = `job-${this.nextJob++}`;
     this.generated.push(id);
     this.startJob(id);
-    return Promise.resolve({ jobId: id, status: 'queued' });
+    const answer: GenerateResult = { jobId: id, status: 'queued' };
+    if (!this.holdGenerates) return Promise.resolve(answer);
+    return new Promise((resolve) => this.heldAnswers.push(() => resolve(answer)));
+  }
+
+  answerGenerates(): void {
+    this.holdGenerates = false;
+    for (const answer of this.heldAnswers.splice(0)) answer();
   }
 
   /** A job Scenario runs (made by generate, or left by an earlier run of Kiln). */
@@ -141,7 +155,14 @@ class FakeApi implements ScenarioApi {
     return { bytes: svg.length, mimeType: 'image/svg+xml' };
   }
 
+  /** Probes that fail before the API answers again. */
+  probeFailures = 0;
+
   probe(): Promise<void> {
+    if (this.probeFailures > 0) {
+      this.probeFailures--;
+      return Promise.reject(new NetworkError('connect ECONNREFUSED'));
+    }
     return Promise.resolve();
   }
 
@@ -157,6 +178,8 @@ let runner: QueueRunner | undefined;
 let out: string;
 /** Every state each item was saved in, in order, repeats left out. */
 let seen: Map<string, ItemState[]>;
+/** What the runner said of the network, in order. */
+let onlineSeen: boolean[];
 
 beforeEach(async () => {
   dir = await tempDir('kiln-runner-');
@@ -164,6 +187,7 @@ beforeEach(async () => {
   api = new FakeApi();
   out = join(dir.path, 'out');
   seen = new Map();
+  onlineSeen = [];
 });
 
 afterEach(async () => {
@@ -191,13 +215,14 @@ async function addImages(names: string[], queueId = 'q1'): Promise<QueueItem[]> 
   return added;
 }
 
-async function startRunner(concurrency = 4): Promise<QueueRunner> {
-  const r = new QueueRunner({ store, api, concurrency });
+async function startRunner(concurrency = 4, options: Partial<QueueRunnerOptions> = {}): Promise<QueueRunner> {
+  const r = new QueueRunner({ store, api, concurrency, ...options });
   r.on('item', (item) => {
     const states = seen.get(item.id) ?? [];
     if (states.at(-1) !== item.state) states.push(item.state);
     seen.set(item.id, states);
   });
+  r.on('connectivity', ({ online }) => onlineSeen.push(online));
   runner = r;
   await r.start();
   return r;
@@ -225,6 +250,9 @@ const stateOf = (id: string, state: ItemState) =>
     if (now.state === 'failed' && state !== 'failed') throw new Error(`item failed: ${now.error}`);
     return now.state === state;
   }, `${id} to be ${state} (it is ${item(id).state})`);
+
+/** Items whose job has not ended yet (or not started). */
+const jobsToCome = (items: QueueItem[]) => items.filter((i) => !['downloading', 'done'].includes(item(i.id).state)).length;
 
 /** The job Scenario runs for an item, once the item has one. */
 const jobOf = (id: string) =>
@@ -371,9 +399,9 @@ describe('QueueRunner', () => {
   it('never runs more jobs at once than its concurrency', async () => {
     const items = await addImages(['a.png', 'b.png', 'c.png', 'd.png', 'e.png']);
     await startRunner(2);
-    // End the jobs one at a time as they come, until every item is done.
+    // End the jobs only once as many run as the runner may start, until every item is done.
     await until(() => {
-      for (const job of api.openJobs) api.finish(job);
+      if (api.openJobs.length >= Math.min(2, jobsToCome(items))) for (const job of api.openJobs) api.finish(job);
       return items.every((i) => item(i.id).state === 'done');
     });
     expect(api.maxRunning).toBe(2);
@@ -386,8 +414,9 @@ describe('QueueRunner', () => {
     const r = await startRunner(3);
     const limits: number[] = [];
     r.on('team-limit', (limit) => limits.push(limit));
+    // The first job runs on until Scenario has refused another, then jobs end as they come.
     await until(() => {
-      for (const job of api.openJobs) api.finish(job);
+      if (api.refusals > 0 || jobsToCome(items) <= 1) for (const job of api.openJobs) api.finish(job);
       return items.every((i) => item(i.id).state === 'done');
     });
     expect(api.maxRunning).toBe(1);
@@ -438,5 +467,68 @@ describe('QueueRunner', () => {
     expect(api.generated).toEqual([job]);
     expect(api.downloads).toEqual([`out-${job}`, `out-${job}`]);
     expect(await readdir(out)).toEqual(['chair.svg']);
+  });
+
+  it('cancels an item whose generate is on the wire with the charge warning, and cancels the job once its id arrives', async () => {
+    api.holdGenerates = true;
+    const [a] = await addImages(['chair.png']);
+    const r = await startRunner();
+    await until(() => api.generated.length === 1, 'the generate to be sent');
+    const canceling = r.cancel(a!.id);
+    // The item reads canceled at once, not when Scenario answers.
+    await stateOf(a!.id, 'canceled');
+    expect(item(a!.id).error).toBe(CANCELED_MAY_BE_CHARGED);
+    api.answerGenerates();
+    await canceling;
+    const [job] = api.generated;
+    await until(() => api.canceled.includes(job!), 'the job to be canceled on Scenario');
+    api.finish(job!);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(item(a!.id).state).toBe('canceled');
+    expect(api.polled).toEqual([]);
+    expect(api.downloads).toEqual([]);
+  });
+
+  it('fails an item whose job has no result within the job timeout, stops following it, and asks Scenario to cancel it', async () => {
+    const [a] = await addImages(['chair.png']);
+    await startRunner(4, { jobTimeoutMs: 30 });
+    const job = await jobOf(a!.id);
+    await stateOf(a!.id, 'failed');
+    const failed = item(a!.id);
+    expect(failed.error).toMatch(new RegExp(`^Processing: Scenario's job ${job} had no result after .*, so Kiln stopped following it; it may still be charged$`));
+    // A retry generates again rather than follow a job that may never end.
+    expect(failed.jobId).toBeUndefined();
+    await until(() => api.canceled.includes(job), 'the job to be canceled on Scenario');
+  });
+
+  it('parks an item whose upload met a network blip and resumes it at once when Scenario still answers, never saying offline', async () => {
+    api.uploadErrors = [new NetworkError('socket hang up')];
+    const [a] = await addImages(['chair.png']);
+    await startRunner(4, { probeInitialMs: 5, probeMaxMs: 5 });
+    const job = await jobOf(a!.id);
+    api.finish(job);
+    await stateOf(a!.id, 'done');
+    expect(seen.get(a!.id)).toEqual(['uploading', 'waiting-for-network', 'queued', 'uploading', 'submitted', 'processing', 'downloading', 'done']);
+    expect(onlineSeen).toEqual([true]);
+    // Network trouble is not the item's fault: no failure, nothing left to say.
+    expect(item(a!.id).error).toBeUndefined();
+    expect(api.uploads).toEqual(['chair.png', 'chair.png']);
+  });
+
+  it('says offline when Scenario cannot be reached, and resumes the waiting item when it answers again', async () => {
+    api.uploadErrors = [new NetworkError('getaddrinfo ENOTFOUND api.cloud.scenario.com')];
+    // The confirming probes fail, and the first probe of the outage too.
+    api.probeFailures = 3;
+    const [a] = await addImages(['chair.png']);
+    await startRunner(4, { probeInitialMs: 5, probeMaxMs: 5 });
+    await until(() => onlineSeen.includes(false), 'offline to be announced');
+    expect(item(a!.id).state).toBe('waiting-for-network');
+    expect(item(a!.id).error).toBe('getaddrinfo ENOTFOUND api.cloud.scenario.com');
+    const job = await jobOf(a!.id);
+    api.finish(job);
+    await stateOf(a!.id, 'done');
+    expect(onlineSeen).toEqual([false, true]);
+    expect(item(a!.id).error).toBeUndefined();
+    expect(api.probeFailures).toBe(0);
   });
 });
