@@ -67,6 +67,8 @@ class FakeApi implements ScenarioApi {
     return Promise.resolve(`asset-${req.name}`);
   }
 
+  // The signal is not heeded: an answer already on its way when the item is canceled still arrives,
+  // which is the window the runner's "canceled while the job was being created" branch is for.
   generate(): Promise<GenerateResult> {
     if (this.teamLimit !== undefined && this.running >= this.teamLimit) {
       this.refusals++;
