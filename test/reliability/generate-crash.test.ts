@@ -1,31 +1,19 @@
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CHARGED_TWICE_WARNING } from '../../src/main/engine/queue/runner';
-import { startFakeScenario, type FakeScenario } from '../fake-scenario/index';
+import { fakeScenarioForFile, withBatch } from '../support/batch';
 import { runCli, startCli } from '../support/cli';
 import { listFiles } from '../support/crash';
-import { flatImage, tempDir } from '../support/files';
+import { flatImage } from '../support/files';
 import { waitFor } from '../support/web-app';
 
-let server: FakeScenario;
-beforeAll(async () => {
-  server = await startFakeScenario({ jobDurationMs: 300 });
-});
-afterAll(async () => {
-  await server.close();
-});
+const scenario = fakeScenarioForFile({ jobDurationMs: 300 });
 
 describe('kill -9 while Scenario is accepting a generate (issue 14.3)', () => {
   it('generates that item again on the rerun, finishes it, and says it may have been charged twice', async () => {
-    const dir = await tempDir('kiln-generate-crash-');
-    try {
-      const src = join(dir.path, 'in');
-      await mkdir(src);
-      const names = ['a.png', 'b.png', 'c.png'];
-      for (const [i, name] of names.entries()) await writeFile(join(src, name), await flatImage('png', 30 + i, 20 + i));
-      const out = join(dir.path, 'out');
-      const args = ['convert', src, '--model', 'vtracer', '--out', out, '--api-url', server.url, '--state', join(dir.path, 'state'), '--json', '--concurrency', '1'];
+    await withBatch({ prefix: 'kiln-generate-crash-', names: ['a.png', 'b.png', 'c.png'], bytes: (i) => flatImage('png', 30 + i, 20 + i) }, async ({ src, out, names, convertArgs }) => {
+      const server = scenario();
+      const args = convertArgs(server, '--concurrency', '1');
 
       // The server creates (and charges) the first job and never answers: the CLI is killed while waiting.
       server.setFaults({ holdGenerateAnswers: true });
@@ -53,8 +41,6 @@ describe('kill -9 while Scenario is accepting a generate (issue 14.3)', () => {
       const again = await runCli(args);
       expect(again.lines.find((l) => l['input'] === join(src, lost ?? ''))?.['warnings']).toEqual([CHARGED_TWICE_WARNING]);
       expect(server.generates.length).toBe(before);
-    } finally {
-      await dir.remove();
-    }
+    });
   });
 });
