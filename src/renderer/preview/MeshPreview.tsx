@@ -6,6 +6,8 @@ import { plural } from '../ui/format';
 import type { MeshSuccess } from './mesh-protocol';
 import { useMeshSimplifier } from './tracer-context';
 import { asTraceError, isAbort } from './use-live-trace';
+import type { SamplePreviewProps } from './SamplePreview';
+import { SampleChooser } from './SampleChooser';
 import { useBlobUrl, useSample } from './use-sample';
 import './sample-preview.css';
 
@@ -14,12 +16,7 @@ const ModelCompare = lazy(() => import('./ModelCompare'));
 /** Quiet time after the last change of faceLimit before simplifying again. */
 const MESH_DEBOUNCE_MS = 200;
 
-interface Props {
-  model: ModelInfo;
-  preset: string | undefined;
-  raw: RawValues;
-  queueId: string | undefined;
-}
+type Props = Omit<SamplePreviewProps, 'onChoosePreset'>;
 
 function faceLimitOf(model: ModelInfo, preset: string | undefined, raw: RawValues): number | undefined | null {
   const { params, errors } = buildParams(model, preset, raw);
@@ -66,15 +63,7 @@ export function MeshPreview({ model, preset, raw, queueId }: Props) {
       <header className="sample-preview-head">
         <h3>Preview</h3>
         <span className="muted">an approximation, simplified on this computer · no credits</span>
-        <label className="button sample-choose">
-          Choose sample…
-          <input type="file" accept=".glb" aria-label="Choose a sample model"
-            onChange={(e) => {
-              const file = e.currentTarget.files?.[0];
-              if (file) choose(file);
-              e.currentTarget.value = '';
-            }} />
-        </label>
+        <SampleChooser accept=".glb" label="Choose a sample model" onChoose={choose} />
       </header>
       {!sample ? (
         <p className="help">Drop models on this queue, or choose a .glb sample, to see roughly how far faceLimit takes it.</p>

@@ -3,7 +3,8 @@ import type { RawValues } from '../params/validate';
 import { MeshPreview } from './MeshPreview';
 import { TracePreview } from './TracePreview';
 
-interface Props {
+/** What the queue editor gives a preview of its settings. */
+export interface SamplePreviewProps {
   model: ModelInfo;
   preset: string | undefined;
   raw: RawValues;
@@ -13,7 +14,7 @@ interface Props {
 }
 
 /** The queue editor's live preview of its settings on a sample, for the models that have one. */
-export function SamplePreview(props: Props) {
+export function SamplePreview(props: SamplePreviewProps) {
   if (props.model.outputKind === 'svg') return <TracePreview {...props} />;
   if (props.model.outputKind === 'glb') return <MeshPreview model={props.model} preset={props.preset} raw={props.raw} queueId={props.queueId} />;
   return null;

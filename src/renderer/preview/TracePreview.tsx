@@ -8,16 +8,11 @@ import { DRAFT_SIDE } from './draft';
 import type { TraceSuccess } from './trace-protocol';
 import { useTracer } from './tracer-context';
 import { asTraceError, isAbort, useLiveTrace } from './use-live-trace';
+import type { SamplePreviewProps } from './SamplePreview';
+import { SampleChooser } from './SampleChooser';
 import { useBlobUrl, useSample } from './use-sample';
 import './sample-preview.css';
 
-interface Props {
-  model: ModelInfo;
-  preset: string | undefined;
-  raw: RawValues;
-  queueId: string | undefined;
-  onChoosePreset(name: string): void;
-}
 
 /** The settings the queue's form stands for, or undefined while a field is invalid or the preset unknown. */
 function settingsFor(model: ModelInfo, preset: string | undefined, raw: RawValues): VtracerSettings | undefined {
@@ -65,7 +60,7 @@ interface Tile {
  * VTracer's result for the queue's settings, traced on this computer beside the sample (no
  * credits), and the presets side by side on demand.
  */
-export function TracePreview({ model, preset, raw, queueId, onChoosePreset }: Props) {
+export function TracePreview({ model, preset, raw, queueId, onChoosePreset }: SamplePreviewProps) {
   const { sample, choose } = useSample(model, queueId);
   const sourceUrl = useBlobUrl(sample?.blob);
   const settings = useMemo(() => settingsFor(model, preset, raw), [model, preset, raw]);
@@ -114,15 +109,7 @@ export function TracePreview({ model, preset, raw, queueId, onChoosePreset }: Pr
       <header className="sample-preview-head">
         <h3>Preview</h3>
         <span className="muted">traced on this computer with VTracer · no credits</span>
-        <label className="button sample-choose">
-          Choose sample…
-          <input type="file" accept={model.inputExtensions.map((e) => (e.startsWith('.') ? e : `.${e}`)).join(',')} aria-label="Choose a sample image"
-            onChange={(e) => {
-              const file = e.currentTarget.files?.[0];
-              if (file) choose(file);
-              e.currentTarget.value = '';
-            }} />
-        </label>
+        <SampleChooser accept={model.inputExtensions.map((e) => (e.startsWith('.') ? e : `.${e}`)).join(',')} label="Choose a sample image" onChoose={choose} />
       </header>
 
       {!sample ? (
