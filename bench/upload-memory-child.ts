@@ -1,7 +1,7 @@
 // One large upload through ScenarioClient.upload() in a fresh process, reporting how far RSS rose
 // above its level just before the upload. Run by upload-memory.ts; argv[2] is a JSON job.
 import { z } from 'zod';
-import { hwmBytes, resetHwm } from './peak-rss';
+import { measurePeak } from './peak-rss';
 import { ScenarioClient } from '../src/main/engine/scenario/client';
 
 const job = z
@@ -12,24 +12,5 @@ const client = new ScenarioClient({ baseUrl: job.url, apiKey: job.apiKey, apiSec
 
 // Load and JIT the upload path first on a small model, so module loading is not counted.
 await client.upload({ path: job.warmupPath, name: 'warmup.glb', kind: 'glb', route: 'multipart-upload' });
-const gc = (globalThis as { gc?: () => void }).gc;
-gc?.();
-await new Promise((r) => setTimeout(r, 50));
-gc?.();
-const baseline = process.memoryUsage().rss;
-const hwmReset = resetHwm();
-
-let sampledPeak = baseline;
-const sampler = setInterval(() => {
-  const rss = process.memoryUsage().rss;
-  if (rss > sampledPeak) sampledPeak = rss;
-}, 10);
-
-const t0 = performance.now();
-const assetId = await client.upload({ path: job.path, name: 'huge.glb', kind: 'glb', route: 'multipart-upload' });
-const ms = performance.now() - t0;
-clearInterval(sampler);
-sampledPeak = Math.max(sampledPeak, process.memoryUsage().rss);
-const hwm = hwmReset ? hwmBytes() : undefined;
-const peak = Math.max(sampledPeak, hwm ?? 0);
-process.stdout.write(`${JSON.stringify({ baseline, sampledPeak, hwm: hwm ?? null, growth: peak - baseline, ms, assetId })}\n`);
+const m = await measurePeak(() => client.upload({ path: job.path, name: 'huge.glb', kind: 'glb', route: 'multipart-upload' }));
+process.stdout.write(`${JSON.stringify({ baseline: m.baseline, sampledPeak: m.sampledPeak, hwm: m.hwm, growth: m.growth, ms: m.ms, assetId: m.value })}\n`);
