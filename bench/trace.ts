@@ -280,7 +280,7 @@ export const trace: Section = {
       ],
       notes: [
         'imagetracerjs runs with its own defaults and the number of colours given; MAD is the mean absolute difference per channel (0–255), both SVGs rendered by sharp (librsvg) over white; "visibly off": pixels whose channels differ by more than 24 in total.',
-        'VTracer fills each shape with the mean colour of its cluster, anti-aliased edge pixels included, so a large flat area can come out one level off (#F3EEE5 for #F4EFE6): most of its MAD on flat artwork.',
+        'VTracer fills each shape with the truncated mean colour of its cluster, anti-aliased edge pixels included, so a large flat area comes out a level or two off (#F3EEE5 for #F4EFE6); the local engine then gives each fill within 3 levels of a colour the source is painted with that exact colour (src/shared/exact-colours.ts), which is measured here.',
         'The preview traces in a Web Worker: a 512² draft first, then VTracer at full size; a change abandons the run in progress.',
       ],
       data: { vtracer: { artwork: vArt, photo: vPhoto }, imagetracerjs: { artwork: iArt, photo: iPhoto }, preview: preview.data },

@@ -8,6 +8,7 @@
  * how they become the WebAssembly's config, once, in toWasmConfig.
  */
 import { z } from 'zod';
+import { paintedColours, withExactColours } from './exact-colours';
 
 /**
  * VTracer's settings in the units the API and the artist use (degrees, bits, pixels): the shape
@@ -228,6 +229,9 @@ function withViewBox(svg: string, width: number, height: number): string {
  * the WebAssembly (reported through console.error by its panic hook, then a trap) becomes one
  * marked `poisoned`.
  *
+ * Fills a few levels off a colour the source is painted with take that exact colour
+ * (./exact-colours.ts says why).
+ *
  * An image with nothing VTracer can draw (fully transparent, a single pixel, white in black-and-white
  * mode, or every patch under filterSpeckle) is an error, not an empty file: an SVG that shows nothing
  * is never what was wanted, and an error says why and lets the artist retry with other settings.
@@ -257,7 +261,7 @@ export function traceRgba(toSvg: ToSvg, pixels: Uint8Array, width: number, heigh
   } finally {
     console.error = original;
   }
-  svg = withViewBox(svg, width, height);
+  svg = withExactColours(withViewBox(svg, width, height), paintedColours(pixels, width, height));
   const stats = svgStats(svg);
   if (stats.paths === 0) {
     throw new TraceError(

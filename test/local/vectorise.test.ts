@@ -57,6 +57,15 @@ describe('local vectorise engine (VTracer through vtracer-wasm)', () => {
     expect(far / (source.width * source.height)).toBeLessThan(0.03);
   });
 
+  it("keeps the artwork's flat colours exact (VTracer alone comes back a level or two off)", async () => {
+    for (const presetName of ['poster', 'custom']) {
+      const fills = parseSvg((await vectorise(BADGE, { presetName })).svg).fills.map((f) => f.toLowerCase());
+      for (const [name, colour] of Object.entries(BADGE_COLOURS)) {
+        expect(nearest(colour, fills), `${name} is exact with ${presetName}`).toBe(0);
+      }
+    }
+  });
+
   it('the bw preset draws black ink only', async () => {
     const parsed = parseSvg((await vectorise(BADGE, { presetName: 'bw' })).svg);
     expect(parsed.paths.length).toBeGreaterThan(0);
