@@ -205,6 +205,11 @@ export const calls = {
   'queues.clearDone': { input: byQueue, output: z.null() },
 
   'items.list': { input: byQueue, output: z.array(itemViewSchema) },
+  /** The queue's last item of these input kinds, or null: the editor's sample, without sending the whole list. */
+  'items.latest': {
+    input: z.object({ queueId: id, kinds: z.array(z.string().min(1).max(16)).min(1).max(16) }).strict(),
+    output: itemViewSchema.nullable(),
+  },
   /** Electron: paths of dropped files and folders. (The web host adds uploaded files over HTTP.) */
   'items.addPaths': {
     input: z.object({ queueId: id, paths: z.array(absolutePath).min(1).max(100_000), redo: z.boolean().optional() }).strict(),

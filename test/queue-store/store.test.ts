@@ -80,6 +80,17 @@ describe('adding and reading items', () => {
     expect(store.queueIds()).toEqual(['b', 'a']);
   });
 
+  it("finds a queue's last item among some input kinds (the editor's sample), after a reorder too", () => {
+    const store = memStore();
+    const [png, glb, jpeg] = store.addItems([newItem(), newItem({ inputKind: 'glb' }), newItem({ inputKind: 'jpeg' }), newItem({ queueId: 'q2' })]);
+    expect(store.latest('q1', ['png', 'jpeg'])?.id).toBe(jpeg!.id);
+    expect(store.latest('q1', ['glb'])?.id).toBe(glb!.id);
+    store.reorder(jpeg!.id, png!.id);
+    expect(store.latest('q1', ['png', 'jpeg'])?.id).toBe(png!.id);
+    expect(store.latest('q1', ['obj'])).toBeUndefined();
+    expect(store.latest('empty', ['png'])).toBeUndefined();
+  });
+
   it('counts per state, overall and per queue', () => {
     const store = memStore();
     const [a] = store.addItems([newItem(), newItem(), newItem({ queueId: 'q2' })]);

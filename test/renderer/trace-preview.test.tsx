@@ -205,11 +205,17 @@ describe('live trace preview in the queue editor', () => {
         return itemId === 'item-2' ? `data:image/png;base64,${png.toString('base64')}` : 'data:text/plain,wrong';
       }
     })();
-    const items: ItemView[] = [makeItem(1, { inputName: 'first.png' }), makeItem(3, { id: 'item-3', inputKind: 'glb', inputName: 'mesh.glb' }), makeItem(2, { inputName: 'latest.png' })];
-    api.handle('items.list', () => items);
+    const asked: Array<{ queueId: string; kinds: string[] }> = [];
+    api.handle('items.latest', (input) => {
+      asked.push(input);
+      return makeItem(2, { inputName: 'latest.png' });
+    });
     const queue = { id: 'q1', name: 'Logos', modelKey: 'vtracer', params: {}, preset: 'poster', outputDir: '/out', nameTemplate: '{name}.{ext}', collision: 'keep-both', engine: 'cloud' } as unknown as QueueConfig;
     renderEditor(tracer, api, queue);
     await finalCaption();
     expect(screen.getByText(/latest\.png · last file on this queue/)).toBeTruthy();
+    // One item asked for, of the kinds VTracer takes; never the whole queue.
+    expect(asked).toEqual([{ queueId: 'q1', kinds: ['png', 'jpeg', 'webp'] }]);
+    expect(api.calls.map((c) => c.name)).not.toContain('items.list');
   });
 });

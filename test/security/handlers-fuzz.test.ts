@@ -54,6 +54,7 @@ beforeAll(async () => {
     'queues.retryFailed': { queueId },
     'queues.clearDone': { queueId },
     'items.list': { queueId },
+    'items.latest': { queueId, kinds: ['png'] },
     'items.addPaths': { queueId, paths: [join(dir.path, 'art.png')] },
     'items.reorder': { id: itemId, beforeId: null },
     'items.cancel': { ids: [itemId] },

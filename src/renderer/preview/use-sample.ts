@@ -15,7 +15,8 @@ export interface Sample {
 let chosenCount = 0;
 
 /**
- * The sample: the last file dropped on the queue (its item with the highest position) until the
+ * The sample: the last file dropped on the queue (its item with the highest position, asked for
+ * alone: a queue of 10,000 items is not sent over to find it) until the
  * artist chooses another file. A queue that is new, empty or unreachable simply has no sample yet.
  */
 export function useSample(model: ModelInfo, queueId: string | undefined): { sample: Sample | undefined; choose(file: File): void } {
@@ -27,10 +28,8 @@ export function useSample(model: ModelInfo, queueId: string | undefined): { samp
     let live = true;
     void (async () => {
       try {
-        const items = await api.call('items.list', { queueId });
-        if (!Array.isArray(items)) return;
-        const kinds: readonly string[] = model.inputKinds;
-        const last = items.filter((i) => kinds.includes(i.inputKind)).sort((a, b) => b.position - a.position)[0];
+        if (model.inputKinds.length === 0) return;
+        const last = await api.call('items.latest', { queueId, kinds: model.inputKinds });
         if (!last) return;
         const res = await fetch(api.fileUrl(last.id, 'input', 0));
         if (!res.ok) return;

@@ -432,6 +432,14 @@ export class QueueStore {
     return row === undefined ? undefined : rowToItem(row);
   }
 
+  /** The item added last to a queue among these input kinds (walks the queue's position index from its end). */
+  latest(queueId: string, kinds: readonly string[]): QueueItem | undefined {
+    const row = this.stmt(
+      'SELECT * FROM items WHERE queue_id = ? AND input_kind IN (SELECT value FROM json_each(?)) ORDER BY position DESC LIMIT 1',
+    ).get(queueId, JSON.stringify(kinds));
+    return row === undefined ? undefined : rowToItem(row);
+  }
+
   /** Finished items made from these exact bytes by this model: the provenance behind "already converted". */
   findConverted(contentHash: string, modelKey: string): QueueItem[] {
     return this.readRows(

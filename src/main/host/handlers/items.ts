@@ -6,6 +6,10 @@ export function itemHandlers(ctx: HandlerContext): NamespaceHandlers<'items'> {
   const { store, runner, capabilities: caps } = ctx;
   return {
     'items.list': async ({ queueId }) => store.list({ queueId }).map(itemView),
+    'items.latest': async ({ queueId, kinds }) => {
+      const item = store.latest(queueId, kinds);
+      return item ? itemView(item) : null;
+    },
     'items.addPaths': async ({ queueId, paths, redo }) => ctx.addPaths(queueId, paths, redo ?? false),
     'items.reorder': async ({ id, beforeId }) => {
       const item = ctx.item(id);
