@@ -53,6 +53,22 @@ describe('the queue editor previews VTracer in real Chromium (Web Worker + WebAs
     expect(pageErrors).toEqual([]);
   });
 
+  it('lets the sample be chosen from the keyboard: Tab reaches "Choose sample…", Space opens the file picker', async () => {
+    await page.goto(app.host.url);
+    await page.getByRole('button', { name: 'New queue', exact: true }).click();
+    await page.getByLabel('Preset', { exact: true }).focus();
+    let reached = false;
+    for (let i = 0; i < 40 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      reached = await page.evaluate(() => document.activeElement?.getAttribute('aria-label') === 'Choose a sample image');
+    }
+    expect(reached).toBe(true);
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
+    await chooser.setFiles(BADGE);
+    await page.locator('[data-testid=trace-result][data-status=final]').waitFor({ timeout: 60_000 });
+    expect(pageErrors).toEqual([]);
+  });
+
   it('previews a Tripo queue: the sample mesh simplified here to faceLimit, with face counts, labelled an approximation', async () => {
     await page.goto(app.host.url);
     await page.getByRole('button', { name: 'New queue', exact: true }).click();
