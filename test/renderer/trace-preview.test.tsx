@@ -6,7 +6,7 @@ import userEvent from '@testing-library/user-event';
 import sharp from 'sharp';
 import { initSync, to_svg } from 'vtracer-wasm';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ItemView, QueueConfig } from '../../src/shared/contract';
+import type { QueueConfig } from '../../src/shared/contract';
 import { checkTraceSize, resolveVtracerSettings, svgStats, traceRgba } from '../../src/shared/vtracer';
 import { QueueEditor } from '../../src/renderer/queues/QueueEditor';
 import { draftSettings } from '../../src/renderer/preview/draft';
