@@ -67,11 +67,13 @@ function Shell({ api }: { api: KilnApi }) {
     else if (queues.length === 0) setView('new');
   }, [state.loaded, host, queues.length]);
 
+  // Keyed on the id: a queue's new stats or settings do not reload its items.
+  const selectedQueueId = selected?.id;
   useEffect(() => {
-    if (!selected) return;
+    if (!selectedQueueId) return;
     setListError(undefined);
-    loadItems(selected.id).catch((err: unknown) => setListError(errorMessage(err)));
-  }, [selected?.id, loadItems]);
+    loadItems(selectedQueueId).catch((err: unknown) => setListError(errorMessage(err)));
+  }, [selectedQueueId, loadItems]);
 
   const select = (id: string) => {
     setSelectedId(id);

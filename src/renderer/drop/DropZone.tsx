@@ -1,5 +1,5 @@
 import { FolderInput } from 'lucide-react';
-import { useEffect, useRef, useState, type DragEvent, type ReactNode } from 'react';
+import { useEffect, useEffectEvent, useRef, useState, type DragEvent, type ReactNode } from 'react';
 import type { AddResult, WatchProblemView } from '../../shared/contract';
 import { useApi } from '../transport/context';
 import { errorMessage } from '../transport/errors';
@@ -60,11 +60,12 @@ export function DropZone({ queueId, queueName, accepts, children, watchProblem, 
   };
 
   const handled = useRef<number>(undefined);
+  // An effect event, so the effect is keyed on the drop, not on run (a new function each render): each drop is enqueued once.
+  const runDropped = useEffectEvent((dropped: Parameters<typeof run>[0]) => run(dropped, false));
   useEffect(() => {
     if (!incoming || incoming.queueId !== queueId || handled.current === incoming.id) return;
     handled.current = incoming.id;
-    void incoming.read().then((dropped) => run(dropped, false), (err: unknown) => setOutcome({ kind: 'error', message: errorMessage(err) }));
-    // Keyed on the drop, not on run (a new function each render): each drop is enqueued once.
+    void incoming.read().then(runDropped, (err: unknown) => setOutcome({ kind: 'error', message: errorMessage(err) }));
   }, [incoming, queueId]);
 
   const onDrop = (e: DragEvent) => {
