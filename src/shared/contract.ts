@@ -172,6 +172,8 @@ export const hostInfoSchema = z.object({
   hasCredentials: z.boolean(),
   keyLocation: keyLocationSchema.optional(),
   online: z.boolean(),
+  /** How many jobs Scenario runs at once for this key's team, once a refusal has said so (kept a week). */
+  jobCeiling: z.number().int().positive().optional(),
 });
 export type HostInfo = z.infer<typeof hostInfoSchema>;
 
@@ -250,6 +252,8 @@ export const events = {
   'queue.stats': queueStatsSchema,
   connectivity: z.object({ online: z.boolean(), waiting: z.number(), reason: z.string() }),
   'auth.failed': z.object({ message: z.string() }),
+  /** Scenario refused a job for the team's limit of jobs at once: Kiln now keeps to `limit`. */
+  'team.limit': z.object({ limit: z.number().int().positive() }),
   transfer: z.object({ itemId: id, receivedBytes: z.number(), totalBytes: z.number().optional() }),
   'queues.changed': z.array(queueConfigSchema),
   /** New watch-folder problems (see watch.problems): nobody dropped those files, so this is where the artist learns why. */

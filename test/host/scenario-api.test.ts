@@ -100,9 +100,12 @@ describe('cancel', () => {
 });
 
 describe("the team's ceiling", () => {
-  it('lowers the running jobs to it at once, keeps it for the key, and finishes the batch with a handful of refusals', async () => {
+  it('lowers the running jobs to it at once, keeps it for the key, tells the window, and finishes the batch with a handful of refusals', async () => {
     await open({ faults: { teamJobLimit: 2 } });
     await call('settings.update', { concurrency: 6 });
+    expect(await call('host.info', {})).toMatchObject({ ok: true, value: { jobCeiling: undefined } });
+    const told: unknown[] = [];
+    app.service.on('event', (name, payload) => name === 'team.limit' && told.push(payload));
     const q = await makeQueue();
     const files: string[] = [];
     for (let i = 0; i < 10; i++) {
@@ -115,6 +118,12 @@ describe("the team's ceiling", () => {
     expect(server.teamLimitRefusals).toBeLessThanOrEqual(5);
     expect(ids.every((id) => item(id)?.attempts === 0)).toBe(true);
     expect(app.service.store.teamLimit(accountFingerprint(server.url, 'test-key'))).toBe(2);
+    // The window's banner: the event when it is learned, host.info when the window opens, after a restart too.
+    expect(told[0]).toEqual({ limit: 2 });
+    expect(await call('host.info', {})).toMatchObject({ ok: true, value: { jobCeiling: 2 } });
+    await app.close();
+    app = await startApp(server, joinState(dir.path));
+    expect(await call('host.info', {})).toMatchObject({ ok: true, value: { jobCeiling: 2 } });
   });
 });
 

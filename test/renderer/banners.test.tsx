@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { act, cleanup, render, screen } from '@testing-library/react';
+import { act, cleanup, render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it } from 'vitest';
 import { App } from '../../src/renderer/app/App';
@@ -53,6 +53,38 @@ describe('the banners above every view', () => {
     act(() => api.emit('item', makeItem(1, { state: 'done', engine: 'cloud', outputs: ['/out/a.svg'], updatedAt: 9 })));
     await new Promise((r) => setTimeout(r, 50));
     expect(screen.queryByText('Scenario refused the API key')).toBeNull();
+  });
+});
+
+describe("the team's limit of jobs at once", () => {
+  it('is explained when Scenario runs fewer jobs at once than "Conversions at once" asks, and can be dismissed until it changes', async () => {
+    const api = app(true);
+    await screen.findByRole('region', { name: 'Logos' });
+    expect(screen.queryByText(/at once for your team/)).toBeNull();
+    act(() => api.emit('team.limit', { limit: 2 }));
+    const banner = (await screen.findByText('Scenario runs 2 jobs at once for your team')).closest('[role=status]');
+    expect(banner?.textContent).toMatch(/at most 2 of your 4 conversions at once run in the cloud and the others wait their turn\. Nothing fails because of it\.$/);
+    await userEvent.click(within(banner as HTMLElement).getByRole('button', { name: 'Dismiss' }));
+    expect(screen.queryByText(/at once for your team/)).toBeNull();
+    act(() => api.emit('team.limit', { limit: 1 }));
+    expect(await screen.findByText('Scenario runs 1 job at once for your team')).toBeTruthy();
+  });
+
+  it('says nothing when the limit is no lower than the setting, and shows one learned before the window opened', async () => {
+    const roomy = app(true);
+    await screen.findByRole('region', { name: 'Logos' });
+    act(() => roomy.emit('team.limit', { limit: 4 }));
+    expect(screen.queryByText(/at once for your team/)).toBeNull();
+    cleanup();
+
+    const api = new FakeApi()
+      .handle('host.info', () => ({ kind: 'web', version: 't', hasCredentials: true, online: true, jobCeiling: 3 }))
+      .handle('queues.list', () => [queue])
+      .handle('queues.stats', () => [stats(0)])
+      .handle('settings.get', () => ({ apiUrl: 'http://127.0.0.1:1/v1', concurrency: 8, defaultOutputDir: '/out' }))
+      .handle('watch.problems', () => []);
+    render(<App api={api} />);
+    expect(await screen.findByText('Scenario runs 3 jobs at once for your team')).toBeTruthy();
   });
 });
 

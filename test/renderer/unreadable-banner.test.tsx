@@ -11,7 +11,7 @@ afterEach(cleanup);
 function renderBanners(api: FakeApi) {
   return render(
     <ApiProvider api={api}>
-      <Banners connectivity={undefined} waiting={0} noCredentials={false} authFailure={undefined} transport="open"
+      <Banners connectivity={undefined} waiting={0} noCredentials={false} authFailure={undefined} teamLimit={{ limit: undefined, concurrency: 4 }} transport="open"
         onOpenSettings={() => undefined} onDismissAuth={() => undefined} onTryNow={() => undefined} />
     </ApiProvider>,
   );

@@ -103,6 +103,7 @@ export class KilnService extends EventEmitter<ServiceEvents> {
       this.send('connectivity', { online, waiting, reason });
     });
     runner.on('auth-failed', (message) => this.send('auth.failed', { message }));
+    runner.on('team-limit', (limit) => this.send('team.limit', { limit }));
     const context: HandlerContext = {
       settings: options.settings,
       capabilities: options.capabilities,
@@ -118,6 +119,7 @@ export class KilnService extends EventEmitter<ServiceEvents> {
       addPaths: (queueId, paths, redo) => this.addPaths(queueId, paths, redo),
       applyCredentials: (credentials) => this.applyCredentials(credentials),
       hasCredentials: () => this.hasCredentials,
+      jobCeiling: () => this.api.jobCeiling(),
     };
     this.handlers = {
       ...hostHandlers(context),

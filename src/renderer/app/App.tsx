@@ -167,7 +167,7 @@ function Shell({ api }: { api: KilnApi }) {
           onSelect={select} onNew={() => setView('new')} onSettings={() => setView('settings')} onDropFiles={dropOnQueue} />
         <main className="main">
           <Banners connectivity={state.connectivity} waiting={waitingForNetwork} noCredentials={state.loaded && host?.hasCredentials === false}
-            authFailure={state.authFailure} transport={state.transport}
+            authFailure={state.authFailure} teamLimit={{ limit: host?.jobCeiling, concurrency: state.settings?.concurrency }} transport={state.transport}
             onOpenSettings={() => setView('settings')} onDismissAuth={() => patch({ authFailure: undefined })}
             onTryNow={() => void api.call('network.checkNow', {}).catch(() => undefined)} />
           <div className="main-content">{main}</div>

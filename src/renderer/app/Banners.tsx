@@ -1,4 +1,4 @@
-import { KeyRound, RefreshCw, WifiOff, X } from 'lucide-react';
+import { Gauge, KeyRound, RefreshCw, WifiOff, X } from 'lucide-react';
 import { useEffect, useState } from 'react';
 import type { UnreadableItem } from '../../shared/contract';
 import { useApi } from '../transport/context';
@@ -12,6 +12,8 @@ interface Props {
   /** No key pair is stored: nothing was refused, there is simply nothing to send yet. */
   noCredentials: boolean;
   authFailure: string | undefined;
+  /** Scenario's limit of jobs at once for the team, and the artist's own setting. */
+  teamLimit: { limit: number | undefined; concurrency: number | undefined };
   transport: ConnectionState;
   onOpenSettings(): void;
   onDismissAuth(): void;
@@ -19,7 +21,7 @@ interface Props {
 }
 
 /** Problems that affect every queue, shown above whatever view is open. */
-export function Banners({ connectivity, waiting, noCredentials, authFailure, transport, onOpenSettings, onDismissAuth, onTryNow }: Props) {
+export function Banners({ connectivity, waiting, noCredentials, authFailure, teamLimit, transport, onOpenSettings, onDismissAuth, onTryNow }: Props) {
   return (
     <div className="banners">
       {transport === 'closed' && (
@@ -48,7 +50,28 @@ export function Banners({ connectivity, waiting, noCredentials, authFailure, tra
           <button type="button" className="icon-button" aria-label="Dismiss" title="Dismiss" onClick={onDismissAuth}><X size={15} /></button>
         </div>
       )}
+      <TeamLimitBanner {...teamLimit} />
       <UnreadableItemsBanner />
+    </div>
+  );
+}
+
+/**
+ * Scenario runs fewer jobs at once for the team than "Conversions at once" asks: Kiln keeps to
+ * Scenario's number (the runner's jobLimit, src/main/engine/queue/runner.ts), and without this the artist would
+ * only see fewer items processing than they set, and wonder why.
+ */
+export function TeamLimitBanner({ limit, concurrency }: { limit: number | undefined; concurrency: number | undefined }) {
+  const [dismissed, setDismissed] = useState<number>();
+  if (limit === undefined || concurrency === undefined || limit >= concurrency || dismissed === limit) return null;
+  return (
+    <div className="banner banner-info" role="status">
+      <Gauge size={16} aria-hidden="true" />
+      <span>
+        <strong>Scenario runs {limit} {limit === 1 ? 'job' : 'jobs'} at once for your team</strong> — Kiln keeps to that, so at most {limit} of
+        your {concurrency} conversions at once run in the cloud and the others wait their turn. Nothing fails because of it.
+      </span>
+      <button type="button" className="icon-button" aria-label="Dismiss" title="Dismiss" onClick={() => setDismissed(limit)}><X size={15} /></button>
     </div>
   );
 }

@@ -84,6 +84,7 @@ export function useKiln(api: KilnApi) {
       api.on('queues.changed', (queues) => setState((s) => ({ ...s, queues }))),
       api.on('connectivity', (connectivity) => setState((s) => ({ ...s, connectivity, host: s.host && { ...s.host, online: connectivity.online } }))),
       api.on('auth.failed', ({ message }) => setState((s) => ({ ...s, authFailure: message }))),
+      api.on('team.limit', ({ limit }) => setState((s) => ({ ...s, host: s.host && { ...s.host, jobCeiling: limit } }))),
       api.on('watch.problem', (problem) => setState((s) => {
         const watchProblems = new Map(s.watchProblems);
         watchProblems.set(problem.queueId, mergeWatchProblem(s.watchProblems.get(problem.queueId), problem));

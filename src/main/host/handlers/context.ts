@@ -43,4 +43,6 @@ export interface HandlerContext {
   addPaths(queueId: string, paths: readonly string[], redo: boolean): Promise<AddResult>;
   applyCredentials(credentials: Credentials | undefined): Promise<void>;
   hasCredentials(): boolean;
+  /** Scenario's limit of jobs at once for the current key's team, when a refusal has said one. */
+  jobCeiling(): number | undefined;
 }

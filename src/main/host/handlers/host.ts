@@ -11,6 +11,7 @@ export function hostHandlers(ctx: HandlerContext): NamespaceHandlers<'host' | 'm
       hasCredentials: ctx.hasCredentials(),
       keyLocation: await ctx.credentials.location?.(),
       online: ctx.runner.online,
+      jobCeiling: ctx.jobCeiling(),
     }),
     'models.list': async () => MODELS.map(modelInfo),
   };
