@@ -670,6 +670,8 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     let item = submitted;
     const jobId = item.jobId;
     if (!jobId) throw new Error(`item ${item.id} is ${item.state} without a jobId`);
+    // Held since submit, or (a job picked up again) taken at once, over the limit if need be: the
+    // job runs at Scenario whether we wait for a slot or not.
     slot.adopt();
     const watch = new JobWatch(this.jobTimeoutMs, this.jobStallTimeoutMs);
     let job;
