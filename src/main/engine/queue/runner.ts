@@ -107,7 +107,8 @@ function resumePoint(state: ItemState): ItemState {
 }
 
 /**
- * Runs queued items through Scenario: upload → generate → poll → download → done.
+ * Runs queued items through Scenario: upload → generate → poll → download → done, one method per
+ * phase (upload, submit, awaitResult, download), chosen by the item's stored state (process).
  * Every transition is written to the store before the network call that depends on it, so a
  * restart (or `kill -9`) resumes from the store: submitted jobs are polled again, never generated
  * again, and downloads restart from scratch into a fresh temporary file.
@@ -622,10 +623,11 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     const { item, jobId } = await this.generate(step, work, slot);
     if (work.signal.aborted && work.run.reason === 'cancel') {
       // Canceled while the job was being created: record it and cancel it remotely too.
-      const canceled = this.patch(item.id, { jobId, generateSentAt: undefined });
+      this.patch(item.id, { jobId, generateSentAt: undefined });
       this.generating.delete(item.id);
       await this.cancelRemote(jobId);
-      return { item: canceled };
+      // The item already reads canceled (cancel): this run ends here, whatever the store says now.
+      throw new ScenarioError('canceled', 'stopped');
     }
     const submitted = this.transition(item.id, 'submitted', { jobId, progress: 0, generateSentAt: undefined });
     this.generating.delete(item.id);
