@@ -62,6 +62,10 @@ export class Jobs {
     }
   }
 
+  /**
+   * Looks at the job until it ends. When each look happens is next-look.ts's decision; here are the
+   * looks, the scouts (one job per untimed kind times it) and what the duration model learns.
+   */
   async wait(jobId: string, options: WaitOptions = {}): Promise<JobSnapshot> {
     const { signal, onUpdate, durationKey: key, submittedAt } = options;
     let looking = firstLookState(this.settings);
