@@ -56,6 +56,8 @@ class FakeApi implements ScenarioApi {
   private readonly heldAnswers: (() => void)[] = [];
   /** Download errors, used one per download until none is left. */
   downloadErrors: Error[] = [];
+  /** Generate errors, used one per generate until none is left (no job is created). */
+  generateErrors: Error[] = [];
   private readonly jobs = new Map<string, Job>();
   private nextJob = 1;
 
@@ -75,6 +77,8 @@ class FakeApi implements ScenarioApi {
       this.learnedCeiling = this.teamLimit;
       return Promise.reject(new TeamLimitError(this.teamLimit, undefined, 'team job limit reached'));
     }
+    const error = this.generateErrors.shift();
+    if (error) return Promise.reject(error);
     const id = `job-${this.nextJob++}`;
     this.generated.push(id);
     this.startJob(id);
@@ -532,5 +536,76 @@ describe('QueueRunner', () => {
     expect(onlineSeen).toEqual([false, true]);
     expect(item(a!.id).error).toBeUndefined();
     expect(api.probeFailures).toBe(0);
+  });
+
+  it('gives the job slot back once whatever phase an item fails in: the items after it still run one at a time', async () => {
+    api.generateErrors = [new ValidationError('Scenario refused the parameters', 400)];
+    api.downloadErrors = [new DownloadError('the result was empty (0 bytes)')];
+    const items = await addImages(['a.png', 'b.png', 'c.png', 'd.png', 'e.png', 'f.png']);
+    await startRunner(1);
+    const uploaded = (i: QueueItem) => api.uploads.includes(i.inputPath.split(/[\\/]/).at(-1)!);
+    let jobFailed = false;
+    // A job ends only once the other item started beside it has uploaded and waits for the slot, so
+    // a slot given back twice would let two jobs run at once.
+    await until(() => {
+      const open = api.openJobs;
+      const before = items.filter((i) => ['queued', 'uploading', 'submitted', 'processing'].includes(item(i.id).state));
+      const waiting = before.filter((i) => item(i.id).state === 'uploading' && uploaded(i));
+      if (open.length > 0 && (waiting.length > 0 || before.length <= 1)) {
+        for (const job of open) {
+          if (jobFailed) api.finish(job);
+          else api.fail(job, 'the model could not trace this image');
+          jobFailed = true;
+        }
+      }
+      return items.every((i) => ['done', 'failed'].includes(item(i.id).state));
+    }, 'every item to end');
+
+    expect(api.maxRunning).toBe(1);
+    const errors = items.map((i) => item(i.id).error).filter((e) => e !== undefined).sort();
+    // The refused generate created no job, so the first job is the one that failed.
+    expect(errors).toEqual(['Scenario job job-1 failed: the model could not trace this image', 'Scenario refused the parameters', 'the result was empty (0 bytes)']);
+    expect(items.filter((i) => item(i.id).state === 'done')).toHaveLength(3);
+  });
+
+  it.each([
+    {
+      left: 'uploading, its input uploaded, no generate sent',
+      leave: (id: string) => store.transition(id, 'uploading', { assetId: 'asset-chair.png' }),
+      expected: { uploads: [], generated: 1, polled: 1, states: ['queued', 'uploading', 'submitted', 'processing', 'downloading', 'done'] },
+    },
+    {
+      left: 'processing',
+      leave: (id: string) => {
+        store.transition(id, 'uploading', { assetId: 'asset-chair.png' });
+        store.transition(id, 'submitted', { jobId: 'job-left', progress: 0 });
+        store.transition(id, 'processing', { progress: 0.3 });
+        api.startJob('job-left');
+      },
+      expected: { uploads: [], generated: 0, polled: 1, states: ['processing', 'downloading', 'done'] },
+    },
+    {
+      left: 'downloading',
+      leave: (id: string) => {
+        store.transition(id, 'uploading', { assetId: 'asset-chair.png' });
+        store.transition(id, 'submitted', { jobId: 'job-left', progress: 0 });
+        store.transition(id, 'downloading', { progress: 1 });
+      },
+      expected: { uploads: [], generated: 0, polled: 0, states: ['downloading', 'done'] },
+    },
+  ])('after a restart, picks up an item left $left at the phase its state names', async ({ leave, expected }) => {
+    const [a] = await addImages(['chair.png']);
+    leave(a!.id);
+    await startRunner();
+    await until(() => {
+      for (const job of api.openJobs) api.finish(job);
+      return item(a!.id).state === 'done';
+    }, 'the item to be done');
+    expect(api.uploads).toEqual(expected.uploads);
+    expect(api.generated).toHaveLength(expected.generated);
+    expect(api.polled).toHaveLength(expected.polled);
+    expect(api.downloads).toHaveLength(1);
+    expect(seen.get(a!.id)).toEqual(expected.states);
+    expect(item(a!.id).outputs).toEqual([join(out, 'chair.svg')]);
   });
 });

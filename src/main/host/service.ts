@@ -200,7 +200,7 @@ export class KilnService extends EventEmitter<ServiceEvents> {
       return;
     }
     this.api.set(scenarioClient(this.store, credentials, this.options.settings.settings));
-    this.engine.runner.setApi(this.api);
+    this.engine.runner.clearAuthBlock();
   }
 
   private queue(id: string): QueueConfig {

@@ -17,6 +17,7 @@ import { isLocalEngineName } from '../local/types';
 import { Connectivity } from './connectivity';
 import { LeaseHeldError, ownerIsGone } from './lease';
 import { IllegalTransitionError } from './state-machine';
+import { JobSlots, type JobSlot } from './job-slots';
 import type { QueueStore } from './store';
 import type { ItemPatch, ItemState, QueueItem } from './types';
 import { IN_FLIGHT_STATES, isFinalState, isInFlightState, isRetryableState } from '../../../shared/item-states';
@@ -26,7 +27,7 @@ export interface RunnerEvents {
   item: [item: QueueItem];
   /** Byte progress of a download, too frequent to persist. */
   transfer: [progress: { itemId: string; receivedBytes: number; totalBytes: number | undefined }];
-  /** The API refused the credentials: the runner stops starting work until `setApi`. */
+  /** The API refused the credentials: the runner stops starting work until `clearAuthBlock`. */
   'auth-failed': [message: string];
   connectivity: [state: { online: boolean; reason: string }];
   /** Scenario refused a generate for the team's ceiling: at most `limit` jobs now run at once. */
@@ -74,14 +75,30 @@ export const CHARGED_TWICE_WARNING = 'may have been charged twice: Kiln stopped 
 /** Following a paid job through a 429 storm or a sick server: growing pauses, never a failure. */
 const FOLLOW_FIRST_PAUSE_MS = 1_000;
 const FOLLOW_MAX_PAUSE_MS = 60_000;
-/** Pauses after a generate refused for the team's ceiling, when no job of ours is running to wait for. */
-const TEAM_LIMIT_FIRST_PAUSE_MS = 1_000;
-const TEAM_LIMIT_MAX_PAUSE_MS = 30_000;
 
 interface Running {
   controller: AbortController;
   reason?: StopReason;
   done: Promise<void>;
+}
+
+/** What every phase of one item's run needs. */
+interface Work {
+  model: ModelDescriptor;
+  run: Running;
+  /** `run`'s abort: a cancel or a stop. */
+  signal: AbortSignal;
+}
+
+/** An item between phases, with what the next phase needs that is not (yet) stored. */
+interface Step {
+  item: QueueItem;
+  /** The input's asset, uploaded but not yet written: stored with "generate sent". */
+  assetId?: string;
+  /** When Scenario accepted the job, so its duration can be learned (unknown for a job picked up again). */
+  submittedAt?: number;
+  /** The finished job's results, when this run saw it finish (otherwise asked of Scenario). */
+  assetIds?: string[];
 }
 
 /** Where an item picks up again after waiting for the network or a restart. */
@@ -90,21 +107,20 @@ function resumePoint(state: ItemState): ItemState {
 }
 
 /**
- * Runs queued items through Scenario: upload → generate → poll → download → done.
+ * Runs queued items through Scenario: upload → generate → poll → download → done, one method per
+ * phase (upload, submit, awaitResult, download), chosen by the item's stored state (process).
  * Every transition is written to the store before the network call that depends on it, so a
  * restart (or `kill -9`) resumes from the store: submitted jobs are polled again, never generated
  * again, and downloads restart from scratch into a fresh temporary file.
  */
 export class QueueRunner extends EventEmitter<RunnerEvents> {
   private readonly store: QueueStore;
-  private api: ScenarioApi;
+  private readonly api: ScenarioApi;
   private concurrency: number;
   private readonly accept: (item: QueueItem) => boolean;
   private readonly lookupModel: (key: string) => ModelDescriptor | undefined;
   private readonly jobTimeoutMs: number;
   private readonly jobStallTimeoutMs: number;
-  /** Woken when a job at Scenario ends, so an item refused for the team's ceiling may go again. */
-  private readonly jobEndWaiters = new Set<() => void>();
   /** Items whose generate is on the wire: a cancel now may leave a job running at Scenario. */
   private readonly generating = new Set<string>();
   /** Items put back in line by Retry: if their job or input is gone, they start afresh at once. */
@@ -113,13 +129,8 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
   private readonly pausedQueues = new Set<string>();
   private readonly connectivity: Connectivity;
   private localPool: LocalEnginePool | undefined;
-  /**
-   * Jobs running at Scenario (or local conversions) now. The concurrency limit applies to these;
-   * uploads of the next items and downloads of finished ones overlap with them, so a slot is
-   * never idle while files move.
-   */
-  private jobsInFlight = 0;
-  private readonly slotWaiters = new Set<() => void>();
+  /** Jobs running at Scenario (or local conversions) now, under the concurrency or a team's ceiling. */
+  private readonly slots = new JobSlots(() => this.jobLimit);
   /** In-flight items not being worked on (left by a previous run, retried, back from offline). */
   private readonly resumable = new Set<string>();
   /** Accepted items another live runner holds, by id → owner (queue/lease.ts). */
@@ -196,9 +207,11 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     this.pump();
   }
 
-  /** New credentials or base URL: clears an authentication stop and carries on. */
-  setApi(api: ScenarioApi): void {
-    this.api = api;
+  /**
+   * New credentials or base URL behind the same `api` (host/switchable-api.ts): clears an
+   * authentication stop and carries on.
+   */
+  clearAuthBlock(): void {
     this.authBlocked = false;
     this.pump();
   }
@@ -243,7 +256,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     const jobIsLive = item.jobId !== undefined && item.state !== 'downloading' && item.resumeState !== 'downloading';
     // Cancel is local (docs/scenario-api.md "Jobs"): a job Scenario started runs on and is charged.
     const started = jobIsLive || this.generating.has(itemId);
-    this.save(itemId, 'canceled', {
+    this.transition(itemId, 'canceled', {
       error: started ? CANCELED_MAY_BE_CHARGED : undefined,
       resumeState: undefined,
       finishedAt: Date.now(),
@@ -271,7 +284,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     if (!item || !isRetryableState(item.state)) return;
     const to: ItemState = item.jobId ? 'submitted' : 'queued';
     try {
-      this.save(itemId, to, { error: undefined, finishedAt: undefined, attempts: item.attempts + 1 });
+      this.transition(itemId, to, { error: undefined, finishedAt: undefined, attempts: item.attempts + 1 });
     } catch (error) {
       // Another Kiln process retried or took it a moment ago: it is in hand.
       if (error instanceof LeaseHeldError || error instanceof IllegalTransitionError) return;
@@ -296,8 +309,18 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     }
   }
 
-  private save(itemId: string, state: ItemState | undefined, patch: ItemPatch = {}): QueueItem {
-    const item = state === undefined ? this.store.update(itemId, patch) : this.store.transition(itemId, state, patch);
+  /** Moves an item to `state` (queue/state-machine.ts says which moves are allowed), with `patch`. */
+  private transition(itemId: string, state: ItemState, patch: ItemPatch = {}): QueueItem {
+    return this.saved(this.store.transition(itemId, state, patch));
+  }
+
+  /** Changes an item's fields, not its state. */
+  private patch(itemId: string, patch: ItemPatch): QueueItem {
+    return this.saved(this.store.update(itemId, patch));
+  }
+
+  private saved(item: QueueItem): QueueItem {
+    const itemId = item.id;
     if (item.state === 'done' || item.state === 'canceled') this.retried.delete(itemId);
     if (isFinalState(item.state)) this.followPauses.delete(itemId);
     this.emit('item', item);
@@ -343,7 +366,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
       // A generate sent but never answered (Kiln stopped while Scenario was accepting it): the job
       // may exist, and nothing can find it again, so it is generated again and the item says so.
       const lostGenerate = item.generateSentAt !== undefined && item.jobId === undefined;
-      this.save(item.id, 'queued', lostGenerate ? { generateSentAt: undefined, warnings: [...(item.warnings ?? []), CHARGED_TWICE_WARNING] } : {});
+      this.transition(item.id, 'queued', lostGenerate ? { generateSentAt: undefined, warnings: [...(item.warnings ?? []), CHARGED_TWICE_WARNING] } : {});
       return;
     }
     if (item.state === 'waiting-for-network') return;
@@ -423,7 +446,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     if (current.pendingCommit) {
       const { assetId, tempPath, fileName } = current.pendingCommit;
       const committed = await recoverCommit(tempPath, { dir: current.output.dir, fileName, collision: current.output.collision });
-      current = this.save(current.id, undefined, committed
+      current = this.patch(current.id, committed
         ? {
             outputs: [...current.outputs, committed.path],
             downloadedAssetIds: [...current.downloadedAssetIds, assetId],
@@ -440,7 +463,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
       if (!this.accept(item)) continue;
       let back: QueueItem;
       try {
-        back = this.save(item.id, resumePoint(item.resumeState ?? 'queued'), { resumeState: undefined });
+        back = this.transition(item.id, resumePoint(item.resumeState ?? 'queued'), { resumeState: undefined });
       } catch (error) {
         if (!(error instanceof LeaseHeldError)) throw error;
         this.foreign.set(item.id, error.owner);
@@ -521,214 +544,191 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     return ceiling === undefined ? this.concurrency : Math.max(1, Math.min(this.concurrency, ceiling));
   }
 
-  private async acquireJobSlot(signal: AbortSignal): Promise<void> {
-    while (this.jobsInFlight >= this.jobLimit) {
-      await new Promise<void>((resolve, reject) => {
-        const wake = () => {
-          signal.removeEventListener('abort', onAbort);
-          this.slotWaiters.delete(wake);
-          resolve();
-        };
-        const onAbort = () => {
-          this.slotWaiters.delete(wake);
-          reject(new ScenarioError('canceled', 'stopped'));
-        };
-        if (signal.aborted) return onAbort();
-        this.slotWaiters.add(wake);
-        signal.addEventListener('abort', onAbort, { once: true });
-      });
-    }
-    this.jobsInFlight++;
-  }
-
-  /** `jobEnded`: a job at Scenario ended (as opposed to a slot given back after a refused generate). */
-  private releaseJobSlot(jobEnded = true): void {
-    this.jobsInFlight--;
-    if (jobEnded) for (const wake of [...this.jobEndWaiters]) wake();
-    // The ceiling may have dropped: wake only while there is room.
-    if (this.jobsInFlight < this.jobLimit) {
-      const [next] = this.slotWaiters;
-      next?.();
-    }
-  }
-
-  /**
-   * After a generate refused for the team's ceiling: wait for one of our jobs to end, or for a
-   * growing pause when none is running (the ceiling is used elsewhere), and never less than a
-   * Retry-After the answer carried. So a batch causes a handful of these refusals, not one per item.
-   */
-  private async waitAfterTeamLimit(error: TeamLimitError, refusals: number, signal: AbortSignal): Promise<void> {
-    const pause = Math.min(TEAM_LIMIT_MAX_PAUSE_MS, TEAM_LIMIT_FIRST_PAUSE_MS * 2 ** refusals);
-    const atLeast = error.retryAfterMs ?? 0;
-    const started = Date.now();
-    await new Promise<void>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const done = (): void => {
-        clearTimeout(timer);
-        this.jobEndWaiters.delete(onJobEnd);
-        signal.removeEventListener('abort', onAbort);
-      };
-      const finish = (): void => {
-        done();
-        resolve();
-      };
-      const onJobEnd = (): void => {
-        // A job ended: go as soon as a Retry-After, if any, has passed.
-        this.jobEndWaiters.delete(onJobEnd);
-        clearTimeout(timer);
-        timer = setTimeout(finish, Math.max(0, atLeast - (Date.now() - started)));
-      };
-      const onAbort = (): void => {
-        done();
-        reject(new ScenarioError('canceled', 'stopped'));
-      };
-      if (signal.aborted) return onAbort();
-      timer = setTimeout(finish, Math.max(atLeast, this.jobsInFlight > 0 ? TEAM_LIMIT_MAX_PAUSE_MS : pause));
-      this.jobEndWaiters.add(onJobEnd);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
-  }
-
   private checkRunning(run: Running): void {
     if (run.controller.signal.aborted) throw new ScenarioError('canceled', 'stopped');
   }
 
+  /**
+   * Takes one item as far as it goes: each phase moves it on from the state it is in, so an item
+   * picked up again after a stop or a crash starts at the phase its stored state names.
+   */
   private async process(start: QueueItem, run: Running): Promise<void> {
-    const signal = run.controller.signal;
     const model = this.lookupModel(start.modelKey);
     if (!model) throw new ParameterError(`unknown model "${start.modelKey}"`);
-    let item = start;
-    let submittedAt: number | undefined;
-    let holdsSlot = false;
-
     // Resuming an item left in flight: take its lease first, or leave it to the live runner holding it.
-    if (item.state !== 'queued') item = this.store.claim(item.id);
-    if (item.state === 'queued' && this.shouldRunLocally(item, model)) {
-      await this.processLocally(item, model, run);
-      return;
-    }
-    let assetIds: string[] | undefined;
+    const item = start.state === 'queued' ? start : this.store.claim(start.id);
+    if (item.state === 'queued' && this.shouldRunLocally(item, model)) return this.processLocally(item, model, run);
+    const work: Work = { model, run, signal: run.controller.signal };
+    // Held from the generate (or from picking up a running job) until the job ends; given back
+    // here, once, whatever phase stops the item.
+    const slot = this.slots.slot();
     try {
-      if (item.state === 'queued') {
-        item = this.save(item.id, 'uploading', { error: undefined, progress: 0, generateSentAt: undefined });
-        // Everything that can fail here fails before anything is paid for: the result's name, the input.
-        this.outputName(item, model, new Date());
-        const checked = await checkInput(item.inputPath, model);
-        // A probe or temp an earlier attempt could not remove (the folder had gone read-only, say).
-        if (item.attempts > 0) await sweepTemps(item.output.dir, item.id).catch(() => undefined);
-        await checkOutputRoom(item.output.dir, checked.size, item.id);
-        this.checkRunning(run);
-        let assetId = item.assetId;
-        if (!assetId) {
-          const prepared = await prepareUpload(item.inputPath, checked.kind);
-          try {
-            assetId = await this.api.upload({ path: prepared.path, name: prepared.name, kind: prepared.kind, route: model.input.upload, signal });
-          } finally {
-            await prepared.cleanup();
-          }
-          this.checkRunning(run);
-          // Written with "generate sent" below, one write instead of two (issue 13.3); a stop while
-          // waiting for a slot costs a free re-upload, never a second generate.
-        }
-        let result;
-        for (let refusals = 0; ; refusals++) {
-          await this.acquireJobSlot(signal);
-          holdsSlot = true;
-          this.generating.add(item.id);
-          // Durably "generate sent" before it goes: a crash from here until the job id is written
-          // is recognised on restart (takeOver) and the item carries CHARGED_TWICE_WARNING.
-          const body = generateBody(model, item.params, assetId);
-          item = this.save(item.id, undefined, { assetId, generateSentAt: Date.now() });
-          try {
-            result = await this.api.generate(model.modelId, body, signal);
+      for (let step: Step = { item }; ; ) {
+        switch (step.item.state) {
+          case 'queued':
+            step = await this.upload(step, work);
             break;
-          } catch (error) {
-            this.generating.delete(item.id);
-            if (!(error instanceof TeamLimitError)) throw error;
-            // Refused for the ceiling: no job was created.
-            item = this.save(item.id, undefined, { generateSentAt: undefined });
-            // Back in line, not a failure: the ceiling is now the limit, and it goes when a job ends.
-            holdsSlot = false;
-            this.releaseJobSlot(false);
-            this.emit('team-limit', error.actionLimit);
-            await this.waitAfterTeamLimit(error, refusals, signal);
-          }
+          case 'uploading':
+            step = await this.submit(step, work, slot);
+            break;
+          case 'submitted':
+          case 'processing':
+            step = await this.awaitResult(step, work, slot);
+            break;
+          case 'downloading':
+            step = await this.download(step, work);
+            break;
+          default:
+            return;
         }
-        // The job id is written first, before any other work: the window a crash could fall into
-        // (accepted by Scenario, not yet recorded) is only as wide as this write.
-        if (signal.aborted && run.reason === 'cancel') {
-          // Canceled while the job was being created: record it and cancel it remotely too.
-          this.save(item.id, undefined, { jobId: result.jobId, generateSentAt: undefined });
-          this.generating.delete(item.id);
-          await this.cancelRemote(result.jobId);
-          return;
-        }
-        item = this.save(item.id, 'submitted', { jobId: result.jobId, progress: 0, generateSentAt: undefined });
-        this.generating.delete(item.id);
-        submittedAt = Date.now();
-      }
-
-      if (item.state === 'submitted' || item.state === 'processing') {
-        const jobId = item.jobId;
-        if (!jobId) throw new Error(`item ${item.id} is ${item.state} without a jobId`);
-        if (!holdsSlot) {
-          // A job already running at Scenario takes its slot at once: it is there whether we wait or not.
-          this.jobsInFlight++;
-          holdsSlot = true;
-        }
-        const watch = new JobWatch(this.jobTimeoutMs, this.jobStallTimeoutMs);
-        let job;
-        try {
-          job = await this.api.waitForJob(jobId, {
-            signal: AbortSignal.any([signal, watch.signal]),
-            durationKey: model.modelId,
-            submittedAt,
-            onUpdate: (snapshot) => {
-              watch.saw(snapshot);
-              // A finished job goes straight to downloading: no write between seeing it done and freeing its slot.
-              if (signal.aborted || snapshot.status === 'success') return;
-              const progress = snapshot.progress ?? item.progress;
-              if (item.state !== 'processing' || progress !== item.progress) {
-                item = this.save(item.id, 'processing', { progress });
-              }
-            },
-          });
-        } catch (error) {
-          if (!watch.signal.aborted || signal.aborted) throw error;
-          // Kiln stops following it; Scenario may still run it (cancel is best effort, usually refused).
-          void this.cancelRemote(jobId);
-          throw watch.timeoutError(jobId);
-        } finally {
-          watch.clear();
-        }
-        this.releaseJobSlot();
-        holdsSlot = false;
-        this.checkRunning(run);
-        assetIds = job.assetIds;
-        item = this.save(item.id, 'downloading', { progress: 1 });
       }
     } finally {
-      if (holdsSlot) this.releaseJobSlot();
+      slot.release();
     }
+  }
 
-    if (item.state === 'downloading') {
-      // A retry after a failed move into place: settle that move before downloading anything.
-      if (item.pendingCommit) {
-        await this.recoverDownload(item);
-        item = this.store.get(item.id) ?? item;
-      } else if (item.attempts > 0) {
-        // A temporary file an earlier attempt could not remove (the folder had gone read-only, say).
-        await sweepTemps(item.output.dir, item.id).catch(() => undefined);
-      }
-      if (!assetIds) {
-        if (!item.jobId) throw new Error(`item ${item.id} is downloading without a jobId`);
-        assetIds = (await this.api.getJob(item.jobId, signal)).assetIds;
-      }
-      if (assetIds.length === 0) throw new OutputError(`job ${item.jobId} succeeded but returned no output`);
-      // The last result's write is also the move to done (one write, issue 13.3).
-      item = await this.downloadAll(item, model, assetIds, run);
-      if (item.state !== 'done') this.save(item.id, 'done', { finishedAt: Date.now(), error: undefined, engine: 'cloud' });
+  /**
+   * queued → uploading: everything that can fail does so before anything is paid for (the result's
+   * name, the input, room for the output), then the input goes up unless an earlier attempt's
+   * asset is stored.
+   */
+  private async upload({ item: queued }: Step, { model, run, signal }: Work): Promise<Step> {
+    const item = this.transition(queued.id, 'uploading', { error: undefined, progress: 0, generateSentAt: undefined });
+    this.outputName(item, model, new Date());
+    const checked = await checkInput(item.inputPath, model);
+    // A probe or temp an earlier attempt could not remove (the folder had gone read-only, say).
+    if (item.attempts > 0) await sweepTemps(item.output.dir, item.id).catch(() => undefined);
+    await checkOutputRoom(item.output.dir, checked.size, item.id);
+    this.checkRunning(run);
+    if (item.assetId) return { item, assetId: item.assetId };
+    const prepared = await prepareUpload(item.inputPath, checked.kind);
+    let assetId: string;
+    try {
+      assetId = await this.api.upload({ path: prepared.path, name: prepared.name, kind: prepared.kind, route: model.input.upload, signal });
+    } finally {
+      await prepared.cleanup();
     }
+    this.checkRunning(run);
+    // Not written yet: stored with "generate sent" (submit), one write instead of two (issue 13.3);
+    // a stop while waiting for a slot costs a free re-upload, never a second generate.
+    return { item, assetId };
+  }
+
+  /**
+   * uploading → submitted: takes a job slot and creates the job. The job id is written first,
+   * before any other work: the window a crash could fall into (accepted by Scenario, not yet
+   * recorded) is only as wide as this write.
+   */
+  private async submit(step: Step, work: Work, slot: JobSlot): Promise<Step> {
+    const { item, jobId } = await this.generate(step, work, slot);
+    if (work.signal.aborted && work.run.reason === 'cancel') {
+      // Canceled while the job was being created: record it and cancel it remotely too.
+      this.patch(item.id, { jobId, generateSentAt: undefined });
+      this.generating.delete(item.id);
+      await this.cancelRemote(jobId);
+      // The item already reads canceled (cancel): this run ends here, whatever the store says now.
+      throw new ScenarioError('canceled', 'stopped');
+    }
+    const submitted = this.transition(item.id, 'submitted', { jobId, progress: 0, generateSentAt: undefined });
+    this.generating.delete(item.id);
+    return { item: submitted, submittedAt: Date.now() };
+  }
+
+  /**
+   * Sends the generate once a job slot is free. A refusal for the team's ceiling is not a failure:
+   * the slot goes back and the item waits its turn again (JobSlots.waitAfterTeamLimit).
+   */
+  private async generate({ item: uploading, assetId }: Step, { model, signal }: Work, slot: JobSlot): Promise<{ item: QueueItem; jobId: string }> {
+    if (!assetId) throw new Error(`item ${uploading.id} is uploading without an assetId`);
+    let item = uploading;
+    for (let refusals = 0; ; refusals++) {
+      await slot.acquire(signal);
+      this.generating.add(item.id);
+      // Durably "generate sent" before it goes: a crash from here until the job id is written
+      // is recognised on restart (takeOver) and the item carries CHARGED_TWICE_WARNING.
+      const body = generateBody(model, item.params, assetId);
+      item = this.patch(item.id, { assetId, generateSentAt: Date.now() });
+      try {
+        const { jobId } = await this.api.generate(model.modelId, body, signal);
+        return { item, jobId };
+      } catch (error) {
+        this.generating.delete(item.id);
+        if (!(error instanceof TeamLimitError)) throw error;
+        // Refused for the ceiling: no job was created.
+        item = this.patch(item.id, { generateSentAt: undefined });
+        // Back in line, not a failure: the ceiling is now the limit, and it goes when a job ends.
+        slot.release(false);
+        this.emit('team-limit', error.actionLimit);
+        await this.slots.waitAfterTeamLimit(error, refusals, signal);
+      }
+    }
+  }
+
+  /**
+   * submitted/processing → downloading: follows the job to its end, holding its slot meanwhile,
+   * and fails it when it takes too long or stops moving (JobWatch).
+   */
+  private async awaitResult({ item: submitted, submittedAt }: Step, { model, run, signal }: Work, slot: JobSlot): Promise<Step> {
+    let item = submitted;
+    const jobId = item.jobId;
+    if (!jobId) throw new Error(`item ${item.id} is ${item.state} without a jobId`);
+    // Held since submit, or (a job picked up again) taken at once, over the limit if need be: the
+    // job runs at Scenario whether we wait for a slot or not.
+    slot.adopt();
+    const watch = new JobWatch(this.jobTimeoutMs, this.jobStallTimeoutMs);
+    let job;
+    try {
+      job = await this.api.waitForJob(jobId, {
+        signal: AbortSignal.any([signal, watch.signal]),
+        durationKey: model.modelId,
+        submittedAt,
+        onUpdate: (snapshot) => {
+          watch.saw(snapshot);
+          // A finished job goes straight to downloading: no write between seeing it done and freeing its slot.
+          if (signal.aborted || snapshot.status === 'success') return;
+          const progress = snapshot.progress ?? item.progress;
+          if (item.state !== 'processing' || progress !== item.progress) {
+            item = this.transition(item.id, 'processing', { progress });
+          }
+        },
+      });
+    } catch (error) {
+      if (!watch.signal.aborted || signal.aborted) throw error;
+      // Kiln stops following it; Scenario may still run it (cancel is best effort, usually refused).
+      void this.cancelRemote(jobId);
+      throw watch.timeoutError(jobId);
+    } finally {
+      watch.clear();
+    }
+    slot.release();
+    this.checkRunning(run);
+    return { item: this.transition(item.id, 'downloading', { progress: 1 }), assetIds: job.assetIds };
+  }
+
+  /**
+   * downloading → done: settles a move into place an earlier attempt left under way, then brings
+   * each result home (downloadAll).
+   */
+  private async download({ item: downloading, assetIds: seen }: Step, { model, run, signal }: Work): Promise<Step> {
+    let item = downloading;
+    // A retry after a failed move into place: settle that move before downloading anything.
+    if (item.pendingCommit) {
+      await this.recoverDownload(item);
+      item = this.store.get(item.id) ?? item;
+    } else if (item.attempts > 0) {
+      // A temporary file an earlier attempt could not remove (the folder had gone read-only, say).
+      await sweepTemps(item.output.dir, item.id).catch(() => undefined);
+    }
+    let assetIds = seen;
+    if (!assetIds) {
+      if (!item.jobId) throw new Error(`item ${item.id} is downloading without a jobId`);
+      assetIds = (await this.api.getJob(item.jobId, signal)).assetIds;
+    }
+    if (assetIds.length === 0) throw new OutputError(`job ${item.jobId} succeeded but returned no output`);
+    // The last result's write is also the move to done (one write, issue 13.3).
+    item = await this.downloadAll(item, model, assetIds, run);
+    if (item.state !== 'done') item = this.transition(item.id, 'done', { finishedAt: Date.now(), error: undefined, engine: 'cloud' });
+    return { item };
   }
 
   private outputName(item: QueueItem, model: ModelDescriptor, date: Date, index?: number): string {
@@ -753,25 +753,26 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     const signal = run.controller.signal;
     const engine = model.local?.workerModule;
     if (!engine || !isLocalEngineName(engine)) throw new ParameterError(`${model.displayName} has no local engine; choose the cloud for this queue`);
-    let item = this.save(start.id, 'processing', { error: undefined, progress: 0 });
+    let item = this.transition(start.id, 'processing', { error: undefined, progress: 0 });
     const fileName = this.outputName(item, model, new Date());
     await checkInput(item.inputPath, model);
     this.checkRunning(run);
     this.localPool ??= new LocalEnginePool({ size: this.concurrency });
     const tempPath = await tempPathFor(item.output.dir, item.id);
-    await this.acquireJobSlot(signal);
+    const slot = this.slots.slot();
+    await slot.acquire(signal);
     try {
       await this.localPool.run({ engine, inputPath: item.inputPath, outputPath: tempPath, params: item.params }, signal);
     } catch (error) {
       await rm(tempPath, { force: true }).catch(() => undefined);
       throw error;
     } finally {
-      this.releaseJobSlot();
+      slot.release();
     }
     this.checkRunning(run);
-    item = this.save(item.id, undefined, { pendingCommit: { assetId: 'local', tempPath, fileName } });
+    item = this.patch(item.id, { pendingCommit: { assetId: 'local', tempPath, fileName } });
     const result = await commitOutput(tempPath, { dir: item.output.dir, fileName, collision: item.output.collision });
-    this.save(item.id, 'done', {
+    this.transition(item.id, 'done', {
       outputs: [result.path],
       downloadedAssetIds: ['local'],
       pendingCommit: undefined,
@@ -805,7 +806,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
       const fileName = this.outputName(item, model, date, assetIds.length > 1 ? index + 1 : undefined);
       // The intent is stored before the file moves into place, so a crash in between is
       // recognised on restart instead of producing the same output twice.
-      item = this.save(item.id, undefined, { pendingCommit: { assetId, tempPath, fileName } });
+      item = this.patch(item.id, { pendingCommit: { assetId, tempPath, fileName } });
       const result = await commitOutput(tempPath, { dir: item.output.dir, fileName, collision: item.output.collision });
       const recorded: ItemPatch = {
         outputs: [...item.outputs, result.path],
@@ -814,8 +815,8 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
       };
       const complete = assetIds.every((id) => id === assetId || item.downloadedAssetIds.includes(id));
       item = complete
-        ? this.save(item.id, 'done', { ...recorded, finishedAt: Date.now(), error: undefined, engine: 'cloud' })
-        : this.save(item.id, undefined, recorded);
+        ? this.transition(item.id, 'done', { ...recorded, finishedAt: Date.now(), error: undefined, engine: 'cloud' })
+        : this.patch(item.id, recorded);
     }
     return item;
   }
@@ -843,18 +844,18 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
       if (item.state === 'uploading' && item.engineChoice === 'cloud-then-local' && this.lookupModel(item.modelKey)?.local) {
         // Nothing was paid for yet: convert here now rather than wait for the network.
         this.connectivity.reportOffline(error.message);
-        this.save(itemId, 'queued', { error: undefined });
+        this.transition(itemId, 'queued', { error: undefined });
         setImmediate(() => this.pump());
         return;
       }
-      this.save(itemId, 'waiting-for-network', { resumeState: resumePoint(item.state), error: error.message });
+      this.transition(itemId, 'waiting-for-network', { resumeState: resumePoint(item.state), error: error.message });
       this.connectivity.reportOffline(error.message);
       return;
     }
     if (isScenarioError(error) && error.kind === 'auth') {
-      if (item.state === 'uploading') this.save(itemId, 'queued', { error: error.message });
+      if (item.state === 'uploading') this.transition(itemId, 'queued', { error: error.message });
       else {
-        this.save(itemId, undefined, { error: error.message });
+        this.patch(itemId, { error: error.message });
         this.resumable.add(itemId);
       }
       if (!this.authBlocked) {
@@ -868,8 +869,8 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     if (error instanceof GoneError && this.retried.has(itemId)) {
       // The artist asked for a retry and what it would have picked up is gone: start over now.
       this.retried.delete(itemId);
-      this.save(itemId, 'failed', { ...afresh, error: describeFailure(error), finishedAt: Date.now() });
-      this.save(itemId, 'queued', { error: undefined, finishedAt: undefined });
+      this.transition(itemId, 'failed', { ...afresh, error: describeFailure(error), finishedAt: Date.now() });
+      this.transition(itemId, 'queued', { error: undefined, finishedAt: undefined });
       setImmediate(() => this.pump());
       return;
     }
@@ -877,7 +878,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     // A half-written temporary file is of no use to anyone; one whose move into place was under
     // way is kept for the retry to settle (see recoverDownload).
     if (!item.pendingCommit) void sweepTemps(item.output.dir, item.id).catch(() => undefined);
-    this.save(itemId, 'failed', {
+    this.transition(itemId, 'failed', {
       error: describeFailure(error),
       finishedAt: Date.now(),
       ...afresh,

@@ -257,7 +257,8 @@ export interface HeldItem {
   leaseUntil: number;
 }
 
-export interface AddResult {
+/** One input of addItemsDetailed: the item stored for it. */
+export interface AddedItem {
   item: QueueItem;
   /** True when the dedupeKey already existed and `item` is that existing row, unchanged. */
   existed: boolean;
@@ -345,7 +346,7 @@ export class QueueStore {
   }
 
   /** As addItems, reporting for each input whether it was already stored (`existed`). */
-  addItemsDetailed(items: NewItem[]): AddResult[] {
+  addItemsDetailed(items: NewItem[]): AddedItem[] {
     const valid = items.map((item, i) => {
       const parsed = newItemSchema.safeParse(item);
       if (!parsed.success) throw new InvalidItemError(`Item ${i + 1} cannot be queued: ${describeZodError(parsed.error)}`);
@@ -359,10 +360,10 @@ export class QueueStore {
          @preset, @params_json, @output_json, 0, '[]', '[]', 0, @now, @now, @content_hash, @engine_choice, @display_path)`,
     );
     const maxPos = this.stmt('SELECT MAX(position) AS p FROM items WHERE queue_id = ?');
-    const run = this.db.transaction((): AddResult[] => {
+    const run = this.db.transaction((): AddedItem[] => {
       const now = Date.now();
       const nextPos = new Map<string, number>();
-      const results: AddResult[] = [];
+      const results: AddedItem[] = [];
       for (const n of valid) {
         if (n.dedupeKey !== undefined) {
           const existing = this.findByDedupeKey(n.dedupeKey);

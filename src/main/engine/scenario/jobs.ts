@@ -2,27 +2,11 @@
 import { GoneError, JobFailedError, ValidationError } from './errors';
 import type { HttpCore } from './http';
 import { Ignored, JobEnvelope, pickReason, type JobSchema } from './schemas';
-import { canceledFrom, PollInterval, sleepUnless, throwIfAborted } from './timing';
+import { canceledFrom, sleepUnless, throwIfAborted } from './timing';
 import type { DurationMemory, JobSnapshot, WaitOptions } from './types';
 import type { z } from 'zod';
-import { DurationModels, type JobLooks } from './duration-model';
-
-/**
- * The first job of a kind nobody has timed yet (the scout) is looked at SCOUT_FIRST_MS after it
- * was submitted, then each look SCOUT_FACTOR times later than the one before, for DISCOVERY_MS at
- * most. So its end is bracketed within 10 %, and each look's progress is known against its
- * duration (duration-model.ts learns from both); the other jobs of that kind wait for its answer
- * instead of polling blind.
- */
-const SCOUT_FIRST_MS = 50;
-const SCOUT_FACTOR = 1.1;
-const DISCOVERY_MS = 3000;
-
-export interface PollSettings {
-  pollInitialMs: number;
-  pollMaxMs: number;
-  pollFactor: number;
-}
+import { DurationModels, type JobLooks, type NextLook } from './duration-model';
+import { afterLook, firstLookState, nextLookDelay, type LookLimits } from './next-look';
 
 interface Scout {
   since: number;
@@ -54,7 +38,7 @@ export class Jobs {
 
   constructor(
     private readonly http: HttpCore,
-    private readonly settings: PollSettings,
+    private readonly settings: LookLimits,
     memory?: DurationMemory,
   ) {
     this.durations = new DurationModels(memory);
@@ -78,15 +62,14 @@ export class Jobs {
     }
   }
 
+  /**
+   * Looks at the job until it ends. When each look happens is next-look.ts's decision; here are the
+   * looks, the scouts (one job per untimed kind times it) and what the duration model learns.
+   */
   async wait(jobId: string, options: WaitOptions = {}): Promise<JobSnapshot> {
     const { signal, onUpdate, durationKey: key, submittedAt } = options;
-    const backoff = new PollInterval(this.settings.pollInitialMs, this.settings.pollMaxMs, this.settings.pollFactor);
+    let looking = firstLookState(this.settings);
     let scout: Scout | undefined;
-    let previous: JobSnapshot | undefined;
-    let looks = 0;
-    let lastLookAt = Date.now();
-    let backoffWait = 0;
-    let scoutLookMs = SCOUT_FIRST_MS;
     // What this job's looks showed, for the model to plan the next look and learn from at the end.
     let timed: JobLooks | undefined;
     try {
@@ -95,35 +78,25 @@ export class Jobs {
         // Only a job whose start is known can time its kind; one scout per kind at a time.
         if (key !== undefined && !model && submittedAt !== undefined && !scout && !this.scouts.has(key)) {
           scout = this.claimScout(key);
+          timed ??= { running: [], calibrate: false };
         }
-        const now = Date.now();
-        let lookAt: number;
+        let plan: NextLook | undefined;
         if (model && submittedAt !== undefined) {
           timed ??= { running: [], calibrate: model.nextCalibrates() };
-          const plan = model.next(timed);
+          plan = model.next(timed);
           if (plan.predictedMs !== undefined) timed.predictedMs = plan.predictedMs;
-          // Never longer than the usual cap between looks: a slow job is still seen to move.
-          lookAt = Math.min(submittedAt + plan.atMs, (looks === 0 ? now : lastLookAt) + this.settings.pollMaxMs);
-        } else if (scout && submittedAt !== undefined && now - scout.since < DISCOVERY_MS) {
-          timed ??= { running: [], calibrate: false };
-          lookAt = submittedAt + scoutLookMs;
-        } else if (looks === 0) {
-          // A job picked up again (start unknown) is looked at now; a new one waits for its kind's scout.
-          lookAt = submittedAt === undefined || key === undefined ? now : submittedAt + this.settings.pollInitialMs;
-        } else {
-          lookAt = lastLookAt + backoffWait;
         }
-        if (lookAt > now) {
+        const context = { now: Date.now(), submittedAt, hasKind: key !== undefined, plan, scoutingSince: scout?.since };
+        const delay = nextLookDelay(looking, context, this.settings);
+        if (delay > 0) {
           // Waiting blind while another job times this kind: wake as soon as it has an answer.
           const learned = !model && key !== undefined && !scout ? this.scouts.get(key)?.learned : undefined;
-          if (await sleepUnless(lookAt - now, learned, signal)) continue;
+          if (await sleepUnless(delay, learned, signal)) continue;
         }
 
         const sentAt = Date.now();
         const job = await this.pollShared(jobId, signal);
         const seenAt = Date.now();
-        looks++;
-        lastLookAt = sentAt;
         onUpdate?.(job);
         if (job.status === 'success') {
           if (key !== undefined && submittedAt !== undefined && timed) this.durations.record(key, timed, seenAt - submittedAt);
@@ -140,10 +113,7 @@ export class Jobs {
           const progress = job.status === 'in-progress' ? job.progress : (job.progress ?? 0);
           timed.running.push({ atMs: sentAt - submittedAt, ...(progress === undefined ? {} : { progress }) });
         }
-        if (scout) scoutLookMs = Math.max(scoutLookMs, sentAt - (submittedAt ?? sentAt)) * SCOUT_FACTOR;
-        const changed = !previous || previous.status !== job.status || previous.progress !== job.progress;
-        previous = job;
-        backoffWait = backoff.next(changed);
+        looking = afterLook(looking, { sentAt, status: job.status, progress: job.progress, submittedAt, scouting: scout !== undefined }, this.settings);
       }
     } finally {
       if (scout && key !== undefined) this.releaseScout(key, scout);

@@ -67,6 +67,16 @@ export function fullJitter(attempt: number, baseMs: number, maxMs: number): numb
   return Math.random() * Math.min(maxMs, baseMs * 2 ** attempt);
 }
 
+/**
+ * One step of polling back-off: the wait before the next poll, and the wait after the one after
+ * if that sees no news. Waits grow geometrically (`factor`, capped at `maxMs`) while nothing
+ * changes; news (`changed`) starts again from `resetMs`.
+ */
+export function nextPollWait(currentMs: number, changed: boolean, resetMs: number, maxMs: number, factor: number): { waitMs: number; nextMs: number } {
+  const waitMs = changed ? resetMs : currentMs;
+  return { waitMs, nextMs: Math.min(maxMs, waitMs * factor) };
+}
+
 /** Polling intervals: grow geometrically while nothing changes, start again when something does. */
 export class PollInterval {
   private current: number;
@@ -83,8 +93,8 @@ export class PollInterval {
    * backoff again from `resetMs` (default: the first interval).
    */
   next(changed: boolean, resetMs: number = this.initialMs): number {
-    const wait = changed ? resetMs : this.current;
-    this.current = Math.min(this.maxMs, wait * this.factor);
-    return wait;
+    const { waitMs, nextMs } = nextPollWait(this.current, changed, resetMs, this.maxMs, this.factor);
+    this.current = nextMs;
+    return waitMs;
   }
 }
