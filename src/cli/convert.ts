@@ -27,7 +27,7 @@ export function lineFor(item: QueueItem): FinishedLine {
     outputs: item.outputs,
     jobId: item.jobId ?? null,
     error: item.state === 'done' ? null : (item.error ?? null),
-    message: failed ? failureText(item.error).text : null,
+    message: failed ? failureText(item.error, item.failureKind).text : null,
   };
   if (item.warnings !== undefined && item.warnings.length > 0) line.warnings = item.warnings;
   return line;

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { ITEM_STATES } from './item-states';
 import { COLLISION_POLICIES, ENGINE_CHOICES, ENGINES } from './output-options';
+import { FAILURE_KINDS } from './failure-text';
 
 export { ITEM_STATES, type ItemStateName } from './item-states';
 export type { EngineChoice } from './output-options';
@@ -98,6 +99,8 @@ export const itemViewSchema = z.object({
   state: itemStateSchema,
   progress: z.number(),
   error: z.string().optional(),
+  /** What kind of failure `error` is, when the engine knew (src/shared/failure-text.ts words it). */
+  failureKind: z.enum(FAILURE_KINDS).optional(),
   jobId: z.string().optional(),
   outputs: z.array(z.string()),
   engine: z.enum(ENGINES).optional(),

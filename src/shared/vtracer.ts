@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { paintedColours, withExactColours } from './exact-colours';
+import type { FailureKind } from './failure-text';
 
 /**
  * VTracer's settings in the units the API and the artist use (degrees, bits, pixels): the shape
@@ -156,6 +157,8 @@ export class TraceError extends Error {
     readonly details?: string,
     /** The WebAssembly panicked: its memory may be left inconsistent, so the instance must be replaced. */
     readonly poisoned = false,
+    /** Set where the cause is certain (a damaged picture), so a failed item is told so without its words being read. */
+    readonly failureKind?: FailureKind,
   ) {
     super(details ? `${summary}\nDetails: ${details}` : summary);
   }
@@ -179,7 +182,7 @@ export interface TraceOutcome {
 
 /** Checks an image's size before anything is decoded or traced. */
 export function checkTraceSize(width: number, height: number): void {
-  if (width < 1 || height < 1) throw new TraceError('This image has no pixels to trace.');
+  if (width < 1 || height < 1) throw new TraceError('This image has no pixels to trace.', undefined, false, 'broken-file');
   if (width * height > MAX_TRACE_PIXELS) {
     throw new TraceError(
       `This image is too large to trace on this computer (${width} × ${height} pixels); the local engine takes up to ` +

@@ -46,6 +46,7 @@ export function itemView(item: QueueItem): ItemView {
     state: item.state,
     progress: item.progress,
     error: item.error,
+    failureKind: item.failureKind,
     jobId: item.jobId,
     outputs: item.outputs,
     engine: item.engine,

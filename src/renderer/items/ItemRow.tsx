@@ -29,7 +29,7 @@ function Thumb({ item, api }: { item: ItemView; api: KilnApi }) {
   const [broken, setBroken] = useState(false);
   const ref = useRef<HTMLCanvasElement>(null);
   // A file that cannot be converted cannot be pictured either: no fetch, straight to the glyph.
-  const unreadable = broken || (item.state === 'failed' && !failureText(item.error).retryable);
+  const unreadable = broken || (item.state === 'failed' && !failureText(item.error, item.failureKind).retryable);
   const isImage = IMAGE_KINDS.has(item.inputKind) && !unreadable;
   const isModel = GLTF_KINDS.has(item.inputKind) && !unreadable;
   const url = api.fileUrl(item.id, 'input', 0);
@@ -57,7 +57,7 @@ export const ItemRow = memo(function ItemRow({ item, index, count, top, height, 
   const style: CSSProperties = { transform: `translateY(${top}px)`, height };
   const done = item.state === 'done';
   const draggable = done && electron && typeof api.startDrag === 'function';
-  const failure = item.state === 'failed' ? failureText(item.error) : undefined;
+  const failure = item.state === 'failed' ? failureText(item.error, item.failureKind) : undefined;
   const warning = item.warnings?.join('; ');
   const fraction = barFraction(item);
   return (

@@ -45,7 +45,7 @@ export function RowActions({ item, api, electron, top, height, onPreview }: Prop
   const name = item.inputName;
   const done = item.state === 'done';
   const output = item.outputs[0];
-  const failure = item.state === 'failed' ? failureText(item.error) : undefined;
+  const failure = item.state === 'failed' ? failureText(item.error, item.failureKind) : undefined;
   return (
     <div className="row-actions" role="toolbar" aria-label={`Actions for ${name}`} style={{ transform: `translateY(${top}px)`, height }}>
       {error && <span className="row-actions-error" role="alert">{error}</span>}

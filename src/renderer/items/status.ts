@@ -12,9 +12,9 @@ export const FILTERS = {
 export type FilterKey = keyof typeof FILTERS;
 
 /** Retry can help: canceled items always, failed ones unless the file itself is broken (src/shared/failure-text.ts). */
-export function canRetry(item: Pick<ItemView, 'state' | 'error'>): boolean {
+export function canRetry(item: Pick<ItemView, 'state' | 'error' | 'failureKind'>): boolean {
   if (item.state === 'canceled') return true;
-  return item.state === 'failed' && failureText(item.error).retryable;
+  return item.state === 'failed' && failureText(item.error, item.failureKind).retryable;
 }
 
 const percent = (p: number) => `${Math.round(Math.max(0, Math.min(1, p)) * 100)}%`;
@@ -31,7 +31,7 @@ export function formatElapsed(ms: number): string {
 }
 
 /** The item's state in the words an artist would use. */
-export function statusText(item: Pick<ItemView, 'state' | 'progress' | 'error'>): string {
+export function statusText(item: Pick<ItemView, 'state' | 'progress' | 'error' | 'failureKind'>): string {
   switch (item.state) {
     case 'queued': return 'Queued';
     case 'uploading': return 'Uploading';
@@ -39,7 +39,7 @@ export function statusText(item: Pick<ItemView, 'state' | 'progress' | 'error'>)
     case 'processing': return item.progress > 0 ? `Processing ${percent(item.progress)}` : 'Processing';
     case 'downloading': return 'Downloading';
     case 'done': return 'Done';
-    case 'failed': return `Failed: ${failureText(item.error).text}`;
+    case 'failed': return `Failed: ${failureText(item.error, item.failureKind).text}`;
     case 'canceled': return 'Canceled';
     case 'waiting-for-network': return 'Waiting for network';
   }
@@ -49,7 +49,7 @@ export function statusText(item: Pick<ItemView, 'state' | 'progress' | 'error'>)
  * A short label that fits the status column; the failure's words are shown under the name. A stage
  * that has lasted a minute or more says so ("Uploading for 3 min…"), so a slow one never looks stuck.
  */
-export function statusLabel(item: Pick<ItemView, 'state' | 'progress' | 'error'>, elapsedMs = 0): string {
+export function statusLabel(item: Pick<ItemView, 'state' | 'progress' | 'error' | 'failureKind'>, elapsedMs = 0): string {
   if (item.state === 'failed') return 'Failed';
   const stage = LONG_STAGE[item.state];
   if (stage && elapsedMs >= 60_000) {

@@ -2,7 +2,7 @@ import { constants as fsConstants } from 'node:fs';
 import { open, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
-import { InputError } from './validate';
+import { InputError, type InputProblem } from './validate';
 
 /**
  * What a .gltf may make Kiln read (issue 14.1). Packing a .gltf for upload reads every file its
@@ -39,8 +39,9 @@ export interface LocalResource {
 
 const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 
-function refuse(uri: string, why: string): InputError {
-  return new InputError(`the glTF refers to "${uri}", ${why}`);
+/** A file the .gltf names cannot be packed: the .gltf as given cannot be converted, unless `problem` says otherwise. */
+function refuse(uri: string, why: string, problem: InputProblem = 'damaged'): InputError {
+  return new InputError(`the glTF refers to "${uri}", ${why}`, problem);
 }
 
 /**
@@ -51,14 +52,14 @@ function refuse(uri: string, why: string): InputError {
 async function readRegularFile(
   path: string,
   bounds: { limit: number; want?: number; noFollow?: boolean },
-  describe: (why: string) => InputError,
+  describe: (why: string, problem?: InputProblem) => InputError,
 ): Promise<Buffer<ArrayBuffer>> {
   const { limit, want } = bounds;
   // A resource is opened by the real path checked earlier; O_NOFOLLOW refuses it if that name
   // has since been replaced by a symlink.
   const flags = fsConstants.O_RDONLY | fsConstants.O_NONBLOCK | (bounds.noFollow ? fsConstants.O_NOFOLLOW : 0);
   const handle = await open(path, flags).catch((error: unknown) => {
-    throw describe(`which cannot be opened (${(error as Error).message})`);
+    throw describe(`which cannot be opened (${(error as Error).message})`, 'missing');
   });
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -66,7 +67,7 @@ async function readRegularFile(
     const info = await handle.stat();
     if (!info.isFile()) throw describe('which is not a regular file');
     const length = Math.min(info.size, want ?? info.size);
-    if (length > limit) throw describe(`which is ${length} bytes, more than the ${limit} bytes allowed`);
+    if (length > limit) throw describe(`which is ${length} bytes, more than the ${limit} bytes allowed`, 'too-large');
     const buffer = Buffer.alloc(length);
     const read = (async () => {
       let offset = 0;
@@ -78,7 +79,7 @@ async function readRegularFile(
       return buffer.subarray(0, offset);
     })();
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(describe(`which could not be read within ${GLTF_READ_TIMEOUT_MS / 1000} s`)), GLTF_READ_TIMEOUT_MS);
+      timer = setTimeout(() => reject(describe(`which could not be read within ${GLTF_READ_TIMEOUT_MS / 1000} s`, 'missing')), GLTF_READ_TIMEOUT_MS);
     });
     return await Promise.race([read, timeout]);
   } finally {
@@ -89,15 +90,15 @@ async function readRegularFile(
 
 /** Reads and validates a .gltf's JSON (bounded like its resources). */
 export async function readGltfJson(path: string): Promise<{ json: GltfJson; bytes: number }> {
-  const text = await readRegularFile(path, { limit: MAX_GLTF_TOTAL_BYTES }, (why) => new InputError(`the glTF file ${why}`));
+  const text = await readRegularFile(path, { limit: MAX_GLTF_TOTAL_BYTES }, (why, problem = 'damaged') => new InputError(`the glTF file ${why}`, problem));
   let raw: unknown;
   try {
     raw = JSON.parse(text.toString('utf8').replace(/^\uFEFF/, ''));
   } catch {
-    throw new InputError('the glTF file is damaged: its JSON does not parse');
+    throw new InputError('the glTF file is damaged: its JSON does not parse', 'damaged');
   }
   const parsed = gltfJson.safeParse(raw);
-  if (!parsed.success) throw new InputError(`the glTF file is damaged: ${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? ''}`.trim());
+  if (!parsed.success) throw new InputError(`the glTF file is damaged: ${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? ''}`.trim(), 'damaged');
   return { json: parsed.data, bytes: text.length };
 }
 
@@ -120,7 +121,7 @@ async function resolveResource(folder: string, uri: string): Promise<{ path: str
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') throw refuse(uri, 'which is not in the .gltf\'s folder');
-    throw refuse(uri, `which cannot be read (${(error as Error).message})`);
+    throw refuse(uri, `which cannot be read (${(error as Error).message})`, 'missing');
   }
   const rel = relative(folder, real);
   if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
@@ -153,7 +154,7 @@ export async function listGltfResources(gltfPath: string, json: GltfJson, jsonBy
   for (const [uri, { declared }] of wanted) {
     total += declared ?? 0;
     if (total > MAX_GLTF_TOTAL_BYTES) {
-      throw refuse(uri, `which declares more data than Kiln packs (at most ${MAX_GLTF_TOTAL_BYTES / 1024 / 1024} MB for a glTF and all its files)`);
+      throw refuse(uri, `which declares more data than Kiln packs (at most ${MAX_GLTF_TOTAL_BYTES / 1024 / 1024} MB for a glTF and all its files)`, 'too-large');
     }
   }
   const resources: LocalResource[] = [];
@@ -164,7 +165,7 @@ export async function listGltfResources(gltfPath: string, json: GltfJson, jsonBy
     const bytes = declared ?? size;
     total += bytes;
     if (total > MAX_GLTF_TOTAL_BYTES) {
-      throw refuse(uri, `which takes the glTF past the ${MAX_GLTF_TOTAL_BYTES / 1024 / 1024} MB Kiln packs`);
+      throw refuse(uri, `which takes the glTF past the ${MAX_GLTF_TOTAL_BYTES / 1024 / 1024} MB Kiln packs`, 'too-large');
     }
     resources.push({ uri, path, size, bytes });
   }
@@ -175,7 +176,7 @@ export async function listGltfResources(gltfPath: string, json: GltfJson, jsonBy
 export async function readGltfResources(resources: readonly LocalResource[]): Promise<Record<string, Uint8Array<ArrayBuffer>>> {
   const out: Record<string, Uint8Array<ArrayBuffer>> = {};
   for (const r of resources) {
-    const bytes = await readRegularFile(r.path, { limit: r.bytes, want: r.bytes, noFollow: true }, (why) => refuse(r.uri, why));
+    const bytes = await readRegularFile(r.path, { limit: r.bytes, want: r.bytes, noFollow: true }, (why, problem) => refuse(r.uri, why, problem));
     if (bytes.length < r.bytes) throw refuse(r.uri, `which has ${bytes.length} bytes where the glTF declares ${r.bytes}`);
     out[r.uri] = bytes;
   }

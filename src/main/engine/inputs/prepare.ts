@@ -30,8 +30,8 @@ export async function prepareUpload(path: string, kind: InputKind): Promise<Prep
     const io = new NodeIO();
     glb = await io.writeBinary(await io.readJSON({ json: json as GLTF.IGLTF, resources }));
   } catch (error) {
-    if (error instanceof InputError) throw new InputError(`${name}: ${error.message}`);
-    throw new InputError(`${name}: cannot pack the glTF and its resources into a GLB (${(error as Error).message})`);
+    if (error instanceof InputError) throw new InputError(`${name}: ${error.message}`, error.problem);
+    throw new InputError(`${name}: cannot pack the glTF and its resources into a GLB (${(error as Error).message})`, 'damaged');
   }
   const dir = await mkdtemp(join(tmpdir(), 'kiln-upload-'));
   const packed = join(dir, `${basename(path, extname(path))}.glb`);

@@ -5,9 +5,28 @@ import type { ModelDescriptor } from '../models/types';
 import { describeKinds, KIND_LABEL, type InputKind } from './kinds';
 import { readHead, sniffKind } from './sniff';
 
+/**
+ * What is wrong with an input, said by the code that found it so nothing downstream has to read the
+ * message to know (src/main/engine/queue/classify-failure.ts turns it into the artist's words).
+ */
+export type InputProblem =
+  /** 0 bytes: nothing was saved in it. */
+  | 'empty'
+  /** Its content is not what a model takes, or is damaged, truncated or refers to what cannot be packed. */
+  | 'damaged'
+  | 'too-large'
+  /** Gone, or no longer readable (moved, deleted, locked, permission). */
+  | 'missing';
+
 /** An input that cannot be converted; the message is meant for the artist, naming the file. */
 export class InputError extends Error {
   override name = 'InputError';
+  constructor(
+    message: string,
+    readonly problem: InputProblem,
+  ) {
+    super(message);
+  }
 }
 
 /** Images larger than this are refused before upload: no cloud model takes them and decoding them would exhaust memory. */
@@ -39,42 +58,42 @@ async function checkImage(path: string): Promise<void> {
   try {
     meta = await sharp(path, { limitInputPixels: false }).metadata();
   } catch (error) {
-    throw new InputError(`cannot read the image: ${(error as Error).message}`);
+    throw new InputError(`cannot read the image: ${(error as Error).message}`, 'damaged');
   }
   const pixels = (meta.width ?? 0) * (meta.height ?? 0);
-  if (!meta.width || !meta.height) throw new InputError('the image has no dimensions');
+  if (!meta.width || !meta.height) throw new InputError('the image has no dimensions', 'damaged');
   if (pixels > MAX_IMAGE_PIXELS) {
-    throw new InputError(`the image is ${meta.width}×${meta.height} pixels; at most ${MAX_IMAGE_PIXELS / 1e6} megapixels are accepted`);
+    throw new InputError(`the image is ${meta.width}×${meta.height} pixels; at most ${MAX_IMAGE_PIXELS / 1e6} megapixels are accepted`, 'too-large');
   }
   try {
     // A full decode at a small size catches truncated and corrupt data (bad CRCs included) that the
     // header hides, before a job is paid for.
     await sharp(path, { failOn: 'error', limitInputPixels: MAX_IMAGE_PIXELS }).resize(32, 32, { fit: 'inside' }).raw().toBuffer();
   } catch (error) {
-    throw new InputError(`the image data is damaged or truncated (${(error as Error).message})`);
+    throw new InputError(`the image data is damaged or truncated (${(error as Error).message})`, 'damaged');
   }
 }
 
 async function checkGlb(path: string, size: number): Promise<void> {
   const head = await readHead(path, 20);
-  if (head.length < 20) throw new InputError('the GLB file is truncated (shorter than its header)');
+  if (head.length < 20) throw new InputError('the GLB file is truncated (shorter than its header)', 'damaged');
   const version = head.readUInt32LE(4);
   const declared = head.readUInt32LE(8);
-  if (version !== 2) throw new InputError(`the GLB file is version ${version}; only glTF 2.0 is supported`);
+  if (version !== 2) throw new InputError(`the GLB file is version ${version}; only glTF 2.0 is supported`, 'damaged');
   if (declared !== size) {
-    throw new InputError(`the GLB file is damaged: its header says ${declared} bytes but the file has ${size}`);
+    throw new InputError(`the GLB file is damaged: its header says ${declared} bytes but the file has ${size}`, 'damaged');
   }
-  if (head.toString('latin1', 16, 20) !== 'JSON') throw new InputError('the GLB file is damaged: its first chunk is not JSON');
+  if (head.toString('latin1', 16, 20) !== 'JSON') throw new InputError('the GLB file is damaged: its first chunk is not JSON', 'damaged');
   const jsonLength = head.readUInt32LE(12);
   const handle = await open(path, 'r');
   try {
     const json = Buffer.alloc(Math.min(jsonLength, 64 * 1024 * 1024));
     await handle.read(json, 0, json.length, 20);
     const doc = JSON.parse(json.toString('utf8')) as { meshes?: unknown[] };
-    if (!Array.isArray(doc.meshes) || doc.meshes.length === 0) throw new InputError('the GLB file contains no meshes');
+    if (!Array.isArray(doc.meshes) || doc.meshes.length === 0) throw new InputError('the GLB file contains no meshes', 'damaged');
   } catch (error) {
     if (error instanceof InputError) throw error;
-    throw new InputError('the GLB file is damaged: its JSON chunk does not parse');
+    throw new InputError('the GLB file is damaged: its JSON chunk does not parse', 'damaged');
   } finally {
     await handle.close();
   }
@@ -91,7 +110,7 @@ async function checkObj(path: string): Promise<void> {
       break;
     }
   }
-  if (faces === 0) throw new InputError('the OBJ file has vertices but no faces, so there is no surface to retopologise');
+  if (faces === 0) throw new InputError('the OBJ file has vertices but no faces, so there is no surface to retopologise', 'damaged');
 }
 
 /** The files a .gltf names are checked (where they are, what they are, how big) without being read. */
@@ -117,32 +136,32 @@ export async function checkInput(path: string, model: ModelDescriptor, options: 
   let size: number;
   try {
     const info = await stat(path);
-    if (info.isDirectory()) throw new InputError(`${name} is a folder, not a file`);
-    if (!info.isFile()) throw new InputError(`${name} is not a regular file`);
+    if (info.isDirectory()) throw new InputError(`${name} is a folder, not a file`, 'damaged');
+    if (!info.isFile()) throw new InputError(`${name} is not a regular file`, 'damaged');
     size = info.size;
   } catch (error) {
     if (error instanceof InputError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new InputError(`the input file no longer exists: ${path}`);
-    if (code === 'EACCES' || code === 'EPERM') throw new InputError(`cannot read ${name}: permission denied`);
-    throw new InputError(`cannot read ${name}: ${(error as Error).message}`);
+    if (code === 'ENOENT') throw new InputError(`the input file no longer exists: ${path}`, 'missing');
+    if (code === 'EACCES' || code === 'EPERM') throw new InputError(`cannot read ${name}: permission denied`, 'missing');
+    throw new InputError(`cannot read ${name}: ${(error as Error).message}`, 'missing');
   }
-  if (size === 0) throw new InputError(`${name} is empty (0 bytes)`);
+  if (size === 0) throw new InputError(`${name} is empty (0 bytes)`, 'empty');
   if (size > model.input.maxBytes) {
-    throw new InputError(`${name} is ${formatBytes(size)}; ${model.displayName} accepts files up to ${formatBytes(model.input.maxBytes)}`);
+    throw new InputError(`${name} is ${formatBytes(size)}; ${model.displayName} accepts files up to ${formatBytes(model.input.maxBytes)}`, 'too-large');
   }
   let head: Buffer;
   try {
     head = await readHead(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EACCES' || code === 'EPERM') throw new InputError(`cannot read ${name}: permission denied`);
-    throw new InputError(`cannot read ${name}: ${(error as Error).message}`);
+    if (code === 'EACCES' || code === 'EPERM') throw new InputError(`cannot read ${name}: permission denied`, 'missing');
+    throw new InputError(`cannot read ${name}: ${(error as Error).message}`, 'missing');
   }
   const kind = sniffKind(head);
   if (!kind || !model.input.kinds.includes(kind)) {
     const found = kind ? `a ${KIND_LABEL[kind]}` : describeContent(head);
-    throw new InputError(`${name} is ${found}; ${model.displayName} accepts ${describeKinds(model.input.kinds)}`);
+    throw new InputError(`${name} is ${found}; ${model.displayName} accepts ${describeKinds(model.input.kinds)}`, 'damaged');
   }
   if (options.deep !== false) {
     try {
@@ -151,7 +170,7 @@ export async function checkInput(path: string, model: ModelDescriptor, options: 
       else if (kind === 'obj') await checkObj(path);
       else if (kind === 'gltf') await checkGltf(path);
     } catch (error) {
-      if (error instanceof InputError) throw new InputError(`${name}: ${error.message}`);
+      if (error instanceof InputError) throw new InputError(`${name}: ${error.message}`, error.problem);
       throw error;
     }
   }

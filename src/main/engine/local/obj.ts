@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { Document } from '@gltf-transform/core';
 import type { Material } from '@gltf-transform/core';
+import { LocalEngineError } from './types';
 
 /** What Kiln reads from an .mtl file: the base colour, its texture and opacity. */
 interface ObjMaterial {
@@ -30,10 +31,9 @@ const TEXTURE_MIME: Record<string, string> = {
   '.webp': 'image/webp',
 };
 
-class ObjError extends Error {
+class ObjError extends LocalEngineError {
   constructor(message: string, line?: number) {
-    super(`Could not read the OBJ${line ? ` (line ${line})` : ''}: ${message}`);
-    this.name = 'ObjError';
+    super(`Could not read the OBJ${line ? ` (line ${line})` : ''}: ${message}`, 'broken-file', 'ObjError');
   }
 }
 

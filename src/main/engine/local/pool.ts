@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { rename, rm } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
-import type { FromWorker, LocalJob, LocalResult, ToWorker } from './types';
+import { LocalEngineError, type FromWorker, type LocalJob, type LocalResult, type ToWorker } from './types';
 import { localWorkerStart } from './worker-location';
 
 export type { LocalJob, LocalResult } from './types';
@@ -136,9 +136,7 @@ export class LocalEnginePool {
     }
     if (msg.type === 'done') void this.finish(task, msg.result);
     else {
-      const err = new Error(msg.error.message);
-      if (msg.error.name !== 'Error') err.name = msg.error.name;
-      this.fail(task, err);
+      this.fail(task, new LocalEngineError(msg.error.message, msg.error.failureKind, msg.error.name));
     }
     this.pump();
   }

@@ -7,7 +7,7 @@ import { simplifyDocument } from '../../../shared/mesh-simplify';
 import { readHead, sniffKind } from '../inputs/sniff';
 import type { ModelParams } from '../models/types';
 import { readObj } from './obj';
-import type { LocalResult } from './types';
+import { LocalEngineError, type LocalResult } from './types';
 
 export { ADAPTIVE_MAX_FACES, ADAPTIVE_RATIO, countFaces, simplifyDocument } from '../../../shared/mesh-simplify';
 export type { SimplifyOutcome } from '../../../shared/mesh-simplify';
@@ -33,7 +33,7 @@ export async function loadModel(path: string): Promise<LoadedModel> {
   }
   if (kind !== 'glb' && kind !== 'gltf') {
     if (/\.fbx$/i.test(path)) throw new Error(FBX_MESSAGE);
-    throw new Error('Could not read the model: it is not a GLB, glTF or OBJ file.');
+    throw new LocalEngineError('Could not read the model: it is not a GLB, glTF or OBJ file.', 'broken-file');
   }
   await MeshoptDecoder.ready;
   try {
@@ -41,7 +41,7 @@ export async function loadModel(path: string): Promise<LoadedModel> {
   } catch (err) {
     const reason = (err as Error).message;
     if (/draco/i.test(reason)) throw new Error('Could not read the model: Draco-compressed meshes need the cloud model.', { cause: err });
-    throw new Error(`Could not read the model (the ${kind.toUpperCase()} looks damaged): ${reason}`, { cause: err });
+    throw new LocalEngineError(`Could not read the model (the ${kind.toUpperCase()} looks damaged): ${reason}`, 'broken-file', undefined, { cause: err });
   }
 }
 

@@ -1,4 +1,5 @@
 import type { ModelParams } from '../models/types';
+import type { FailureKind } from '../../../shared/failure-text';
 
 /** The local engines, named as in each descriptor's `local.workerModule`. */
 export type LocalEngineName = 'vectorise' | 'simplify';
@@ -41,7 +42,24 @@ export type FromWorker =
     }
   | {
       type: 'failed';
-      error: { name: string; message: string };
+      error: { name: string; message: string; failureKind?: FailureKind };
       /** The engine's state cannot be trusted after this failure (a WebAssembly panic): replace the worker. */
       retire?: boolean;
     };
+
+/**
+ * A local engine's failure whose cause is certain (a damaged model). Its kind crosses the worker
+ * boundary beside the message (worker.ts, pool.ts), so the queue records it without reading the
+ * words (src/main/engine/queue/classify-failure.ts).
+ */
+export class LocalEngineError extends Error {
+  constructor(
+    message: string,
+    readonly failureKind: FailureKind | undefined,
+    name = 'LocalEngineError',
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = name;
+  }
+}

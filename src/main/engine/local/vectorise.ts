@@ -47,9 +47,9 @@ async function decode(input: Buffer | string): Promise<Raster> {
   try {
     meta = await sharp(input).metadata();
   } catch (err) {
-    throw new TraceError('Could not read the image: it is damaged or not a picture.', (err as Error).message);
+    throw new TraceError('Could not read the image: it is damaged or not a picture.', (err as Error).message, false, 'broken-file');
   }
-  if (!meta.width || !meta.height) throw new TraceError('Could not read the image: it has no size.');
+  if (!meta.width || !meta.height) throw new TraceError('Could not read the image: it has no size.', undefined, false, 'broken-file');
   // EXIF orientations 5–8 swap width and height once the image is turned upright.
   const turned = (meta.orientation ?? 1) >= 5;
   checkTraceSize(turned ? meta.height : meta.width, turned ? meta.width : meta.height);
@@ -57,7 +57,7 @@ async function decode(input: Buffer | string): Promise<Raster> {
     const { data, info } = await sharp(input).rotate().ensureAlpha().raw().toBuffer({ resolveWithObject: true });
     return { pixels: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
   } catch (err) {
-    throw new TraceError('Could not decode the image: it looks damaged.', (err as Error).message);
+    throw new TraceError('Could not decode the image: it looks damaged.', (err as Error).message, false, 'broken-file');
   }
 }
 

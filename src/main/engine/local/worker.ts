@@ -1,6 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { FromWorker, LocalEngineModule, LocalEngineName, ToWorker } from './types';
 import { isLocalEngineName } from './types';
+import { isFailureKind } from '../../../shared/failure-text';
 
 // Loaded on first use, so a worker that only traces images never loads glTF-Transform and the
 // meshoptimizer WebAssembly, and the reverse.
@@ -24,6 +25,9 @@ port.on('message', (msg: ToWorker) => {
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));
       reply = { type: 'failed', error: { name: e.name, message: e.message } };
+      // A LocalEngineError or TraceError knows its kind; it would be lost with the class across the boundary.
+      const kind = (err as { failureKind?: unknown }).failureKind;
+      if (isFailureKind(kind)) reply.error.failureKind = kind;
       // A WebAssembly that panicked may have leaked or corrupted its memory (see src/shared/vtracer.ts).
       if ((err as { poisoned?: unknown }).poisoned === true) reply.retire = true;
     }

@@ -18,6 +18,7 @@ import { Connectivity } from './connectivity';
 import { LeaseHeldError, ownerIsGone } from './lease';
 import { IllegalTransitionError } from './state-machine';
 import { JobSlots, type JobSlot } from './job-slots';
+import { classifyFailure } from './classify-failure';
 import type { QueueStore } from './store';
 import type { ItemPatch, ItemState, QueueItem } from './types';
 import { IN_FLIGHT_STATES, isFinalState, isInFlightState, isRetryableState } from '../../../shared/item-states';
@@ -284,7 +285,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     if (!item || !isRetryableState(item.state)) return;
     const to: ItemState = item.jobId ? 'submitted' : 'queued';
     try {
-      this.transition(itemId, to, { error: undefined, finishedAt: undefined, attempts: item.attempts + 1 });
+      this.transition(itemId, to, { error: undefined, failureKind: undefined, finishedAt: undefined, attempts: item.attempts + 1 });
     } catch (error) {
       // Another Kiln process retried or took it a moment ago: it is in hand.
       if (error instanceof LeaseHeldError || error instanceof IllegalTransitionError) return;
@@ -869,8 +870,8 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     if (error instanceof GoneError && this.retried.has(itemId)) {
       // The artist asked for a retry and what it would have picked up is gone: start over now.
       this.retried.delete(itemId);
-      this.transition(itemId, 'failed', { ...afresh, error: describeFailure(error), finishedAt: Date.now() });
-      this.transition(itemId, 'queued', { error: undefined, finishedAt: undefined });
+      this.transition(itemId, 'failed', { ...afresh, ...failure(error), finishedAt: Date.now() });
+      this.transition(itemId, 'queued', { error: undefined, failureKind: undefined, finishedAt: undefined });
       setImmediate(() => this.pump());
       return;
     }
@@ -879,7 +880,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     // way is kept for the retry to settle (see recoverDownload).
     if (!item.pendingCommit) void sweepTemps(item.output.dir, item.id).catch(() => undefined);
     this.transition(itemId, 'failed', {
-      error: describeFailure(error),
+      ...failure(error),
       finishedAt: Date.now(),
       ...afresh,
     });
@@ -954,6 +955,11 @@ class JobWatch {
     this.reason ??= reason;
     this.controller.abort(new ScenarioError('timeout', reason));
   }
+}
+
+/** What a failed item records: the engine's words (the Details) and, where the error's type says it, their kind. */
+function failure(error: unknown): Pick<ItemPatch, 'error' | 'failureKind'> {
+  return { error: describeFailure(error), failureKind: classifyFailure(error) };
 }
 
 function describeFailure(error: unknown): string {

@@ -95,6 +95,13 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE items ADD COLUMN warnings_json TEXT NOT NULL DEFAULT '[]';
   CREATE INDEX items_owner ON items (owner) WHERE owner IS NOT NULL;
   `,
+  // 7: what kind of failure a failed item's error is (queue/classify-failure.ts), so the artist's
+  // words (src/shared/failure-text.ts) do not hang on the engine's wording. No CHECK: the kinds may
+  // grow without a migration, and a kind this version does not know is read as none (store.ts).
+  // NULL for rows that failed before, whose words are still guessed from the message.
+  `
+  ALTER TABLE items ADD COLUMN failure_kind TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -10,6 +10,7 @@ import { IllegalTransitionError, RESUMABLE_STATES, canTransition } from './state
 import { FINAL_STATES, ITEM_STATES } from '../../../shared/item-states';
 import { COLLISION_POLICIES, ENGINE_CHOICES, ENGINES } from '../../../shared/output-options';
 import { describeZodError } from '../../../shared/zod-issues';
+import { FAILURE_KINDS } from '../../../shared/failure-text';
 import type { ItemPatch, ItemState, NewItem, QueueCounts, QueueItem } from './types';
 
 export { IllegalTransitionError } from './state-machine';
@@ -53,6 +54,7 @@ const patchSchema = z
     jobId: z.string().optional(),
     progress: z.number().min(0).max(1),
     error: z.string().optional(),
+    failureKind: z.enum(FAILURE_KINDS).optional(),
     outputs: stringListSchema,
     downloadedAssetIds: stringListSchema,
     pendingCommit: pendingCommitSchema.optional(),
@@ -101,6 +103,8 @@ const rawRowSchema = z.object({
   display_path: z.string().nullable(),
   generate_sent_at: z.number().int().nullable(),
   warnings_json: z.string(),
+  // A kind a newer Kiln wrote that this one does not know: read as none, the words then come from the message.
+  failure_kind: z.enum(FAILURE_KINDS).nullable().catch(null),
 });
 
 const jobDurationRowSchema = z.object({ kind: z.string().min(1), ms: z.number().positive().finite() });
@@ -190,6 +194,7 @@ function rowToItem(raw: unknown, trusted = false): QueueItem {
   if (r.asset_id !== null) item.assetId = r.asset_id;
   if (r.job_id !== null) item.jobId = r.job_id;
   if (r.error !== null) item.error = r.error;
+  if (r.failure_kind !== null) item.failureKind = r.failure_kind;
   if (r.finished_at !== null) item.finishedAt = r.finished_at;
   if (r.content_hash !== null) item.contentHash = r.content_hash;
   if (r.engine_choice !== 'cloud') item.engineChoice = r.engine_choice;
@@ -217,6 +222,7 @@ const PATCH_COLUMNS: ReadonlyArray<[keyof ItemPatch, string, (v: unknown) => Sql
   ['jobId', 'job_id', (v) => (v as string | undefined) ?? null, true],
   ['progress', 'progress', (v) => v as number, false],
   ['error', 'error', (v) => (v as string | undefined) ?? null, true],
+  ['failureKind', 'failure_kind', (v) => (v as string | undefined) ?? null, true],
   ['outputs', 'outputs_json', (v) => JSON.stringify(v), false],
   ['downloadedAssetIds', 'downloaded_json', (v) => JSON.stringify(v), false],
   ['pendingCommit', 'pending_commit_json', (v) => (v === undefined ? null : JSON.stringify(v)), true],
@@ -538,7 +544,7 @@ export class QueueStore {
    * Also keeps the bookkeeping consistent: entering waiting-for-network records resumeState (the
    * state it left) unless the patch names one, leaving it clears resumeState; entering
    * done/failed/canceled stamps finishedAt; reopening a finished item (or requeueing any) clears
-   * finishedAt and error, and requeueing resets progress. Fields named in `patch` always win;
+   * finishedAt, error and failureKind, and requeueing resets progress. Fields named in `patch` always win;
    * jobId, assetId, outputs and pendingCommit are the caller's to keep or clear.
    */
   transition(id: string, to: ItemState, patch: ItemPatch = {}): QueueItem {
@@ -567,6 +573,7 @@ export class QueueStore {
     if (reopening || to === 'queued') {
       if (!('finishedAt' in patch)) full.finishedAt = undefined;
       if (!('error' in patch)) full.error = undefined;
+      if (!('failureKind' in patch)) full.failureKind = undefined;
     }
     if (to === 'queued' && !('progress' in patch)) full.progress = 0;
     // Guarded on the state we checked, so a change made meanwhile by another connection is not

@@ -2,6 +2,7 @@ import type { InputKind } from '../inputs/kinds';
 import type { ModelParams } from '../models/types';
 import type { ItemStateName } from '../../../shared/item-states';
 import type { CollisionPolicy, Engine, EngineChoice } from '../../../shared/output-options';
+import type { FailureKind } from '../../../shared/failure-text';
 
 /**
  * The life of one item (the states and their groups are listed in src/shared/item-states.ts):
@@ -49,6 +50,11 @@ export interface QueueItem extends NewItem {
   /** 0..1 */
   progress: number;
   error?: string;
+  /**
+   * What kind of failure `error` is (queue/classify-failure.ts), recorded when the item fails and
+   * cleared with `error`; absent when the error's type did not say, or it failed before Kiln kept it.
+   */
+  failureKind?: FailureKind;
   /** Absolute paths of the results written, in the order of the job's assetIds. */
   outputs: string[];
   /** Output assetIds already written (so a restart downloads only what is missing). */
@@ -81,7 +87,7 @@ export interface PendingCommit {
 
 /** Fields that may change after an item is created. */
 export type ItemPatch = Partial<
-  Pick<QueueItem, 'state' | 'resumeState' | 'assetId' | 'jobId' | 'progress' | 'error' | 'outputs' | 'downloadedAssetIds' | 'attempts' | 'generateSentAt' | 'warnings' | 'pendingCommit' | 'finishedAt' | 'engine' | 'position' | 'params' | 'preset' | 'output'>
+  Pick<QueueItem, 'state' | 'resumeState' | 'assetId' | 'jobId' | 'progress' | 'error' | 'failureKind' | 'outputs' | 'downloadedAssetIds' | 'attempts' | 'generateSentAt' | 'warnings' | 'pendingCommit' | 'finishedAt' | 'engine' | 'position' | 'params' | 'preset' | 'output'>
 >;
 
 export interface QueueCounts {

@@ -132,7 +132,7 @@ function asWriteError(err: unknown, destPath: string): unknown {
   if (err instanceof ScenarioError) return err;
   const e = err as { code?: unknown; syscall?: unknown; message?: unknown };
   if (typeof e?.code === 'string' && typeof e.syscall === 'string') {
-    return new DownloadError(`Could not write ${destPath}: ${String(e.message ?? e.code)}`);
+    return new DownloadError(`Could not write ${destPath}: ${String(e.message ?? e.code)}`, true);
   }
   return err;
 }

@@ -132,7 +132,11 @@ export class JobFailedError extends ScenarioError {
 /** A download that cannot be completed or fails its checks (size, emptiness, kind of file). */
 export class DownloadError extends ScenarioError {
   override name = 'DownloadError';
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The result arrived but the disk would not take it (full, no permission): the output folder's trouble, not Scenario's. */
+    readonly onDisk = false,
+  ) {
     super('download', message);
   }
 }
