@@ -158,6 +158,24 @@ describe('LocalEnginePool', () => {
     expect((await readdir(dir)).filter((f) => f.startsWith('model.glb'))).toEqual([]);
   });
 
+  it('says across the worker boundary when the engine knows the file is damaged, and only then', async () => {
+    const pool = makePool(1);
+    const obj = join(dir, 'bad.obj');
+    await writeFile(obj, 'v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 9\n');
+    const damaged = pool.run({ engine: 'simplify', inputPath: obj, outputPath: join(dir, 'bad.glb'), params: {} });
+    await expect(damaged).rejects.toMatchObject({ name: 'ObjError', failureKind: 'broken-file' });
+    const notPng = join(dir, 'not-a.png');
+    await writeFile(notPng, Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(40, 7)]));
+    const undecodable = pool.run({ engine: 'vectorise', inputPath: notPng, outputPath: join(dir, 'not-a.svg'), params: {} });
+    await expect(undecodable).rejects.toMatchObject({ name: 'TraceError', failureKind: 'broken-file' });
+    // An FBX is not damaged, it needs the cloud: no kind, so its words come from its message.
+    const fbx = join(dir, 'kindless.fbx');
+    await writeFile(fbx, Buffer.concat([Buffer.from('Kaydara FBX Binary  \0'), Buffer.alloc(64)]));
+    const refused = await pool.run({ engine: 'simplify', inputPath: fbx, outputPath: join(dir, 'kindless.glb'), params: {} }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ message: FBX_MESSAGE });
+    expect((refused as { failureKind?: unknown }).failureKind).toBeUndefined();
+  });
+
   it('an image VTracer cannot trace fails with the clear message, and the pool goes on', async () => {
     const pool = makePool(1);
     const clear = join(dir, 'clear.png');

@@ -15,6 +15,7 @@ import {
 import { SCHEMA_VERSION, SchemaTooNewError } from '../../src/main/engine/queue/schema.sql';
 import { LeaseHeldError } from '../../src/main/engine/queue/lease';
 import { newItem } from './helpers';
+import { failureText } from '../../src/shared/failure-text';
 
 const open: QueueStore[] = [];
 const dirs: string[] = [];
@@ -212,16 +213,32 @@ describe('updates and transitions', () => {
     expect(store.transition(a!.id, 'queued').state).toBe('queued');
   });
 
-  it('retry clears the failure; finishing stamps finishedAt', () => {
+  it('retry clears the failure and its kind; finishing stamps finishedAt', () => {
     const store = memStore();
-    const [a] = store.addItems([newItem()]);
+    const [a, b] = store.addItems([newItem(), newItem()]);
     store.transition(a!.id, 'uploading');
-    const failed = store.transition(a!.id, 'failed', { error: 'bad input' });
+    const failed = store.transition(a!.id, 'failed', { error: 'bad input', failureKind: 'broken-file' });
     expect(failed.finishedAt).toBeTypeOf('number');
+    expect(store.get(a!.id)).toMatchObject({ error: 'bad input', failureKind: 'broken-file' });
     const retried = store.transition(a!.id, 'queued', { attempts: 1 });
     expect(retried).toMatchObject({ state: 'queued', attempts: 1, progress: 0 });
     expect(retried.error).toBeUndefined();
+    expect(retried.failureKind).toBeUndefined();
     expect(retried.finishedAt).toBeUndefined();
+    // A retry that picks up a finished job reopens the item at submitted: the kind goes all the same.
+    store.transition(b!.id, 'uploading');
+    store.transition(b!.id, 'submitted', { jobId: 'job-2' });
+    store.transition(b!.id, 'failed', { error: 'Could not write /out/b.svg', failureKind: 'output' });
+    const resumed = store.transition(b!.id, 'submitted');
+    expect(resumed.error).toBeUndefined();
+    expect(resumed.failureKind).toBeUndefined();
+    expect(store.get(b!.id)?.failureKind).toBeUndefined();
+  });
+
+  it('refuses a failure kind it does not know', () => {
+    const store = memStore();
+    const [a] = store.addItems([newItem()]);
+    expect(() => store.update(a!.id, { failureKind: 'gremlins' as never })).toThrow(InvalidItemError);
   });
 
   it('persists a patch applied by a transition in the same write', () => {
@@ -326,11 +343,11 @@ describe('durability and integrity', () => {
   it('remembers learned job durations across a reopen, including in a database from the previous schema', () => {
     const dir = tempDir();
     QueueStore.open(dir).close();
-    // As an earlier Kiln left it: none of what migrations 3 to 6 add, schema 2.
+    // As an earlier Kiln left it: none of what migrations 3 to 7 add, schema 2.
     const db = new Database(join(dir, DB_FILE_NAME));
     db.exec('DROP INDEX items_owner; ALTER TABLE items DROP COLUMN owner; ALTER TABLE items DROP COLUMN lease_until; ALTER TABLE items DROP COLUMN generate_sent_at; ALTER TABLE items DROP COLUMN warnings_json');
     db.exec('DROP TABLE job_durations; DROP TABLE job_timing; DROP TABLE team_limits');
-    db.exec('ALTER TABLE items DROP COLUMN display_path');
+    db.exec('ALTER TABLE items DROP COLUMN display_path; ALTER TABLE items DROP COLUMN failure_kind');
     db.pragma('user_version = 2');
     db.close();
 
@@ -353,7 +370,7 @@ describe('durability and integrity', () => {
     const db = new Database(join(dir, DB_FILE_NAME));
     db.exec('DROP INDEX items_owner; ALTER TABLE items DROP COLUMN owner; ALTER TABLE items DROP COLUMN lease_until; ALTER TABLE items DROP COLUMN generate_sent_at; ALTER TABLE items DROP COLUMN warnings_json');
     db.exec('DROP TABLE job_timing; DROP TABLE team_limits');
-    db.exec('ALTER TABLE items DROP COLUMN display_path');
+    db.exec('ALTER TABLE items DROP COLUMN display_path; ALTER TABLE items DROP COLUMN failure_kind');
     db.pragma('user_version = 3');
     db.close();
 
@@ -373,6 +390,57 @@ describe('durability and integrity', () => {
     expect(again.teamLimit('other')).toBeUndefined();
     // A ceiling learned over a week ago is tried again: the team's plan may have grown.
     expect(again.teamLimit('acct', Date.now() + TEAM_LIMIT_TTL_MS + 1)).toBeUndefined();
+  });
+
+  it('opens a database of schema 6: items that failed before kinds were kept read as before and get the words their message gives', () => {
+    const dir = tempDir();
+    const store = QueueStore.open(dir);
+    const messages = ['empty.png is empty (0 bytes)', 'connect ECONNREFUSED 127.0.0.1:443', 'The disk holding output folder /art/out is full', 'something nobody planned for'];
+    const items = store.addItems(messages.map(() => newItem()));
+    for (const [i, item] of items.entries()) {
+      store.transition(item.id, 'uploading');
+      store.transition(item.id, 'failed', { error: messages[i] });
+    }
+    store.close();
+    // As Kiln left it before migration 7.
+    const db = new Database(join(dir, DB_FILE_NAME));
+    db.exec('ALTER TABLE items DROP COLUMN failure_kind');
+    db.pragma('user_version = 6');
+    db.close();
+
+    const again = QueueStore.open(dir);
+    open.push(again);
+    const read = again.list();
+    expect(read.map((i) => [i.state, i.error])).toEqual(messages.map((m) => ['failed', m]));
+    expect(read.every((i) => !('failureKind' in i))).toBe(true);
+    // The words are the message rules' (src/shared/failure-text.ts), as before this version.
+    expect(read.map((i) => failureText(i.error, i.failureKind).kind)).toEqual(['empty-file', 'network', 'output', 'unknown']);
+    expect(read.map((i) => failureText(i.error, i.failureKind).text)).toEqual(messages.map((m) => failureText(m).text));
+    // Once migrated, a new failure keeps its kind across a reopen.
+    again.transition(read[3]!.id, 'queued');
+    again.transition(read[3]!.id, 'uploading');
+    again.transition(read[3]!.id, 'failed', { error: 'something nobody planned for', failureKind: 'server' });
+    again.close();
+    const third = QueueStore.open(dir);
+    open.push(third);
+    expect(third.get(read[3]!.id)).toMatchObject({ failureKind: 'server', error: 'something nobody planned for' });
+  });
+
+  it('reads a failure kind it does not know (written by a newer Kiln) as none, so the row is not lost', () => {
+    const dir = tempDir();
+    const store = QueueStore.open(dir);
+    const [a] = store.addItems([newItem()]);
+    store.transition(a!.id, 'uploading');
+    store.transition(a!.id, 'failed', { error: 'connect ECONNREFUSED 127.0.0.1:443', failureKind: 'network' });
+    store.close();
+    const db = new Database(join(dir, DB_FILE_NAME));
+    db.prepare("UPDATE items SET failure_kind = 'cosmic-ray' WHERE id = ?").run(a!.id);
+    db.close();
+    const again = QueueStore.open(dir);
+    open.push(again);
+    const item = again.get(a!.id);
+    expect(item).toMatchObject({ state: 'failed', error: 'connect ECONNREFUSED 127.0.0.1:443' });
+    expect(item?.failureKind).toBeUndefined();
   });
 
   it('refuses a database from a newer Kiln instead of damaging it', () => {

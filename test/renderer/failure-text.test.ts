@@ -33,6 +33,54 @@ describe('failures in an artist’s words (src/shared/failure-text.ts)', () => {
   });
 });
 
+describe('a recorded kind decides the words (src/shared/failure-text.ts)', () => {
+  it('wins over a message whose wording suggests something else', () => {
+    // Read as words this says "network"; the engine knew it was the disk.
+    const disk = failureText('Could not reach the network share: ECONNREFUSED', 'output');
+    expect(disk).toMatchObject({ kind: 'output', retryable: true, detail: 'Could not reach the network share: ECONNREFUSED' });
+    expect(disk.text).toMatch(/^Kiln could not save the result: Could not reach the network share: ECONNREFUSED\. Fix the output folder/);
+    expect(disk.text).not.toBe(failureText(disk.detail).text);
+    // A reworded message of a broken file still never offers Retry, and a damaged-sounding network failure does.
+    expect(failureText('fetch failed', 'broken-file')).toMatchObject({ kind: 'broken-file', retryable: false });
+    expect(canRetry({ state: 'failed', error: 'fetch failed', failureKind: 'broken-file' })).toBe(false);
+    expect(canRetry({ state: 'failed', error: 'the image data is damaged or truncated', failureKind: 'network' })).toBe(true);
+    expect(failureText('the image data is damaged or truncated', 'network').text).toBe(failureText('connect ECONNREFUSED').text);
+  });
+
+  it('keeps the words each kind had when it was guessed from the message', () => {
+    const samples: [string, string][] = [
+      ['empty-file', 'empty.png is empty (0 bytes)'],
+      ['broken-file', 'the GLB file contains no meshes'],
+      ['too-large', 'big.png is 60.0 MB; VTracer accepts files up to 50.0 MB'],
+      ['input-missing', 'the input file no longer exists: /art/a.png'],
+      ['upload-expired', '"image": asset asset_037a9 not found'],
+      ['auth', 'Scenario rejected the API key and secret (HTTP 401); check them in Settings'],
+      ['rate-limit', 'Scenario is rate limiting requests; retry after 3 s'],
+      ['network', 'connect ECONNREFUSED 127.0.0.1:443'],
+      ['server', 'Scenario server error (HTTP 502)'],
+      ['job-failed', 'Scenario job job_1 failed: out of memory'],
+      ['job-canceled', 'Scenario job job_1 was canceled: by the team'],
+      ['settings', 'colorPrecision must be at most 8'],
+      ['output', 'Output folder /art/out is read-only: Kiln is not allowed to write there'],
+      ['unknown', 'something nobody planned for'],
+    ];
+    for (const [kind, message] of samples) {
+      const guessed = failureText(message);
+      expect(guessed.kind, message).toBe(kind);
+      expect(failureText(message, guessed.kind), message).toEqual(guessed);
+    }
+    expect(failureText('big.png is 60.0 MB; VTracer accepts files up to 50.0 MB', 'too-large').text).toBe(
+      'This file is too large for the model (is 60.0 MB; VTracer accepts files up to 50.0 MB). Scale it down and drop it again.',
+    );
+  });
+
+  it('without a kind (an item that failed before kinds were kept, or a bare message) guesses from the message', () => {
+    expect(failureText('connect ECONNREFUSED', null)).toEqual(failureText('connect ECONNREFUSED'));
+    expect(failureText('connect ECONNREFUSED', undefined).kind).toBe('network');
+    expect(failureText(undefined, 'server')).toMatchObject({ kind: 'server', detail: '' });
+  });
+});
+
 describe('long stages say so', () => {
   it('adds how long a stage has lasted once it passes a minute', () => {
     expect(statusLabel({ state: 'uploading', progress: 0 }, 59_000)).toBe('Uploading');
