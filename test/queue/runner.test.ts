@@ -4,7 +4,7 @@
  * same behaviours through the CLI and the fake HTTP server are in test/reliability/*.
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { findModel } from '../../src/main/engine/models/registry';
@@ -369,6 +369,36 @@ describe('QueueRunner', () => {
     expect(await readdir(out)).toEqual(['chair.svg']);
   });
 
+  it('records the kind of failure from the error, whatever its words, and a retry clears it with the error', async () => {
+    const [a, b] = await addImages(['chair.png', 'lamp.png']);
+    // lamp.png is moved away before the runner looks at it.
+    const lamp = b!.inputPath;
+    const moved = `${lamp}.moved`;
+    await rename(lamp, moved);
+    const r = await startRunner();
+    const first = await jobOf(a!.id);
+    // Words that read like a network or disk failure: the kind still comes from the JobFailedError.
+    api.fail(first, 'network share is full (ECONNREFUSED)');
+    await stateOf(a!.id, 'failed');
+    expect(item(a!.id)).toMatchObject({ error: `Scenario job ${first} failed: network share is full (ECONNREFUSED)`, failureKind: 'job-failed' });
+    await stateOf(b!.id, 'failed');
+    expect(item(b!.id).failureKind).toBe('input-missing');
+
+    r.retry(a!.id);
+    expect(item(a!.id).error).toBeUndefined();
+    expect(item(a!.id).failureKind).toBeUndefined();
+    api.finish(await jobOf(a!.id));
+    await stateOf(a!.id, 'done');
+    expect(item(a!.id).failureKind).toBeUndefined();
+
+    await rename(moved, lamp);
+    r.retry(b!.id);
+    expect(item(b!.id).failureKind).toBeUndefined();
+    api.finish(await jobOf(b!.id));
+    await stateOf(b!.id, 'done');
+    expect(item(b!.id)).not.toHaveProperty('failureKind');
+  });
+
   it('after a restart, polls a job an item was left following and never generates it again', async () => {
     const [a] = await addImages(['chair.png']);
     // What a run killed while following its job leaves behind.
@@ -443,6 +473,8 @@ describe('QueueRunner', () => {
     await startRunner();
     await stateOf(a!.id, 'failed');
     expect(item(a!.id).error).toBe('Scenario refused the image: unsupported color profile');
+    // A 400 says what it is only in the server's words: no kind, the words are guessed from them.
+    expect(item(a!.id).failureKind).toBeUndefined();
     expect(api.generated).toEqual([]);
 
     api.uploadError = undefined;
@@ -462,6 +494,8 @@ describe('QueueRunner', () => {
     await stateOf(a!.id, 'failed');
     const failed = item(a!.id);
     expect(failed.error).toBe('the result was empty (0 bytes)');
+    // Scenario's result, not the artist's file, whatever "empty (0 bytes)" reads like.
+    expect(failed.failureKind).toBe('server');
     expect(failed.jobId).toBe(job);
     expect(failed.outputs).toEqual([]);
     // No half-written temporary file is left next to the results.
@@ -502,6 +536,7 @@ describe('QueueRunner', () => {
     await stateOf(a!.id, 'failed');
     const failed = item(a!.id);
     expect(failed.error).toMatch(new RegExp(`^Processing: Scenario's job ${job} had no result after .*, so Kiln stopped following it; it may still be charged$`));
+    expect(failed.failureKind).toBe('timeout');
     // A retry generates again rather than follow a job that may never end.
     expect(failed.jobId).toBeUndefined();
     await until(() => api.canceled.includes(job), 'the job to be canceled on Scenario');
