@@ -115,6 +115,24 @@ describe('ItemList', () => {
     expect(screen.getAllByRole('toolbar')).toHaveLength(1);
   });
 
+  it('words a failure by the kind the engine recorded, and offers Retry by it, whatever the message reads like', async () => {
+    renderList([
+      // Reads like a network blip; the engine knew the file is damaged.
+      makeItem(0, { state: 'failed', error: 'fetch failed while reading chunk', failureKind: 'broken-file' }),
+      // Reads like a damaged file; it was Scenario.
+      makeItem(1, { state: 'failed', error: 'the result is damaged or truncated', failureKind: 'server' }),
+    ]);
+    const broken = failureText('', 'broken-file').text;
+    const server = failureText('', 'server').text;
+    expect(screen.getByRole('listitem', { name: `art/file-0.png, Failed: ${broken}` })).toBeTruthy();
+    const [first, second] = screen.getAllByRole('listitem') as [HTMLElement, HTMLElement];
+    expect(within(second).getByText(server)).toBeTruthy();
+    await userEvent.hover(first);
+    expect(within(screen.getByRole('toolbar')).queryByRole('button', { name: 'Retry file-0.png' })).toBeNull();
+    await userEvent.hover(second);
+    expect(within(screen.getByRole('toolbar')).getByRole('button', { name: 'Retry file-1.png' })).toBeTruthy();
+  });
+
   it('adds reveal and open for finished items in Electron', async () => {
     const { api } = renderList([makeItem(0, { state: 'done', outputs: ['/out/a.svg'] })], new FakeApi('electron'), true);
     await userEvent.hover(screen.getByRole('listitem'));
