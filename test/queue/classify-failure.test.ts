@@ -44,6 +44,10 @@ describe('the kind of a failure comes from the error, not its words (src/main/en
     expect(classifyFailure(new NamingError(MISLEADING))).toBe('output');
   });
 
+  it('a job that succeeded with nothing to save is Scenario’s conversion, not the folder', () => {
+    expect(classifyFailure(new OutputError(MISLEADING, { code: 'no-output' }))).toBe('job-failed');
+  });
+
   it('Scenario failures by their kind', () => {
     expect(classifyFailure(new AuthError(401))).toBe('auth');
     expect(classifyFailure(new RateLimitError(2000))).toBe('rate-limit');

@@ -8,6 +8,8 @@ export type OutputErrorCode =
   | 'missing-temp'
   | 'invalid-name'
   | 'name-too-long'
+  /** Scenario's job succeeded with no result to save (queue/runner.ts): nothing the folder can fix. */
+  | 'no-output'
   | 'io';
 
 export interface OutputErrorOptions {

@@ -41,8 +41,9 @@ const SCENARIO: Record<ScenarioErrorKind, FailureKind | undefined> = {
 export function classifyFailure(error: unknown): FailureKind | undefined {
   if (error instanceof InputError) return INPUT[error.problem];
   if (error instanceof ParameterError) return 'settings';
-  // Every code (read-only, disk-full, not-a-folder, a bad name or template…) is the output folder's.
-  if (error instanceof OutputError) return 'output';
+  // Every code (read-only, disk-full, not-a-folder, a bad name or template…) is the output folder's,
+  // but a job that succeeded with nothing to save: that one is Scenario's conversion.
+  if (error instanceof OutputError) return error.code === 'no-output' ? 'job-failed' : 'output';
   if (error instanceof LocalEngineError || error instanceof TraceError) return error.failureKind;
   if (!isScenarioError(error)) return undefined;
   if (error instanceof GoneError) {

@@ -725,7 +725,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
       if (!item.jobId) throw new Error(`item ${item.id} is downloading without a jobId`);
       assetIds = (await this.api.getJob(item.jobId, signal)).assetIds;
     }
-    if (assetIds.length === 0) throw new OutputError(`job ${item.jobId} succeeded but returned no output`);
+    if (assetIds.length === 0) throw new OutputError(`job ${item.jobId} succeeded but returned no output`, { code: 'no-output' });
     // The last result's write is also the move to done (one write, issue 13.3).
     item = await this.downloadAll(item, model, assetIds, run);
     if (item.state !== 'done') item = this.transition(item.id, 'done', { finishedAt: Date.now(), error: undefined, engine: 'cloud' });
