@@ -194,6 +194,19 @@ export async function assertInside(dir: string, target: string): Promise<string>
   return real;
 }
 
+/**
+ * The folder of a commit, when it is there: it holds the temp just written, so the usual case needs
+ * only its real path (one realpath, not ensureOutputDir's mkdir + stat + realpath). Undefined when it
+ * cannot be resolved; the caller then makes and checks it as ensureOutputDir does.
+ */
+async function existingFolder(dir: string): Promise<Folder | undefined> {
+  try {
+    return { abs: dir, real: await realpath(dir) };
+  } catch {
+    return undefined;
+  }
+}
+
 /** assertInside for a folder whose real path this commit already has (one realpath per commit, not three); returns the target's lstat. */
 async function assertInsideFolder(folder: Folder, target: string): Promise<Stats | undefined> {
   const abs = resolve(folder.abs, target);
@@ -299,8 +312,13 @@ export async function commitOutput(tempPath: string, options: CommitOptions): Pr
   // Set once the temp is known to be ours to delete: a path outside the folder is never removed.
   let tempIsInside = false;
   try {
-    const folder: Folder = { abs: dir, real: await ensureOutputDir(dir) };
-    const tempStat = await assertInsideFolder(folder, tempPath);
+    let folder = await existingFolder(dir);
+    let tempStat = folder && (await assertInsideFolder(folder, tempPath).catch(() => undefined));
+    if (!folder || !tempStat) {
+      // Anything unusual (the folder or the temp gone, a refusal): the full checks, with their own errors.
+      folder = { abs: dir, real: await ensureOutputDir(dir) };
+      tempStat = await assertInsideFolder(folder, tempPath);
+    }
     tempIsInside = true;
     if (!tempStat) {
       throw new OutputError(`The downloaded file ${tempPath} has disappeared before it could be saved`, {
