@@ -35,9 +35,9 @@ function describeContent(head: Buffer): string {
 }
 
 /**
- * Images up to this many pixels are decoded at full size: for a small image, the shrinking pipeline
- * costs more than the pixels it saves (about 1 ms of CPU per item for 300 small inputs, issue 13.3).
- * Bigger ones are decoded while being shrunk, which keeps a large photo's decode cheap.
+ * Images up to this many pixels are decoded at full size: for a small image the shrinking pipeline
+ * costs more than the pixels it saves (issue 13.3, bench/cli-cpu.ts). Bigger ones are decoded while
+ * being shrunk, which keeps a large photo's decode cheap.
  */
 const FULL_DECODE_MAX_PIXELS = 512 * 512;
 
