@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import type { InputKind } from './kinds';
 
-const HEAD_BYTES = 64 * 1024;
+export const HEAD_BYTES = 64 * 1024;
 
 /** Reads the start of a file: enough for every signature and for a text format's first lines. */
 export async function readHead(path: string, bytes = HEAD_BYTES): Promise<Buffer> {

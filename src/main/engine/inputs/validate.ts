@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import type { ModelDescriptor } from '../models/types';
 import { describeKinds, KIND_LABEL, type InputKind } from './kinds';
-import { readHead, sniffKind } from './sniff';
+import { HEAD_BYTES, readHead, sniffKind } from './sniff';
 
 /**
  * What is wrong with an input, said by the code that found it so nothing downstream has to read the
@@ -53,10 +53,21 @@ function describeContent(head: Buffer): string {
   return 'an unrecognised binary format';
 }
 
-async function checkImage(path: string): Promise<void> {
+/**
+ * Images up to this many pixels are decoded at full size: for a small image the shrinking pipeline
+ * costs more than the pixels it saves (issue 13.3, bench/cli-cpu.ts). Bigger ones are decoded while
+ * being shrunk, which keeps a large photo's decode cheap.
+ */
+const FULL_DECODE_MAX_PIXELS = 512 * 512;
+
+/**
+ * `source` is the path, or the whole file when it was already read (a small input): sharp then opens
+ * nothing itself, where from a path libvips opens and sniffs the file once per candidate format.
+ */
+async function checkImage(source: string | Buffer): Promise<void> {
   let meta: Metadata;
   try {
-    meta = await sharp(path, { limitInputPixels: false }).metadata();
+    meta = await sharp(source, { limitInputPixels: false }).metadata();
   } catch (error) {
     throw new InputError(`cannot read the image: ${(error as Error).message}`, 'damaged');
   }
@@ -66,9 +77,10 @@ async function checkImage(path: string): Promise<void> {
     throw new InputError(`the image is ${meta.width}×${meta.height} pixels; at most ${MAX_IMAGE_PIXELS / 1e6} megapixels are accepted`, 'too-large');
   }
   try {
-    // A full decode at a small size catches truncated and corrupt data (bad CRCs included) that the
-    // header hides, before a job is paid for.
-    await sharp(path, { failOn: 'error', limitInputPixels: MAX_IMAGE_PIXELS }).resize(32, 32, { fit: 'inside' }).raw().toBuffer();
+    // A full decode (at a small size for big images) catches truncated and corrupt data (bad CRCs
+    // included) that the header hides, before a job is paid for.
+    const image = sharp(source, { failOn: 'error', limitInputPixels: MAX_IMAGE_PIXELS });
+    await (pixels <= FULL_DECODE_MAX_PIXELS ? image : image.resize(32, 32, { fit: 'inside' })).raw().toBuffer();
   } catch (error) {
     throw new InputError(`the image data is damaged or truncated (${(error as Error).message})`, 'damaged');
   }
@@ -165,7 +177,8 @@ export async function checkInput(path: string, model: ModelDescriptor, options: 
   }
   if (options.deep !== false) {
     try {
-      if (kind === 'png' || kind === 'jpeg' || kind === 'webp') await checkImage(path);
+      // A read shorter than the head asked for reached the end: the head is the whole file.
+      if (kind === 'png' || kind === 'jpeg' || kind === 'webp') await checkImage(head.length === size && size < HEAD_BYTES ? head : path);
       else if (kind === 'glb') await checkGlb(path, size);
       else if (kind === 'obj') await checkObj(path);
       else if (kind === 'gltf') await checkGltf(path);

@@ -145,6 +145,35 @@ async function resolveReal(p: string, depth = 0): Promise<string> {
   return join(await resolveReal(parent, depth), basename(p));
 }
 
+/** The output folder as given (absolute) and as it really is, symlinks followed: one commit's view of it. */
+interface Folder {
+  abs: string;
+  real: string;
+}
+
+/**
+ * Where a name in `folder` really leads, and its lstat (undefined when nothing is there). A name
+ * directly in the folder that is not a symbolic link (the usual case: our temp, a result about to
+ * be placed) is one lstat, since the folder's real path is already known; a link is followed as
+ * resolveReal does.
+ */
+async function resolveRealIn(folder: Folder, abs: string): Promise<{ real: string; stat: Stats | undefined }> {
+  if (dirname(abs) !== folder.abs) return { real: await resolveReal(abs), stat: await lstatOrUndefined(abs) };
+  const stat = await lstatOrUndefined(abs);
+  if (stat?.isSymbolicLink()) return { real: await resolveReal(abs), stat };
+  return { real: join(folder.real, basename(abs)), stat };
+}
+
+function refuseOutside(folder: Folder, abs: string, real: string): void {
+  const rel = relative(folder.real, real);
+  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
+    throw new OutputError(`Kiln will not write ${abs}: it leads outside the output folder ${folder.abs}`, {
+      code: 'outside-folder',
+      path: abs,
+    });
+  }
+}
+
 /**
  * Refuses (OutputError 'outside-folder') any path that does not resolve to somewhere strictly
  * inside `dir` once symlinks are followed — including a link inside the folder that points out.
@@ -153,22 +182,42 @@ async function resolveReal(p: string, depth = 0): Promise<string> {
 export async function assertInside(dir: string, target: string): Promise<string> {
   const absDir = resolve(dir);
   const abs = resolve(absDir, target);
-  let root: string;
+  let folder: Folder;
   let real: string;
   try {
-    root = await realpath(absDir);
+    folder = { abs: absDir, real: await realpath(absDir) };
     real = await resolveReal(abs);
   } catch (err) {
     throw toOutputError(err, { dir: absDir, file: abs });
   }
-  const rel = relative(root, real);
-  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
-    throw new OutputError(`Kiln will not write ${abs}: it leads outside the output folder ${absDir}`, {
-      code: 'outside-folder',
-      path: abs,
-    });
-  }
+  refuseOutside(folder, abs, real);
   return real;
+}
+
+/**
+ * The folder of a commit, when it is there: it holds the temp just written, so the usual case needs
+ * only its real path (one realpath, not ensureOutputDir's mkdir + stat + realpath). Undefined when it
+ * cannot be resolved; the caller then makes and checks it as ensureOutputDir does.
+ */
+async function existingFolder(dir: string): Promise<Folder | undefined> {
+  try {
+    return { abs: dir, real: await realpath(dir) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** assertInside for a folder whose real path this commit already has (one realpath per commit, not three); returns the target's lstat. */
+async function assertInsideFolder(folder: Folder, target: string): Promise<Stats | undefined> {
+  const abs = resolve(folder.abs, target);
+  let found: { real: string; stat: Stats | undefined };
+  try {
+    found = await resolveRealIn(folder, abs);
+  } catch (err) {
+    throw toOutputError(err, { dir: folder.abs, file: abs });
+  }
+  refuseOutside(folder, abs, found.real);
+  return found.stat;
 }
 
 function checkFileName(fileName: string, dir: string): void {
@@ -263,10 +312,14 @@ export async function commitOutput(tempPath: string, options: CommitOptions): Pr
   // Set once the temp is known to be ours to delete: a path outside the folder is never removed.
   let tempIsInside = false;
   try {
-    await ensureOutputDir(dir);
-    await assertInside(dir, tempPath);
+    let folder = await existingFolder(dir);
+    let tempStat = folder && (await assertInsideFolder(folder, tempPath).catch(() => undefined));
+    if (!folder || !tempStat) {
+      // Anything unusual (the folder or the temp gone, a refusal): the full checks, with their own errors.
+      folder = { abs: dir, real: await ensureOutputDir(dir) };
+      tempStat = await assertInsideFolder(folder, tempPath);
+    }
     tempIsInside = true;
-    const tempStat = await lstatOrUndefined(tempPath);
     if (!tempStat) {
       throw new OutputError(`The downloaded file ${tempPath} has disappeared before it could be saved`, {
         code: 'missing-temp',
@@ -275,7 +328,7 @@ export async function commitOutput(tempPath: string, options: CommitOptions): Pr
     }
     if (!tempStat.isFile()) throw new OutputError(`${tempPath} is not a downloaded file`, { code: 'missing-temp', path: tempPath });
     await fsyncFile(tempPath);
-    const result = await place(tempPath, dir, options.fileName, collision);
+    const result = await place(tempPath, folder, options.fileName, collision);
     await fsyncDir(dir);
     return result;
   } catch (err) {
@@ -284,19 +337,18 @@ export async function commitOutput(tempPath: string, options: CommitOptions): Pr
   }
 }
 
-async function place(tempPath: string, dir: string, fileName: string, collision: CollisionPolicy): Promise<CommitResult> {
+async function place(tempPath: string, folder: Folder, fileName: string, collision: CollisionPolicy): Promise<CommitResult> {
+  const dir = folder.abs;
   if (collision === 'overwrite') {
     const target = join(dir, fileName);
-    await assertInside(dir, target);
-    const existing = await lstatOrUndefined(target);
+    const existing = await assertInsideFolder(folder, target);
     if (existing?.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
     await rename(tempPath, target);
     return { status: 'written', path: target };
   }
   if (collision === 'skip') {
     const target = join(dir, fileName);
-    await assertInside(dir, target);
-    if (await lstatOrUndefined(target)) {
+    if (await assertInsideFolder(folder, target)) {
       await unlink(tempPath);
       return { status: 'skipped', path: target };
     }
@@ -312,7 +364,7 @@ async function place(tempPath: string, dir: string, fileName: string, collision:
   }
   for (let n = 0; n < MAX_COPIES; n++) {
     const target = join(dir, numbered(fileName, n));
-    await assertInside(dir, target);
+    await assertInsideFolder(folder, target);
     try {
       await placeExclusive(tempPath, target);
       return { status: 'written', path: target };
