@@ -14,7 +14,7 @@ import { UsageError, type ConvertArgs } from './args';
 import { cliApi, cliCredentials } from './credentials';
 import { guardStoreFailures, openCliStore } from './open-state';
 import { defaultStateDir } from './paths';
-import { ConnectivityNotices, Reporter, type FinishedLine } from './report';
+import { ConnectivityNotices, Reporter, teamLimitNotices, type FinishedLine } from './report';
 
 export const CLI_QUEUE_ID = 'cli';
 
@@ -110,9 +110,10 @@ async function convertBatch(args: ConvertArgs, env: NodeJS.ProcessEnv): Promise<
   if (!store) return 1;
   const unguard = guardStoreFailures(stateDir, reporter);
   const ours = new Set<string>();
+  const api = cliApi(args, credentials, store);
   const { runner, enqueue } = createEngine({
     store,
-    api: cliApi(args, credentials, store),
+    api,
     concurrency: args.concurrency,
     accept: (item) => ours.has(item.id),
     jobTimeoutMs: args.jobTimeout * 60_000,
@@ -192,6 +193,11 @@ async function convertBatch(args: ConvertArgs, env: NodeJS.ProcessEnv): Promise<
     reporter.notice(`kiln: ${message}`);
     finish(1);
   });
+  const teamLimit = teamLimitNotices(reporter, args.concurrency);
+  runner.on('team-limit', teamLimit);
+  // A limit learned by an earlier run (kept a week for this key) applies from the first item: say so now.
+  const knownLimit = args.engine === 'local' ? undefined : api.jobCeiling();
+  if (knownLimit !== undefined) teamLimit(knownLimit);
 
   let interrupted = false;
   const onSignal = () => {

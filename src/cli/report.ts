@@ -222,3 +222,21 @@ export class ConnectivityNotices {
     this.timer = undefined;
   }
 }
+
+/**
+ * Says once per limit learned that Scenario runs fewer jobs at once for the team than
+ * --concurrency asks (a 429 naming the limit): the batch then runs more slowly than asked, and
+ * without this it would look like Kiln ignoring the flag. The window says the same in a banner
+ * (src/renderer/app/Banners.tsx).
+ */
+export function teamLimitNotices(reporter: Reporter, concurrency: number): (limit: number) => void {
+  const told = new Set<number>();
+  return (limit) => {
+    if (limit >= concurrency || told.has(limit)) return;
+    told.add(limit);
+    reporter.notice(
+      `kiln: Scenario runs ${limit} job${limit === 1 ? '' : 's'} at once for this team; keeping to that ` +
+        `(--concurrency ${concurrency} asked for more). The other items wait their turn; nothing fails because of it.`,
+    );
+  };
+}

@@ -8,7 +8,7 @@ import { cliApi, cliCredentials } from './credentials';
 import { cliTarget, lineFor, prepareOutputFolder, rejectedLine, resolveConversion } from './convert';
 import { defaultStateDir } from './paths';
 import { guardStoreFailures, openCliStore } from './open-state';
-import { ConnectivityNotices, Reporter } from './report';
+import { ConnectivityNotices, Reporter, teamLimitNotices } from './report';
 
 /**
  * `kiln watch <folder>`: converts every file that appears in the folder (once it has finished
@@ -43,6 +43,7 @@ export async function runWatch(args: ConvertArgs, env: NodeJS.ProcessEnv = proce
   const connectivity = new ConnectivityNotices(reporter, args.apiUrl);
   runner.on('connectivity', (state) => connectivity.update(state));
   runner.on('auth-failed', (message) => reporter.notice(`kiln: ${message}`));
+  runner.on('team-limit', teamLimitNotices(reporter, args.concurrency));
 
   // The app's watch folders, exactly (engine/watch/watched-folder.ts): the same bytes at the same
   // place are converted once however often they are seen, and a broken file is listed on the
