@@ -655,6 +655,45 @@ describe('server lifecycle', () => {
     fake.resetCounts();
     expect(fake.counts['job-get']).toBe(0);
   });
+
+  it('holdRequests (a test control) keeps picked requests unacted on until released; dropHeld closes them unanswered', async () => {
+    const fake = await start();
+    const image = await uploadImage(fake);
+    const untilHeld = async (n: number) => {
+      while (fake.heldRequests('generate') !== n) await sleep(5);
+    };
+    fake.holdRequests((r) => r.route === 'generate');
+
+    const released = call(fake, 'POST', `/generate/custom/${VTRACER}`, { image });
+    await untilHeld(1);
+    expect(fake.counts.generate).toBe(1);
+    expect(fake.handlingRequests('generate')).toBe(0);
+    expect(fake.generates).toHaveLength(0);
+    fake.holdRequests(undefined);
+    expect((await released).status).toBe(200);
+    expect(fake.generates).toHaveLength(1);
+
+    fake.holdRequests((r) => r.route === 'generate');
+    const dropped = call(fake, 'POST', `/generate/custom/${VTRACER}`, { image });
+    await untilHeld(1);
+    expect(fake.dropHeld()).toBe(1);
+    await expect(dropped).rejects.toThrow();
+    fake.holdRequests(undefined);
+    expect(fake.generates).toHaveLength(1);
+  });
+
+  it('tells a hold rule which job poll is the first for its job', async () => {
+    const fake = await start();
+    const image = await uploadImage(fake);
+    const jobId = (await call(fake, 'POST', `/generate/custom/${VTRACER}`, { image })).json.job.jobId;
+    fake.holdRequests((r) => r.route === 'job-get' && !r.firstPoll);
+    expect((await call(fake, 'GET', `/jobs/${jobId}`)).status).toBe(200);
+    const second = call(fake, 'GET', `/jobs/${jobId}`);
+    while (fake.heldRequests('job-get') !== 1) await sleep(5);
+    fake.holdRequests(undefined);
+    expect((await second).status).toBe(200);
+    expect(fake.heldRequests('job-get')).toBe(0);
+  });
 });
 
 describe('outputs, as Scenario makes them', () => {
