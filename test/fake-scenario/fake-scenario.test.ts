@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NodeIO } from '@gltf-transform/core';
 import sharp from 'sharp';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startFakeScenario, type FakeScenario, type FakeScenarioOptions } from './index';
 import { collect, syntheticAsset } from './outputs';
 import { FakeState } from './state';
@@ -698,17 +698,24 @@ describe('server lifecycle', () => {
 
 describe('outputs, as Scenario makes them', () => {
   it('are made while the job runs, so the look that first sees it done has nothing left to do', async () => {
-    const state = new FakeState(() => 2000, 100);
-    const input = state.addAsset({ name: 'logo.png', mimeType: 'image/png', kind: 'image', source: { type: 'bytes', bytes: PNG } });
-    const job = state.createJob({ modelId: 'model_visioncortex-vtracer', body: {}, input, fate: 'normal' });
-    const output = state.assets.get(job.outputAssetIds[0] ?? '');
-    // Not in the job's first moments (the polls that see it queued stay quick)…
-    expect(output?.bytes).toBeUndefined();
-    // …but from half way, well before its 2 s are up.
-    await new Promise((r) => setTimeout(r, 1600));
-    expect(state.viewJob(job, Date.now()).status).not.toBe('success');
-    expect(output?.bytes).toBeDefined();
-    expect((await output?.bytes)?.toString('utf8')).toContain('<svg');
+    // The job's clock is a fake one: 1.6 s of it pass at once, and exactly.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const state = new FakeState(() => 2000, 100);
+      const input = state.addAsset({ name: 'logo.png', mimeType: 'image/png', kind: 'image', source: { type: 'bytes', bytes: PNG } });
+      const job = state.createJob({ modelId: 'model_visioncortex-vtracer', body: {}, input, fate: 'normal' });
+      const output = state.assets.get(job.outputAssetIds[0] ?? '');
+      // Not in the job's first moments (the polls that see it queued stay quick)…
+      expect(output?.bytes).toBeUndefined();
+      // …but from half way, well before its 2 s are up.
+      vi.advanceTimersByTime(1600);
+      expect(state.viewJob(job, Date.now()).status).not.toBe('success');
+      expect(output?.bytes).toBeDefined();
+      vi.useRealTimers();
+      expect((await output?.bytes)?.toString('utf8')).toContain('<svg');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('trace the same picture once, however many times it is uploaded', async () => {
