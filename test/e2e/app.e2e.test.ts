@@ -1,75 +1,21 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryCredentialStore } from '../../src/main/host/credentials';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { WebApp } from '../../src/main/host/launch-web';
-import { DEFAULT_FAULTS, startFakeScenario, type FakeScenario } from '../fake-scenario/index';
-import { buildRenderer, launchChromium, screenshotPath } from '../support/browser';
-import { flatImage, tempDir } from '../support/files';
-import { startApp, waitFor } from '../support/web-app';
+import { DEFAULT_FAULTS, type FakeScenario } from '../fake-scenario/index';
+import { screenshotPath } from '../support/browser';
+import { browserAppForFile, dropFiles, dropFolder } from '../support/browser-app';
+import { flatImage } from '../support/files';
+import { waitFor } from '../support/web-app';
 
+// A fresh install: no key pair stored yet, so the app must send the artist to Settings.
+const e2e = browserAppForFile({ prefix: 'kiln-e2e-', fake: { jobDurationMs: 600 }, keyPair: 'none' });
 let server: FakeScenario;
 let app: WebApp;
-let browser: Browser;
 let page: Page;
-let dir: { path: string; remove: () => Promise<void> };
-
-beforeAll(async () => {
-  await buildRenderer();
-  server = await startFakeScenario({ jobDurationMs: 600 });
-  dir = await tempDir('kiln-e2e-');
-  // A fresh install: no key pair stored yet, so the app must send the artist to Settings.
-  app = await startApp(server, join(dir.path, 'state'), new MemoryCredentialStore());
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.on('pageerror', (error) => console.error(`[page error] ${error.message}`));
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await server?.close();
-  await dir?.remove();
-});
-
-interface DropFile {
-  name: string;
-  type: string;
-  base64: string;
-}
-
-async function dropFiles(files: DropFile[]): Promise<void> {
-  const dataTransfer = await page.evaluateHandle((list: DropFile[]) => {
-    const dt = new DataTransfer();
-    for (const f of list) {
-      const bytes = Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0));
-      dt.items.add(new File([bytes], f.name, { type: f.type }));
-    }
-    return dt;
-  }, files);
-  for (const type of ['dragenter', 'dragover', 'drop']) await page.dispatchEvent('[data-testid=dropzone]', type, { dataTransfer });
-}
-
-/** Drops a real folder: the browser reads it through a directory picker, then it is dropped. */
-async function dropFolder(folder: string): Promise<void> {
-  await page.evaluate(() => {
-    const input = document.createElement('input');
-    input.type = 'file';
-    input.id = 'e2e-folder';
-    input.webkitdirectory = true;
-    input.style.display = 'none';
-    document.body.append(input);
-  });
-  await page.setInputFiles('#e2e-folder', folder);
-  const dataTransfer = await page.evaluateHandle(() => {
-    const dt = new DataTransfer();
-    for (const file of Array.from((document.getElementById('e2e-folder') as HTMLInputElement).files ?? [])) dt.items.add(file);
-    document.getElementById('e2e-folder')?.remove();
-    return dt;
-  });
-  for (const type of ['dragenter', 'dragover', 'drop']) await page.dispatchEvent('[data-testid=dropzone]', type, { dataTransfer });
-}
+let dir: string;
+beforeAll(() => void ({ server, app, page, dir } = e2e()));
 
 const rows = (state: string) => page.locator(`.item-row.state-${state}`);
 
@@ -117,21 +63,21 @@ describe('Kiln in a real browser, through the web host, against the fake Scenari
   });
 
   it('converts dropped images and a dropped folder to SVG files in the queue output folder', async () => {
-    const out = join(dir.path, 'brand', 'svg');
+    const out = join(dir, 'brand', 'svg');
     await createQueue('Vectorise logos', /VTracer/, out);
-    await dropFiles([
-      { name: 'logo.png', type: 'image/png', base64: (await flatImage('png', 120, 80)).toString('base64') },
-      { name: 'poster.jpg', type: 'image/jpeg', base64: (await flatImage('jpeg', 90, 120)).toString('base64') },
-      { name: 'notes.txt', type: 'text/plain', base64: Buffer.from('not an image').toString('base64') },
+    await dropFiles(page, [
+      { name: 'logo.png', type: 'image/png', bytes: await flatImage('png', 120, 80) },
+      { name: 'poster.jpg', type: 'image/jpeg', bytes: await flatImage('jpeg', 90, 120) },
+      { name: 'notes.txt', type: 'text/plain', bytes: Buffer.from('not an image') },
     ]);
     await page.getByText(/2 added/).waitFor();
     await page.getByText(/notes\.txt/).first().waitFor();
 
-    const folder = join(dir.path, 'scans');
+    const folder = join(dir, 'scans');
     await mkdir(join(folder, 'sub'), { recursive: true });
     await writeFile(join(folder, 'scan-a.png'), await flatImage('png', 64, 64));
     await writeFile(join(folder, 'sub', 'scan-b.webp'), await flatImage('webp', 64, 64));
-    await dropFolder(folder);
+    await dropFolder(page, folder);
 
     await waitForRows('done', 4);
     await page.waitForTimeout(600); // let progress bars finish their transition
@@ -150,7 +96,7 @@ describe('Kiln in a real browser, through the web host, against the fake Scenari
 
   it('cancels a running item and retries it to completion', async () => {
     server.setFaults({ ...DEFAULT_FAULTS, neverFinishJobs: true });
-    await dropFiles([{ name: 'slow.png', type: 'image/png', base64: (await flatImage('png', 50, 50)).toString('base64') }]);
+    await dropFiles(page, [{ name: 'slow.png', type: 'image/png', bytes: await flatImage('png', 50, 50) }]);
     await page.locator('.item-row', { hasText: 'slow.png' }).waitFor();
     await waitFor(() => server.generates.some((g) => g.inputName === 'slow.png'), 15_000, 'the job to be submitted');
     await rowAction('slow.png', 'Cancel');
@@ -159,13 +105,13 @@ describe('Kiln in a real browser, through the web host, against the fake Scenari
     server.setFaults(DEFAULT_FAULTS);
     await rowAction('slow.png', 'Retry');
     await waitForRows('done', 5);
-    expect(await readdir(join(dir.path, 'brand', 'svg'))).toContain('slow.svg');
+    expect(await readdir(join(dir, 'brand', 'svg'))).toContain('slow.svg');
   });
 
   it('turns a dropped GLB into a low-poly GLB through a retopology queue', async () => {
-    const out = join(dir.path, 'game', 'lowpoly');
+    const out = join(dir, 'game', 'lowpoly');
     await createQueue('Retopo', /Tripo/, out);
-    await dropFiles([{ name: 'knot.glb', type: 'model/gltf-binary', base64: (await readFile('samples/models/torus-knot.glb')).toString('base64') }]);
+    await dropFiles(page, [{ name: 'knot.glb', type: 'model/gltf-binary', bytes: await readFile('samples/models/torus-knot.glb') }]);
     await waitForRows('done', 1);
     await page.screenshot({ path: await screenshotPath('05-retopo-done') });
     expect(await readdir(out)).toEqual(['knot.glb']);

@@ -1,69 +1,21 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryCredentialStore } from '../../src/main/host/credentials';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { WebApp } from '../../src/main/host/launch-web';
 import { failureText } from '../../src/shared/failure-text';
-import { DEFAULT_FAULTS, startFakeScenario, type FakeScenario } from '../fake-scenario/index';
-import { buildRenderer, launchChromium, screenshotPath } from '../support/browser';
-import { flatImage, tempDir } from '../support/files';
-import { startApp, waitFor } from '../support/web-app';
+import { DEFAULT_FAULTS, type FakeScenario } from '../fake-scenario/index';
+import { screenshotPath } from '../support/browser';
+import { browserAppForFile, dropFiles, dropFolder } from '../support/browser-app';
+import { flatImage } from '../support/files';
+import { waitFor } from '../support/web-app';
 
+const e2e = browserAppForFile({ prefix: 'kiln-e2e-day-', fake: { jobDurationMs: 300 }, keyPair: 'none', downloadsAndClipboard: true });
 let server: FakeScenario;
 let app: WebApp;
-let browser: Browser;
-let context: BrowserContext;
 let page: Page;
-let dir: { path: string; remove: () => Promise<void> };
-
-beforeAll(async () => {
-  await buildRenderer();
-  server = await startFakeScenario({ jobDurationMs: 300 });
-  dir = await tempDir('kiln-e2e-day-');
-  app = await startApp(server, join(dir.path, 'state'), new MemoryCredentialStore());
-  browser = await launchChromium();
-  context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: app.host.url.replace(/\/$/, '') });
-  page = await context.newPage();
-  page.on('pageerror', (error) => console.error(`[page error] ${error.message}`));
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await server?.close();
-  await dir?.remove();
-});
-
-/** Drops a real folder (read through a directory picker, as a browser would) on `target`. */
-async function dropFolder(folder: string, target = '[data-testid=dropzone]'): Promise<void> {
-  await page.evaluate(() => {
-    const input = document.createElement('input');
-    input.type = 'file';
-    input.id = 'e2e-folder';
-    input.webkitdirectory = true;
-    input.style.display = 'none';
-    document.body.append(input);
-  });
-  await page.setInputFiles('#e2e-folder', folder);
-  const dataTransfer = await page.evaluateHandle(() => {
-    const dt = new DataTransfer();
-    for (const file of Array.from((document.getElementById('e2e-folder') as HTMLInputElement).files ?? [])) dt.items.add(file);
-    document.getElementById('e2e-folder')?.remove();
-    return dt;
-  });
-  for (const type of ['dragenter', 'dragover', 'drop']) await page.dispatchEvent(target, type, { dataTransfer });
-}
-
-async function dropBytes(files: Array<{ name: string; bytes: Buffer }>, target = '[data-testid=dropzone]'): Promise<void> {
-  const dataTransfer = await page.evaluateHandle((list: Array<{ name: string; base64: string }>) => {
-    const dt = new DataTransfer();
-    for (const f of list) dt.items.add(new File([Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0))], f.name));
-    return dt;
-  }, files.map((f) => ({ name: f.name, base64: f.bytes.toString('base64') })));
-  for (const type of ['dragenter', 'dragover', 'drop']) await page.dispatchEvent(target, type, { dataTransfer });
-}
+let dir: string;
+beforeAll(() => void ({ server, app, page, dir } = e2e()));
 
 const row = (text: string) => page.locator('.item-row', { hasText: text }).first();
 
@@ -126,7 +78,7 @@ describe("an artist's day in the browser host", () => {
   });
 
   it('keeps a dropped folder tree, shows what was dropped, and records broken files with their reason and no Retry', async () => {
-    const out = join(dir.path, 'out', 'svg');
+    const out = join(dir, 'out', 'svg');
     await page.getByRole('button', { name: 'New queue', exact: true }).click();
     await page.getByLabel('Name', { exact: true }).fill('Logos');
     await chooseModel(/VTracer/);
@@ -139,13 +91,13 @@ describe("an artist's day in the browser host", () => {
     // Focus moved to the new queue.
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Logos');
 
-    const folder = join(dir.path, 'folder');
+    const folder = join(dir, 'folder');
     await mkdir(join(folder, 'sub1'), { recursive: true });
     await writeFile(join(folder, 'top.png'), await flatImage('png', 40, 40));
     await writeFile(join(folder, 'sub1', 's1.png'), await flatImage('png', 48, 32));
     await writeFile(join(folder, 'sub1', 'empty.png'), '');
     await writeFile(join(folder, 'sub1', 'garbage.png'), 'this is not a png at all');
-    await dropFolder(folder);
+    await dropFolder(page, folder);
     await page.locator('.item-row.state-done').nth(1).waitFor({ timeout: 30_000 });
     await row('folder/sub1/s1.png').waitFor();
     expect(await page.locator('.item-row').allInnerTexts()).not.toContainEqual(expect.stringContaining('inbox'));
@@ -199,7 +151,7 @@ describe("an artist's day in the browser host", () => {
     expect(await readFile((await download.path()) ?? '', 'utf8')).toContain('<svg');
     await row('top.png').hover();
     await page.getByRole('button', { name: "Copy the path of top.png's result" }).click();
-    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(join(dir.path, 'out', 'svg', 'top.svg'));
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(join(dir, 'out', 'svg', 'top.svg'));
     await page.screenshot({ path: await screenshotPath('day-07-row-actions-hover') });
 
     await row('top.png').hover();
@@ -213,7 +165,7 @@ describe("an artist's day in the browser host", () => {
 
   it('is one Tab stop with arrow keys inside, and counts canceled items apart from failed ones', async () => {
     server.setFaults({ ...DEFAULT_FAULTS, neverFinishJobs: true });
-    await dropBytes([{ name: 'slow.png', bytes: await flatImage('png', 30, 30) }]);
+    await dropFiles(page, [{ name: 'slow.png', bytes: await flatImage('png', 30, 30) }]);
     await row('slow.png').waitFor();
     await waitFor(() => server.generates.some((g) => g.inputName === 'slow.png'), 15_000, 'the job to be submitted');
     await page.locator('.item-row').first().focus();
@@ -231,25 +183,25 @@ describe("an artist's day in the browser host", () => {
     await page.getByRole('button', { name: 'New queue', exact: true }).click();
     await page.getByLabel('Name', { exact: true }).fill('Second');
     await chooseModel(/VTracer/);
-    await page.getByLabel('Output folder', { exact: true }).fill(join(dir.path, 'out', 'second'));
+    await page.getByLabel('Output folder', { exact: true }).fill(join(dir, 'out', 'second'));
     await page.getByRole('button', { name: 'Create queue' }).click();
     await page.getByRole('region', { name: 'Second' }).waitFor();
     await page.getByRole('button', { name: 'Settings' }).click();
-    await dropBytes([{ name: 'via-sidebar.png', bytes: await flatImage('png', 24, 24) }], '[data-testid="queue-entry-Logos"]');
+    await dropFiles(page, [{ name: 'via-sidebar.png', bytes: await flatImage('png', 24, 24) }], '[data-testid="queue-entry-Logos"]');
     await page.getByRole('region', { name: 'Logos' }).waitFor();
     await page.locator('.item-row.state-done', { hasText: 'via-sidebar.png' }).waitFor({ timeout: 30_000 });
-    expect(await readdir(join(dir.path, 'out', 'svg'))).toContain('via-sidebar.svg');
+    expect(await readdir(join(dir, 'out', 'svg'))).toContain('via-sidebar.svg');
   });
 
   it('gives 3D rows a rendered thumbnail and a 3D example name', async () => {
     await page.getByRole('button', { name: 'New queue', exact: true }).click();
     await page.getByLabel('Name', { exact: true }).fill('Props');
     await chooseModel(/Tripo/);
-    await page.getByLabel('Output folder', { exact: true }).fill(join(dir.path, 'out', 'lowpoly'));
+    await page.getByLabel('Output folder', { exact: true }).fill(join(dir, 'out', 'lowpoly'));
     await page.screenshot({ path: await screenshotPath('day-09-editor-3d') });
     await page.getByRole('button', { name: 'Create queue' }).click();
     await page.getByRole('region', { name: 'Props' }).waitFor();
-    await dropBytes([{ name: 'knot.glb', bytes: await readFile('samples/models/torus-knot.glb') }]);
+    await dropFiles(page, [{ name: 'knot.glb', bytes: await readFile('samples/models/torus-knot.glb') }]);
     await page.locator('.item-row.state-done').waitFor({ timeout: 30_000 });
     await page.waitForFunction(() => [...document.querySelectorAll('.item-row canvas.thumb')].some((c) => (c as HTMLCanvasElement).width > 1), undefined, { timeout: 15_000 });
     await page.mouse.move(5, 5);

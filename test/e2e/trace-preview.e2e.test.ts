@@ -1,36 +1,15 @@
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { WebApp } from '../../src/main/host/launch-web';
-import { startFakeScenario, type FakeScenario } from '../fake-scenario/index';
-import { buildRenderer, launchChromium, screenshotPath } from '../support/browser';
-import { tempDir } from '../support/files';
-import { startApp } from '../support/web-app';
+import { screenshotPath } from '../support/browser';
+import { browserAppForFile } from '../support/browser-app';
 import { BADGE, TORUS_KNOT } from '../local/helpers';
 
-let server: FakeScenario;
-let app: WebApp;
-let browser: Browser;
-let page: Page;
-let dir: { path: string; remove: () => Promise<void> };
 const pageErrors: string[] = [];
-
-beforeAll(async () => {
-  await buildRenderer();
-  server = await startFakeScenario({});
-  dir = await tempDir('kiln-e2e-trace-');
-  app = await startApp(server, join(dir.path, 'state'));
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await server?.close();
-  await dir?.remove();
-});
+const e2e = browserAppForFile({ prefix: 'kiln-e2e-trace-', viewport: { width: 1280, height: 900 }, onPageError: (message) => pageErrors.push(message) });
+let app: WebApp;
+let page: Page;
+beforeAll(() => void ({ app, page } = e2e()));
 
 describe('the queue editor previews VTracer in real Chromium (Web Worker + WebAssembly)', () => {
   it('traces a chosen sample beside it, compares the presets, and one click picks a preset', async () => {

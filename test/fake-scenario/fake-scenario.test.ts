@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NodeIO } from '@gltf-transform/core';
 import sharp from 'sharp';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startFakeScenario, type FakeScenario, type FakeScenarioOptions } from './index';
 import { collect, syntheticAsset } from './outputs';
 import { FakeState } from './state';
@@ -655,21 +655,67 @@ describe('server lifecycle', () => {
     fake.resetCounts();
     expect(fake.counts['job-get']).toBe(0);
   });
+
+  it('holdRequests (a test control) keeps picked requests unacted on until released; dropHeld closes them unanswered', async () => {
+    const fake = await start();
+    const image = await uploadImage(fake);
+    const untilHeld = async (n: number) => {
+      while (fake.heldRequests('generate') !== n) await sleep(5);
+    };
+    fake.holdRequests((r) => r.route === 'generate');
+
+    const released = call(fake, 'POST', `/generate/custom/${VTRACER}`, { image });
+    await untilHeld(1);
+    expect(fake.counts.generate).toBe(1);
+    expect(fake.handlingRequests('generate')).toBe(0);
+    expect(fake.generates).toHaveLength(0);
+    fake.holdRequests(undefined);
+    expect((await released).status).toBe(200);
+    expect(fake.generates).toHaveLength(1);
+
+    fake.holdRequests((r) => r.route === 'generate');
+    const dropped = call(fake, 'POST', `/generate/custom/${VTRACER}`, { image });
+    await untilHeld(1);
+    expect(fake.dropHeld()).toBe(1);
+    await expect(dropped).rejects.toThrow();
+    fake.holdRequests(undefined);
+    expect(fake.generates).toHaveLength(1);
+  });
+
+  it('tells a hold rule which job poll is the first for its job', async () => {
+    const fake = await start();
+    const image = await uploadImage(fake);
+    const jobId = (await call(fake, 'POST', `/generate/custom/${VTRACER}`, { image })).json.job.jobId;
+    fake.holdRequests((r) => r.route === 'job-get' && !r.firstPoll);
+    expect((await call(fake, 'GET', `/jobs/${jobId}`)).status).toBe(200);
+    const second = call(fake, 'GET', `/jobs/${jobId}`);
+    while (fake.heldRequests('job-get') !== 1) await sleep(5);
+    fake.holdRequests(undefined);
+    expect((await second).status).toBe(200);
+    expect(fake.heldRequests('job-get')).toBe(0);
+  });
 });
 
 describe('outputs, as Scenario makes them', () => {
   it('are made while the job runs, so the look that first sees it done has nothing left to do', async () => {
-    const state = new FakeState(() => 2000, 100);
-    const input = state.addAsset({ name: 'logo.png', mimeType: 'image/png', kind: 'image', source: { type: 'bytes', bytes: PNG } });
-    const job = state.createJob({ modelId: 'model_visioncortex-vtracer', body: {}, input, fate: 'normal' });
-    const output = state.assets.get(job.outputAssetIds[0] ?? '');
-    // Not in the job's first moments (the polls that see it queued stay quick)…
-    expect(output?.bytes).toBeUndefined();
-    // …but from half way, well before its 2 s are up.
-    await new Promise((r) => setTimeout(r, 1600));
-    expect(state.viewJob(job, Date.now()).status).not.toBe('success');
-    expect(output?.bytes).toBeDefined();
-    expect((await output?.bytes)?.toString('utf8')).toContain('<svg');
+    // The job's clock is a fake one: 1.6 s of it pass at once, and exactly.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const state = new FakeState(() => 2000, 100);
+      const input = state.addAsset({ name: 'logo.png', mimeType: 'image/png', kind: 'image', source: { type: 'bytes', bytes: PNG } });
+      const job = state.createJob({ modelId: 'model_visioncortex-vtracer', body: {}, input, fate: 'normal' });
+      const output = state.assets.get(job.outputAssetIds[0] ?? '');
+      // Not in the job's first moments (the polls that see it queued stay quick)…
+      expect(output?.bytes).toBeUndefined();
+      // …but from half way, well before its 2 s are up.
+      vi.advanceTimersByTime(1600);
+      expect(state.viewJob(job, Date.now()).status).not.toBe('success');
+      expect(output?.bytes).toBeDefined();
+      vi.useRealTimers();
+      expect((await output?.bytes)?.toString('utf8')).toContain('<svg');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('trace the same picture once, however many times it is uploaded', async () => {

@@ -9,7 +9,7 @@ import { matchRoute } from './routes';
 import { Signer } from './signing';
 import { FakeState } from './state';
 import { download, putPart } from './storage';
-import { ROUTE_NAMES, type FakeScenario, type FakeScenarioOptions, type Faults, type GenerateRecord, type RouteName } from './types';
+import { ROUTE_NAMES, type FakeScenario, type FakeScenarioOptions, type Faults, type GenerateRecord, type RequestToHold, type RouteName } from './types';
 
 const DEFAULTS = {
   port: 0,
@@ -23,6 +23,13 @@ const DEFAULTS = {
 
 function zeroCounts(): Record<RouteName, number> {
   return Object.fromEntries(ROUTE_NAMES.map((name) => [name, 0])) as Record<RouteName, number>;
+}
+
+interface HeldRequest {
+  request: RequestToHold;
+  socket: Socket;
+  /** Lets the request go on (it is acted on unless its connection has closed meanwhile). */
+  resume(): void;
 }
 
 function delay(ms: number): Promise<void> {
@@ -44,6 +51,9 @@ export class FakeScenarioServer implements FakeScenario {
   private boundPort: number;
   private listening = false;
   private closed = false;
+  private holdRule: ((request: RequestToHold) => boolean) | undefined;
+  private readonly held = new Set<HeldRequest>();
+  private handling = zeroCounts();
 
   constructor(options: FakeScenarioOptions = {}) {
     const apiKey = options.apiKey ?? DEFAULTS.apiKey;
@@ -132,6 +142,51 @@ export class FakeScenarioServer implements FakeScenario {
     return asset.id;
   }
 
+  holdRequests(rule: ((request: RequestToHold) => boolean) | undefined): void {
+    this.holdRule = rule;
+    for (const h of this.held) if (!rule?.(h.request)) h.resume();
+  }
+
+  dropHeld(): number {
+    const dropped = this.held.size;
+    for (const h of this.held) {
+      h.socket.destroy();
+      h.resume();
+    }
+    return dropped;
+  }
+
+  handlingRequests(route: RouteName): number {
+    return this.handling[route];
+  }
+
+  heldRequests(route: RouteName): number {
+    let n = 0;
+    for (const h of this.held) if (h.request.route === route) n++;
+    return n;
+  }
+
+  /** Waits while the hold rule picks this request; false when its connection closed meanwhile. */
+  private async passHold(route: RouteName, params: string[], socket: Socket): Promise<boolean> {
+    if (!this.holdRule) return true;
+    const request: RequestToHold = { route, firstPoll: route === 'job-get' && this.state.jobs.get(params[0] ?? '')?.polled === false };
+    if (!this.holdRule(request)) return true;
+    await new Promise<void>((resolve) => {
+      const h: HeldRequest = {
+        request,
+        socket,
+        resume: () => {
+          this.held.delete(h);
+          socket.off('close', h.resume);
+          resolve();
+        },
+      };
+      this.held.add(h);
+      socket.once('close', h.resume);
+    });
+    return !socket.destroyed;
+  }
+
   on(event: 'request', listener: (route: RouteName, method: string, path: string, query: URLSearchParams) => void): void {
     this.events.on(event, listener);
   }
@@ -158,6 +213,7 @@ export class FakeScenarioServer implements FakeScenario {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     // Keep-alive and mid-download sockets too: clients must see the loss at once, not at their next idle timeout.
     this.server.closeAllConnections();
+    this.dropHeld();
     for (const socket of this.sockets) socket.destroy();
     this.sockets.clear();
     await closed;
@@ -175,6 +231,9 @@ export class FakeScenarioServer implements FakeScenario {
     const route = matchRoute(method, url.pathname);
     this.requestCounts[route.name]++;
     this.events.emit('request', route.name, method, url.pathname, url.searchParams);
+    if (!(await this.passHold(route.name, route.params, req.socket))) return;
+    this.handling[route.name]++;
+    res.once('close', () => this.handling[route.name]--);
     if (route.name === 'upload-part') {
       this.partsOnWire++;
       this.peakParts = Math.max(this.peakParts, this.partsOnWire);

@@ -99,6 +99,13 @@ export interface GenerateRecord {
   durationMs: number;
 }
 
+/** What a hold rule (FakeScenario.holdRequests) is told about a request before the server acts on it. */
+export interface RequestToHold {
+  route: RouteName;
+  /** A job poll (`GET /v1/jobs/{id}`) for a job that has never been polled: the client has its id. */
+  firstPoll: boolean;
+}
+
 export interface FakeScenario {
   /** Base URL including /v1, e.g. http://127.0.0.1:43123/v1 */
   readonly url: string;
@@ -119,6 +126,18 @@ export interface FakeScenario {
   jobsAwaitingFirstPoll(): number;
   /** Register a large synthetic output asset (streamed, never held in memory) and return its id. */
   addSyntheticAsset(options: { bytes: number; kind: 'svg' | 'glb' }): string;
+  /**
+   * Test control, not API behaviour: from now on every request `rule` picks waits, not yet acted
+   * on (no job made, no state changed), until the rule is replaced or cleared (then it goes on) or
+   * dropHeld() is called. Its 'request' event is emitted before the rule is asked.
+   */
+  holdRequests(rule: ((request: RequestToHold) => boolean) | undefined): void;
+  /** Closes the connections of all held requests without acting on them; returns how many. */
+  dropHeld(): number;
+  /** Requests being acted on now (past any hold, not yet answered in full or dropped), per route. */
+  handlingRequests(route: RouteName): number;
+  /** Requests waiting on the hold rule now, per route. */
+  heldRequests(route: RouteName): number;
   on(event: 'request', listener: (route: RouteName, method: string, path: string, query: URLSearchParams) => void): void;
   /** Stop listening (dropping open connections) but keep all state; start() listens again on the SAME port. */
   stop(): Promise<void>;

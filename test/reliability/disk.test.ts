@@ -1,11 +1,11 @@
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fakeScenarioForFile, pngNames, withBatch, type Batch } from '../support/batch';
 import type { CliResult } from '../support/cli';
 import { flatImage } from '../support/files';
 import { tally } from '../support/kill-schedule';
-import { canUseMountNamespace, openMountNamespace, type MountNamespace } from '../support/mount-ns';
+import { mountNamespaceForFile, type SmallDisk } from '../support/mount-ns';
 
 /*
  * The tests run as root here, and root writes through any permission bits, so a "read-only" or
@@ -16,21 +16,12 @@ import { canUseMountNamespace, openMountNamespace, type MountNamespace } from '.
 
 const ITEMS = 12;
 
-let ns: MountNamespace;
-beforeAll(async () => {
-  if (!canUseMountNamespace()) {
-    throw new Error('these tests need a private mount namespace (root, `unshare -m` and `nsenter` from util-linux) to make a real read-only or full disk');
-  }
-  ns = await openMountNamespace();
-});
+const namespace = mountNamespaceForFile();
 const fake = fakeScenarioForFile({ jobDurationMs: 150 });
-afterAll(async () => {
-  await ns?.close();
-});
 
 interface DiskBatch extends Batch {
   /** The small disk the output folder is on. */
-  vol: string;
+  disk: SmallDisk;
   args: string[];
 }
 
@@ -38,11 +29,10 @@ interface DiskBatch extends Batch {
 async function withDiskBatch(label: string, body: (b: DiskBatch) => Promise<void>): Promise<void> {
   const spec = { prefix: `kiln-disk-${label}-`, names: pngNames(label, ITEMS), bytes: (i: number) => flatImage('png', 40 + i, 40), out: join('vol', 'out') };
   await withBatch(spec, async (batch) => {
-    const vol = join(batch.root, 'vol');
-    await mkdir(vol);
     // 2 MiB of tmpfs holds the whole batch many times over; the tests take the space or the right to write away.
-    ns.sh('mount -t tmpfs -o size=2m kiln-test "$1" && mkdir "$2"', vol, batch.out);
-    await body({ ...batch, vol, args: batch.convertArgs(fake(), '--concurrency', '2') });
+    const disk = await namespace().smallDisk(join(batch.root, 'vol'), '2m');
+    namespace().sh('mkdir "$1"', batch.out);
+    await body({ ...batch, disk, args: batch.convertArgs(fake(), '--concurrency', '2') });
   });
 }
 
@@ -56,7 +46,8 @@ function atDownload(n: number, action: () => void): void {
 
 async function outputsSeen(b: DiskBatch): Promise<Map<string, Buffer>> {
   const files = new Map<string, Buffer>();
-  for (const name of await readdir(ns.seen(b.out))) files.set(name, await readFile(join(ns.seen(b.out), name)));
+  const seen = namespace().seen(b.out);
+  for (const name of await readdir(seen)) files.set(name, await readFile(join(seen, name)));
   return files;
 }
 
@@ -83,7 +74,7 @@ async function expectRecovery(b: DiskBatch, first: CliResult, cause: RegExp, res
   expect([...written.keys()].sort()).toEqual(done.map((l) => String(l['input']).replace(/^.*\//, '').replace('.png', '.svg')).sort());
 
   restore();
-  const second = await ns.startCli(b.args).result;
+  const second = await namespace().startCli(b.args).result;
 
   expect(second.code, second.stderr).toBe(0);
   expect(second.lines.map((l) => l['status'])).toEqual(Array(ITEMS).fill('done'));
@@ -100,9 +91,9 @@ describe('the output disk fills up mid-batch', () => {
   it('fails the items that cannot be saved, saying the disk is full; keeps what was saved; a rerun finishes them without generating again', async () => {
     await withDiskBatch('full', async (b) => {
       // At the third download, something else takes every free byte of the disk.
-      atDownload(3, () => ns.sh('dd if=/dev/zero of="$1/filler" bs=64k 2>/dev/null; test -f "$1/filler"', b.vol));
-      const first = await ns.startCli(b.args).result;
-      await expectRecovery(b, first, /no space left on device|is full/i, () => ns.sh('rm "$1/filler"', b.vol));
+      atDownload(3, () => b.disk.fill());
+      const first = await namespace().startCli(b.args).result;
+      await expectRecovery(b, first, /no space left on device|is full/i, () => b.disk.free());
     });
   }, 90_000);
 });
@@ -113,11 +104,11 @@ describe('the output folder becomes read-only mid-batch', () => {
       // At the third download the disk is remounted read-only (as soon as no file is open for writing on it).
       let remounted: Promise<void> = Promise.resolve();
       atDownload(3, () => {
-        remounted = ns.shAsync('for i in $(seq 500); do mount -o remount,ro "$1" 2>/dev/null && exit 0; sleep 0.01; done; exit 1', b.vol);
+        remounted = b.disk.remountReadOnly();
       });
-      const first = await ns.startCli(b.args).result;
+      const first = await namespace().startCli(b.args).result;
       await remounted;
-      await expectRecovery(b, first, /read-only/i, () => ns.sh('mount -o remount,rw "$1"', b.vol));
+      await expectRecovery(b, first, /read-only/i, () => b.disk.remountWritable());
     });
   }, 90_000);
 });

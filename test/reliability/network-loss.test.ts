@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { fakeScenarioForFile, pngNames, withBatch } from '../support/batch';
 import { startCli } from '../support/cli';
 import { flatImage } from '../support/files';
+import { waitFor } from '../support/web-app';
 
 const fake = fakeScenarioForFile({ jobDurationMs: 800 });
 
@@ -13,7 +14,7 @@ describe('losing the network mid-batch', () => {
     await withBatch(batch, async ({ out, convertArgs }) => {
       const run = startCli(convertArgs(server, '--concurrency', '4'));
 
-      // Drop the network once jobs are submitted, keep it down a while, then bring it back.
+      // Drop the network once jobs are submitted, keep it down until Kiln notices, then bring it back.
       await new Promise<void>((resolve) => {
         const check = setInterval(() => {
           if (server.generates.length >= 3) {
@@ -22,8 +23,11 @@ describe('losing the network mid-batch', () => {
           }
         }, 20);
       });
+      let said = '';
+      run.child.stderr?.on('data', (d: Buffer) => (said += d.toString()));
       await server.stop();
-      await new Promise((r) => setTimeout(r, 2500));
+      // Down until Kiln has noticed and says it is waiting (no fixed time: a slow machine notices later).
+      await waitFor(() => said.includes('offline — waiting for the network'), 30_000, 'Kiln to notice the network is gone');
       await server.start();
 
       const result = await run.result;

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkOutputRoom } from '../../src/main/engine/output/room';
 import { startFakeScenario, type FakeScenario } from '../fake-scenario/index';
 import { flatImage, tempDir } from '../support/files';
-import { canUseMountNamespace, openMountNamespace, type MountNamespace } from '../support/mount-ns';
+import { mountNamespaceForFile, type SmallDisk } from '../support/mount-ns';
 
 /*
  * Issue 14.6: spend nothing that cannot be saved. An output folder that is read-only or full is
@@ -14,31 +14,28 @@ import { canUseMountNamespace, openMountNamespace, type MountNamespace } from '.
  */
 
 const ITEMS = 4;
+const namespace = mountNamespaceForFile();
 let server: FakeScenario;
-let ns: MountNamespace;
 let dir: { path: string; remove: () => Promise<void> };
 let src: string;
 beforeAll(async () => {
-  if (!canUseMountNamespace()) throw new Error('these tests need a private mount namespace (root, unshare -m, nsenter) for a real read-only or full disk');
   server = await startFakeScenario({ jobDurationMs: 100 });
-  ns = await openMountNamespace();
   dir = await tempDir('kiln-room-');
   src = join(dir.path, 'in');
   await mkdir(src);
   for (let i = 0; i < ITEMS; i++) await writeFile(join(src, `room-${i}.png`), await flatImage('png', 40 + i, 40));
 });
 afterAll(async () => {
-  await ns?.close();
   await server?.close();
   await dir?.remove();
 });
 
-async function run(label: string, prepare: (vol: string) => void): Promise<{ errors: string[]; out: string; paidFor: number }> {
-  const vol = join(dir.path, label);
-  await mkdir(vol);
-  const out = join(vol, 'out');
-  ns.sh('mount -t tmpfs -o size=512k kiln-room "$1" && mkdir "$2"', vol, out);
-  prepare(vol);
+async function run(label: string, prepare: (disk: SmallDisk) => void | Promise<void>): Promise<{ errors: string[]; out: string; paidFor: number }> {
+  const ns = namespace();
+  const disk = await ns.smallDisk(join(dir.path, label), '512k');
+  const out = join(disk.path, 'out');
+  ns.sh('mkdir "$1"', out);
+  await prepare(disk);
   const before = server.counts['asset-create'] + server.counts['upload-create'] + server.counts.generate;
   const result = await ns.startCli(['convert', src, '--model', 'vtracer', '--out', out, '--api-url', server.url, '--state', join(dir.path, `state-${label}`), '--json']).result;
   expect(result.code, result.stderr).toBe(1);
@@ -48,7 +45,7 @@ async function run(label: string, prepare: (vol: string) => void): Promise<{ err
 
 describe('the output folder is checked before anything is uploaded', () => {
   it('a full output disk fails each item before upload, saying so', async () => {
-    const { errors, out, paidFor } = await run('full', (vol) => ns.sh('dd if=/dev/zero of="$1/filler" bs=4k 2>/dev/null || true', vol));
+    const { errors, out, paidFor } = await run('full', (disk) => disk.fill());
     expect(paidFor).toBe(0);
     for (const e of errors) {
       expect(e).toContain(out);
@@ -57,7 +54,7 @@ describe('the output folder is checked before anything is uploaded', () => {
   }, 60_000);
 
   it('a read-only output folder fails each item before upload, saying so', async () => {
-    const { errors, out, paidFor } = await run('ro', (vol) => ns.sh('mount -o remount,ro "$1"', vol));
+    const { errors, out, paidFor } = await run('ro', (disk) => disk.remountReadOnly());
     expect(paidFor).toBe(0);
     for (const e of errors) {
       expect(e).toContain(out);

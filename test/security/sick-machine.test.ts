@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeScenario, type FakeScenario } from '../fake-scenario/index';
 import { KILN_BIN, runCli } from '../support/cli';
 import { flatImage, tempDir } from '../support/files';
-import { canUseMountNamespace, openMountNamespace } from '../support/mount-ns';
+import { withMountNamespace } from '../support/mount-ns';
 
 /*
  * Issue 14.5: a sick machine gets a message, not a trace. The state folder on a full disk, a
@@ -73,44 +73,34 @@ describe('stdout closed early (`kiln convert --json | head -1`)', () => {
 
 describe('the state folder on a full disk', () => {
   it('is reported in plain words, with the folder, and no trace', async () => {
-    if (!canUseMountNamespace()) throw new Error('this test needs a private mount namespace (root, unshare -m, nsenter) for a real full disk');
-    const ns = await openMountNamespace();
-    try {
-      const vol = join(dir.path, 'full');
-      await mkdir(vol);
-      // A 256 KiB tmpfs, filled to the last block before Kiln starts.
-      ns.sh('mount -t tmpfs -o size=256k kiln-full "$1" && (dd if=/dev/zero of="$1/filler" bs=4k 2>/dev/null || true)', vol);
-      const state = join(vol, 'state');
+    await withMountNamespace(async (ns) => {
+      // A 256 KiB disk, filled to the last block before Kiln starts.
+      const disk = await ns.smallDisk(join(dir.path, 'full'), '256k');
+      disk.fill();
+      const state = join(disk.path, 'state');
       const result = await ns.startCli(convert(state, join(dir.path, 'out-full'))).result;
       expect(result.stderr).not.toMatch(TRACE);
       expect(result.code).toBe(1);
       expect(result.stderr).toContain(state);
       expect(result.stderr).toMatch(/full/);
-    } finally {
-      await ns.close();
-    }
+    });
   }, 60_000);
 
   it('filling up while the batch runs is reported the same way', async () => {
-    if (!canUseMountNamespace()) throw new Error('this test needs a private mount namespace (root, unshare -m, nsenter) for a real full disk');
     const many = join(dir.path, 'many');
     await mkdir(many);
     const png = await flatImage('png');
     for (let i = 0; i < 30; i++) await writeFile(join(many, `img-${String(i).padStart(2, '0')}.png`), png);
-    const ns = await openMountNamespace();
-    try {
-      const vol = join(dir.path, 'filling');
-      await mkdir(vol);
+    await withMountNamespace(async (ns) => {
       // Room to create the queue, not to keep 30 items' history in it.
-      ns.sh('mount -t tmpfs -o size=160k kiln-filling "$1" && dd if=/dev/zero of="$1/filler" bs=4k count=4 2>/dev/null', vol);
-      const state = join(vol, 'state');
+      const disk = await ns.smallDisk(join(dir.path, 'filling'), '160k');
+      disk.fill(16);
+      const state = join(disk.path, 'state');
       const result = await ns.startCli(['convert', many, '--model', 'vtracer', '--out', join(dir.path, 'out-filling'), '--api-url', server.url, '--state', state, '--json']).result;
       expect(result.stderr).not.toMatch(TRACE);
       expect(result.code).toBe(1);
       expect(result.stderr).toContain(state);
       expect(result.stderr).toMatch(/full/);
-    } finally {
-      await ns.close();
-    }
+    });
   }, 60_000);
 });

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -15,20 +15,36 @@ import { tempDir } from '../support/files';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SECRET = 'secret-that-must-stay-home-0123456789';
 
-function children(of: number): number[] {
-  const found: number[] = [];
+/** Every process under `root` (children, their children, …) with its parent, from one pass over /proc. */
+function descendants(root: number): Map<number, number> {
+  const parentOf = new Map<number, number>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
       // Field 4 of /proc/<pid>/stat is the parent pid; the command (field 2) may contain spaces.
       const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === of) found.push(Number(name));
+      parentOf.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
     } catch {
       // gone already
     }
   }
-  return found.flatMap((pid) => [pid, ...children(pid)]);
+  const found = new Map<number, number>();
+  let frontier = [root];
+  while (frontier.length) {
+    const next: number[] = [];
+    for (const [pid, ppid] of parentOf) {
+      if (!frontier.includes(ppid) || found.has(pid)) continue;
+      found.set(pid, ppid);
+      next.push(pid);
+    }
+    frontier = next;
+  }
+  return found;
+}
+
+/** What a process runs: its program and arguments. */
+function image(pid: number): string {
+  return `${readlinkSync(`/proc/${pid}/exe`)}\n${readFileSync(`/proc/${pid}/cmdline`, 'latin1')}`;
 }
 
 let cleanup: Array<() => Promise<void> | void> = [];
@@ -55,10 +71,17 @@ describe('npm start keeps the key pair away from its child processes', () => {
     let ended = false;
     void exited.then(() => (ended = true));
     while (!ended && !/serving its interface at/.test(out)) {
-      for (const pid of children(child.pid ?? -1)) {
+      for (const [pid, ppid] of descendants(child.pid ?? -1)) {
         if (seen.has(pid)) continue;
         try {
-          seen.set(pid, `${readFileSync(`/proc/${pid}/cmdline`, 'latin1')}\n${readFileSync(`/proc/${pid}/environ`, 'latin1')}`);
+          // Between fork and exec a child still runs its parent's program, and its environ shows the
+          // parent's initial environment block (where a key deleted from process.env still is):
+          // it has been given nothing yet. Looked at again on a later pass, once it runs its own.
+          const runs = image(pid);
+          if (runs === image(ppid)) continue;
+          const environ = readFileSync(`/proc/${pid}/environ`, 'latin1');
+          // Read last, so the environ above belongs to the program named here (no exec in between).
+          if (image(pid) === runs) seen.set(pid, `${runs}\n${environ}`);
         } catch {
           // exited between listing and reading
         }

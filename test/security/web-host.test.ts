@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import type { WebApp } from '../../src/main/host/launch-web';
 import { startFakeScenario, type FakeScenario } from '../fake-scenario/index';
 import { flatImage, tempDir } from '../support/files';
+import { openSocket, rawRequest } from '../support/raw-http';
 import { sessionCookie, startApp, waitFor } from '../support/web-app';
 
 /*
@@ -24,39 +23,10 @@ let doneItemId: string;
 /** The session a browser gets from the printed address: these tests are about what it does not grant. */
 let cookie: string;
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-/** A raw HTTP request: unlike fetch, it may send any Host and Origin and an un-normalised path. */
-function raw(path: string, options: { method?: string; host?: string; origin?: string; body?: Buffer | string } = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { host: options.host ?? `127.0.0.1:${app.host.port}`, cookie };
-    if (options.origin) headers['origin'] = options.origin;
-    if (options.body !== undefined) headers['content-length'] = String(Buffer.byteLength(options.body));
-    const req = request({ host: '127.0.0.1', port: app.host.port, path, method: options.method ?? 'GET', headers }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString('latin1')));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
-
-/** Opens /ws with the given Origin; resolves 'open' or 'refused'. */
-function openSocket(origin: string, host?: string): Promise<'open' | 'refused'> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${app.host.port}/ws`, { origin, headers: host ? { host, cookie } : { cookie } });
-    ws.on('open', () => {
-      ws.close();
-      resolve('open');
-    });
-    ws.on('error', () => resolve('refused'));
-  });
-}
+/** A raw HTTP request with the session: unlike fetch, it may send any Host and Origin and an un-normalised path. */
+const raw = (path: string, options: { method?: string; host?: string; origin?: string; body?: Buffer | string } = {}) => rawRequest(app.host.port, path, { cookie, ...options });
+/** Opens /ws with the session and the given Origin (and Host); resolves 'open' or 'refused'. */
+const socket = (origin: string, host?: string) => openSocket(app.host.port, { origin, host, cookie });
 
 beforeAll(async () => {
   server = await startFakeScenario({ jobDurationMs: 150 });
@@ -98,10 +68,10 @@ describe('only the Kiln page on this host may talk to the web host', () => {
     expect((await raw('/', { host: 'evil.example' })).status).toBe(403);
   });
   it('the WebSocket opens for the page\'s own origin and is destroyed for a foreign Origin or Host', async () => {
-    expect(await openSocket(`http://127.0.0.1:${app.host.port}`)).toBe('open');
-    expect(await openSocket('https://evil.example')).toBe('refused');
-    expect(await openSocket('null')).toBe('refused');
-    expect(await openSocket(`http://127.0.0.1:${app.host.port}`, `evil.example:${app.host.port}`)).toBe('refused');
+    expect(await socket(`http://127.0.0.1:${app.host.port}`)).toBe('open');
+    expect(await socket('https://evil.example')).toBe('refused');
+    expect(await socket('null')).toBe('refused');
+    expect(await socket(`http://127.0.0.1:${app.host.port}`, `evil.example:${app.host.port}`)).toBe('refused');
   });
 });
 

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import type { WebApp } from '../../src/main/host/launch-web';
 import { startFakeScenario, type FakeScenario } from '../fake-scenario/index';
 import { tempDir } from '../support/files';
+import { openSocket, rawRequest } from '../support/raw-http';
 import { sessionCookie, startApp } from '../support/web-app';
 
 /*
@@ -21,38 +21,9 @@ let dir: { path: string; remove: () => Promise<void> };
 let app: WebApp;
 let queueId: string;
 
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
 /** A raw local client: no Origin, and only the headers given. */
-function raw(path: string, options: { method?: string; cookie?: string; body?: string } = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { host: `127.0.0.1:${app.host.port}` };
-    if (options.cookie) headers['cookie'] = options.cookie;
-    if (options.body !== undefined) headers['content-length'] = String(Buffer.byteLength(options.body));
-    const req = request({ host: '127.0.0.1', port: app.host.port, path, method: options.method ?? 'GET', headers }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString('utf8')));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
-
-function openSocket(cookie?: string): Promise<'open' | 'refused'> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${app.host.port}/ws`, { headers: cookie ? { cookie } : {} });
-    ws.on('open', () => {
-      ws.close();
-      resolve('open');
-    });
-    ws.on('error', () => resolve('refused'));
-  });
-}
+const raw = (path: string, options: { method?: string; cookie?: string; body?: string } = {}) => rawRequest(app.host.port, path, options);
+const socket = (cookie?: string) => openSocket(app.host.port, { cookie });
 
 beforeAll(async () => {
   server = await startFakeScenario({ jobDurationMs: 150 });
@@ -86,8 +57,8 @@ describe('a local client without the session is refused everywhere', () => {
   });
 
   it('the WebSocket upgrade is refused', async () => {
-    expect(await openSocket()).toBe('refused');
-    expect(await openSocket('kiln-session=forged')).toBe('refused');
+    expect(await socket()).toBe('refused');
+    expect(await socket('kiln-session=forged')).toBe('refused');
   });
 
   it('a wrong token or a forged cookie is refused as well', async () => {
@@ -115,7 +86,7 @@ describe('the address npm start opens gives the browser its session', () => {
     // 404 rather than 200 when the renderer has not been built in this checkout: past the session check either way.
     expect([200, 404]).toContain((await raw('/', { cookie })).status);
     expect((await raw('/files/no-such-item/input', { cookie })).status).toBe(404);
-    expect(await openSocket(cookie)).toBe('open');
+    expect(await socket(cookie)).toBe('open');
   });
 });
 

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -19,13 +20,65 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
-/** Builds the renderer the web host serves, exactly as `npm start` does. */
+const RENDERER_OUT = join(ROOT, 'out', 'renderer');
+/** Left by buildRenderer (outside out/renderer, which the host serves): what it built from, and the page it made. */
+const BUILD_MARK = join(ROOT, 'out', '.kiln-test-renderer-build.json');
+const BUILD_LOCK = join(ROOT, 'out', '.kiln-test-renderer-build.lock');
+
+function newest(path: string): number {
+  const info = statSync(path, { throwIfNoEntry: false });
+  if (!info) return 0;
+  if (!info.isDirectory()) return info.mtimeMs;
+  let latest = info.mtimeMs;
+  for (const entry of readdirSync(path)) latest = Math.max(latest, newest(join(path, entry)));
+  return latest;
+}
+
+/** The renderer's sources as of now (newest change), and the page out/renderer holds. */
+function buildState(): { sources: number; page: string } {
+  const sources = Math.max(...['src/renderer', 'src/shared', 'package.json', 'package-lock.json'].map((p) => newest(join(ROOT, p))));
+  const index = join(RENDERER_OUT, 'index.html');
+  const page = existsSync(index) ? createHash('sha256').update(readFileSync(index)).digest('hex') : '';
+  return { sources, page };
+}
+
+function upToDate(): boolean {
+  if (!existsSync(BUILD_MARK)) return false;
+  const mark = JSON.parse(readFileSync(BUILD_MARK, 'utf8')) as { sources: number; page: string };
+  const now = buildState();
+  return mark.sources === now.sources && mark.page === now.page && now.page !== '';
+}
+
+/**
+ * Builds the renderer the web host serves, exactly as `npm start` does — once per change of its
+ * sources: the browser test files share the build (one at a time builds, the others wait for it),
+ * and it is built again when anything else (`npm start`, `npm run build`) has written out/renderer.
+ */
 export async function buildRenderer(): Promise<void> {
-  await promisify(execFile)(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'src/renderer/vite.config.ts', '--logLevel', 'error', '--mode', 'production'], {
-    cwd: ROOT,
-    // Vitest sets NODE_ENV=test, which would give React's development build.
-    env: { ...process.env, NODE_ENV: 'production' },
-  });
+  await mkdir(join(ROOT, 'out'), { recursive: true });
+  for (;;) {
+    try {
+      await mkdir(BUILD_LOCK);
+      break;
+    } catch {
+      // Another test file is building it; a lock left by a killed run is taken over after 5 min.
+      const lock = statSync(BUILD_LOCK, { throwIfNoEntry: false });
+      if (lock && Date.now() - lock.mtimeMs > 300_000) await rm(BUILD_LOCK, { recursive: true, force: true });
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  try {
+    if (upToDate()) return;
+    const sources = buildState().sources;
+    await promisify(execFile)(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'src/renderer/vite.config.ts', '--logLevel', 'error', '--mode', 'production'], {
+      cwd: ROOT,
+      // Vitest sets NODE_ENV=test, which would give React's development build.
+      env: { ...process.env, NODE_ENV: 'production' },
+    });
+    await writeFile(BUILD_MARK, JSON.stringify({ sources, page: buildState().page }));
+  } finally {
+    await rm(BUILD_LOCK, { recursive: true, force: true });
+  }
 }
 
 export async function screenshotPath(name: string): Promise<string> {

@@ -43,8 +43,9 @@ export function everyJobRecorded(server: FakeScenario, stateDir: string, dbFile 
         if (!existsSync(path)) return server.generates.length === 0;
         db = new Database(path, { readonly: true, fileMustExist: true });
       }
-      // A generate the server is still handling will create a job the client may never hear of.
-      if (server.counts.generate !== server.generates.length) return false;
+      // A generate the server is still handling will create a job the client may never hear of
+      // (a held one is not being handled: runWithKillSteps drops it unanswered).
+      if (server.handlingRequests('generate') > 0) return false;
       const recorded = new Set((db.prepare('SELECT job_id FROM items WHERE job_id IS NOT NULL').all() as Array<{ job_id: string }>).map((r) => r.job_id));
       return server.generates.every((g) => recorded.has(g.jobId));
     },
@@ -82,6 +83,12 @@ async function killIfSafe(child: ChildProcess, safe: () => boolean): Promise<boo
  * answer is still on its way to the client, `jobsAwaitingFirstPoll() === 0`; see crash.ts) —
  * tried at every request the server receives and every 2 ms, and decided while the process is
  * frozen (see killIfSafe). Reports every step, then runs once more to completion.
+ *
+ * From the arming request on, the server holds (does not act on) the client's requests on the
+ * planned route and its generates, letting only first polls through, until the run ends. So it
+ * cannot finish before its moment comes (it waits on the held request), and no new job is made
+ * while the jobs already made get their first poll: the safe moment always comes, however slow
+ * the machine. A held generate dies with the process, unanswered and never acted on.
  */
 export async function runWithKillSteps(
   server: FakeScenario,
@@ -105,6 +112,11 @@ export async function runWithKillSteps(
     if (current && route === current.plan.route && ++current.seen >= current.plan.after) current.armed = true;
     attempt();
   });
+  // Asked right after the 'request' event above, so the arming request itself is held.
+  server.holdRequests((r) => {
+    const c = current;
+    return c !== undefined && c.armed && !r.firstPoll && (r.route === c.plan.route || r.route === 'generate');
+  });
   const ticker = setInterval(attempt, 2);
   const steps: KillStep[] = [];
   try {
@@ -114,6 +126,8 @@ export async function runWithKillSteps(
       current = c;
       const result = await run.result;
       current = undefined;
+      // The process is gone: what it left waiting is never acted on (its sockets may not have closed yet).
+      server.dropHeld();
       if (result.signal !== 'SIGKILL' && result.code !== 0 && result.code !== 1) {
         throw new Error(`run ended unexpectedly (${result.signal ?? result.code}): ${result.stderr}`);
       }
@@ -121,6 +135,7 @@ export async function runWithKillSteps(
     }
   } finally {
     clearInterval(ticker);
+    server.holdRequests(undefined);
   }
   const final = await startCli(args, env).result;
   return { steps, final };

@@ -1,5 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { afterAll, beforeAll } from 'vitest';
 import type { CliRun } from './cli';
 import { isRoot, startCliVia } from './run-as';
 
@@ -13,6 +15,29 @@ export function canUseMountNamespace(): boolean {
   return isRoot && spawnSync('unshare', ['-m', 'true']).status === 0 && spawnSync('nsenter', ['--version']).status === 0;
 }
 
+/** Throws, saying what is missing, where a real read-only or full disk cannot be made. */
+export function requireMountNamespace(): void {
+  if (!canUseMountNamespace()) {
+    throw new Error('this test needs a private mount namespace (root, `unshare -m` and `nsenter` from util-linux) to make a real read-only or full disk');
+  }
+}
+
+/**
+ * A small disk of its own: a tmpfs mounted in the namespace. Filling it or making it read-only
+ * happens on the real file system, so Kiln meets exactly what a full or read-only disk does.
+ */
+export interface SmallDisk {
+  /** Where it is mounted (as the namespace sees it). */
+  readonly path: string;
+  /** Something else takes space on it: every free byte, or `takeKiB` KiB when given. */
+  fill(takeKiB?: number): void;
+  /** The space taken by fill() is given back. */
+  free(): void;
+  /** Remounts it read-only as soon as no file is open for writing on it (tries for about 5 s). */
+  remountReadOnly(): Promise<void>;
+  remountWritable(): void;
+}
+
 export interface MountNamespace {
   readonly pid: number;
   /** Runs a shell script inside the namespace and waits for it; throws if it fails. */
@@ -23,6 +48,8 @@ export interface MountNamespace {
   startCli(args: string[], env?: NodeJS.ProcessEnv): CliRun;
   /** The path at which this process can read a path as the namespace sees it. */
   seen(path: string): string;
+  /** Mounts a tmpfs of `size` (`2m`, `256k`) at `path`, a folder made here if missing. */
+  smallDisk(path: string, size: string): Promise<SmallDisk>;
   close(): Promise<void>;
 }
 
@@ -41,12 +68,13 @@ export async function openMountNamespace(): Promise<MountNamespace> {
     await new Promise((r) => setTimeout(r, 10));
   }
   const enter = ['nsenter', '-t', String(pid), '-m', '--'];
-  return {
+  const sh = (script: string, ...args: string[]): void => {
+    const r = spawnSync(enter[0] as string, [...enter.slice(1), 'sh', '-c', script, 'sh', ...args], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`in the mount namespace, "${script}" failed (${r.status}): ${r.stderr}`);
+  };
+  const ns: MountNamespace = {
     pid,
-    sh(script, ...args) {
-      const r = spawnSync(enter[0] as string, [...enter.slice(1), 'sh', '-c', script, 'sh', ...args], { encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`in the mount namespace, "${script}" failed (${r.status}): ${r.stderr}`);
-    },
+    sh,
     shAsync(script, ...args) {
       return new Promise((resolve, reject) => {
         const child = spawn(enter[0] as string, [...enter.slice(1), 'sh', '-c', script, 'sh', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -57,6 +85,20 @@ export async function openMountNamespace(): Promise<MountNamespace> {
     },
     startCli: (args, env) => startCliVia(enter, args, env),
     seen: (path) => `/proc/${pid}/root${path}`,
+    async smallDisk(path, size) {
+      await mkdir(path, { recursive: true });
+      sh('mount -t tmpfs -o size="$2" kiln-test "$1"', path, size);
+      return {
+        path,
+        fill: (takeKiB) =>
+          takeKiB === undefined
+            ? sh('dd if=/dev/zero of="$1/filler" bs=4k 2>/dev/null; test -f "$1/filler"', path)
+            : sh('dd if=/dev/zero of="$1/filler" bs=1k count="$2" 2>/dev/null', path, String(takeKiB)),
+        free: () => sh('rm "$1/filler"', path),
+        remountReadOnly: () => ns.shAsync('for i in $(seq 500); do mount -o remount,ro "$1" 2>/dev/null && exit 0; sleep 0.01; done; exit 1', path),
+        remountWritable: () => sh('mount -o remount,rw "$1"', path),
+      };
+    },
     close: () =>
       new Promise<void>((resolve) => {
         if (holder.exitCode !== null || holder.signalCode !== null) return resolve();
@@ -64,4 +106,32 @@ export async function openMountNamespace(): Promise<MountNamespace> {
         holder.kill('SIGKILL');
       }),
   };
+  return ns;
+}
+
+/** One namespace for the test file: opened before its tests (or a clear error), closed after. */
+export function mountNamespaceForFile(): () => MountNamespace {
+  let ns: MountNamespace | undefined;
+  beforeAll(async () => {
+    requireMountNamespace();
+    ns = await openMountNamespace();
+  });
+  afterAll(async () => {
+    await ns?.close();
+  });
+  return () => {
+    if (!ns) throw new Error('the mount namespace opens in beforeAll: read it inside a test');
+    return ns;
+  };
+}
+
+/** A namespace for one test's body (or a clear error), closed after it. */
+export async function withMountNamespace<T>(body: (ns: MountNamespace) => Promise<T>): Promise<T> {
+  requireMountNamespace();
+  const ns = await openMountNamespace();
+  try {
+    return await body(ns);
+  } finally {
+    await ns.close();
+  }
 }
