@@ -9,7 +9,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { MemoryCredentialStore } from '../../src/main/host/credentials';
 import type { WebApp } from '../../src/main/host/launch-web';
 import { startFakeScenario, type FakeScenario, type FakeScenarioOptions } from '../fake-scenario/index';
-import { buildRenderer, launchChromium } from './browser';
+import { buildRenderer, launchChromium, TEST_RENDERER_DIR } from './browser';
 import { tempDir } from './files';
 import { joinState, startApp } from './web-app';
 
@@ -47,7 +47,7 @@ export function browserAppForFile(options: BrowserAppOptions): () => BrowserApp 
     await buildRenderer();
     server = await startFakeScenario(options.fake ?? {});
     dir = await tempDir(options.prefix);
-    app = await startApp(server, joinState(dir.path), options.keyPair === 'none' ? new MemoryCredentialStore() : undefined);
+    app = await startApp(server, joinState(dir.path), options.keyPair === 'none' ? new MemoryCredentialStore() : undefined, TEST_RENDERER_DIR);
     browser = await launchChromium();
     const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 800 }, acceptDownloads: options.downloadsAndClipboard ?? false });
     if (options.downloadsAndClipboard) await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: app.host.url.replace(/\/$/, '') });

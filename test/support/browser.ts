@@ -20,10 +20,17 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
-const RENDERER_OUT = join(ROOT, 'out', 'renderer');
-/** Left by buildRenderer (outside out/renderer, which the host serves): what it built from, and the page it made. */
-const BUILD_MARK = join(ROOT, 'out', '.kiln-test-renderer-build.json');
-const BUILD_LOCK = join(ROOT, 'out', '.kiln-test-renderer-build.lock');
+/**
+ * The browser tests' own build of the renderer: not out/renderer, which `npm start` (started by
+ * test/security/start-env.test.ts while other files run) and `npm run build` empty and rewrite,
+ * so a page under test can never lose its files halfway; and not under out/, which the packaged
+ * app takes whole (electron-builder.yml).
+ */
+export const TEST_RENDERER_DIR = join(ROOT, 'test-artifacts', 'renderer');
+const RENDERER_OUT = TEST_RENDERER_DIR;
+/** Left by buildRenderer (outside the folder the host serves): what it built from, and the page it made. */
+const BUILD_MARK = join(ROOT, 'test-artifacts', 'renderer-build.json');
+const BUILD_LOCK = join(ROOT, 'test-artifacts', 'renderer-build.lock');
 
 function newest(path: string): number {
   const info = statSync(path, { throwIfNoEntry: false });
@@ -34,7 +41,7 @@ function newest(path: string): number {
   return latest;
 }
 
-/** The renderer's sources as of now (newest change), and the page out/renderer holds. */
+/** The renderer's sources as of now (newest change), and the page the test build holds. */
 function buildState(): { sources: number; page: string } {
   const sources = Math.max(...['src/renderer', 'src/shared', 'package.json', 'package-lock.json'].map((p) => newest(join(ROOT, p))));
   const index = join(RENDERER_OUT, 'index.html');
@@ -50,12 +57,12 @@ function upToDate(): boolean {
 }
 
 /**
- * Builds the renderer the web host serves, exactly as `npm start` does — once per change of its
+ * Builds the renderer into TEST_RENDERER_DIR as `npm start` builds it — once per change of its
  * sources: the browser test files share the build (one at a time builds, the others wait for it),
- * and it is built again when anything else (`npm start`, `npm run build`) has written out/renderer.
+ * and it is built again if the page there is not the one this build made.
  */
 export async function buildRenderer(): Promise<void> {
-  await mkdir(join(ROOT, 'out'), { recursive: true });
+  await mkdir(join(ROOT, 'test-artifacts'), { recursive: true });
   for (;;) {
     try {
       await mkdir(BUILD_LOCK);
@@ -70,7 +77,7 @@ export async function buildRenderer(): Promise<void> {
   try {
     if (upToDate()) return;
     const sources = buildState().sources;
-    await promisify(execFile)(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'src/renderer/vite.config.ts', '--logLevel', 'error', '--mode', 'production'], {
+    await promisify(execFile)(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'src/renderer/vite.config.ts', '--logLevel', 'error', '--mode', 'production', '--outDir', RENDERER_OUT, '--emptyOutDir'], {
       cwd: ROOT,
       // Vitest sets NODE_ENV=test, which would give React's development build.
       env: { ...process.env, NODE_ENV: 'production' },

@@ -7,10 +7,10 @@ import type { FakeScenario } from '../fake-scenario/index';
 export const RENDERER_DIR = fileURLToPath(new URL('../../out/renderer', import.meta.url));
 
 /** The app's engine and web host on a temp state folder, pointed at the fake Scenario server. */
-export function startApp(server: FakeScenario, stateDir: string, credentials?: CredentialStore): Promise<WebApp> {
+export function startApp(server: FakeScenario, stateDir: string, credentials?: CredentialStore, rendererDir = RENDERER_DIR): Promise<WebApp> {
   return launchWebApp({
     stateDir,
-    rendererDir: RENDERER_DIR,
+    rendererDir,
     port: 0,
     version: 'test',
     credentials: credentials ?? new MemoryCredentialStore({ apiKey: 'test-key', apiSecret: 'test-secret' }),
