@@ -117,6 +117,9 @@ describe.concurrent("the team's ceiling", () => {
     expect(fake.teamLimitRefusals).toBeGreaterThan(0);
     expect(fake.teamLimitRefusals).toBeLessThanOrEqual(5);
     expect(fake.generates).toHaveLength(10);
+    // Said once, in words: the batch runs slower than --concurrency asks, and why.
+    const notice = /kiln: Scenario runs 2 jobs at once for this team; keeping to that \(--concurrency 6 asked for more\)/g;
+    expect(first.stderr.match(notice)).toHaveLength(1);
     // Kept in the store for this key (as a fingerprint), so the next run starts within it.
     const store = QueueStore.open(join(dir, 'state'));
     try {
@@ -129,6 +132,8 @@ describe.concurrent("the team's ceiling", () => {
     const second = await runCli(args);
     expect(second.code).toBe(0);
     expect(fake.teamLimitRefusals).toBe(0);
+    // No refusal this time, but the limit still holds the batch back: said from the start.
+    expect(second.stderr.match(notice)).toHaveLength(1);
   });
 });
 
