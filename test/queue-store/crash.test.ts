@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DB_FILE_NAME, QueueStore } from '../../src/main/engine/queue/store';
 import { RESUMABLE_STATES } from '../../src/main/engine/queue/state-machine';
 import { FINAL_STATES } from '../../src/shared/item-states';
@@ -11,12 +11,19 @@ import { FINAL_STATES } from '../../src/shared/item-states';
 const ROOT = resolve(__dirname, '../..');
 const CHILD = resolve(__dirname, 'crash-child.ts');
 const dir = mkdtempSync(join(tmpdir(), 'kiln-crash-'));
+/** Children still running: a failed or timed-out round must not leave one hammering the disk for the rest of the run. */
+const running = new Set<ChildProcess>();
+afterEach(() => {
+  for (const child of running) child.kill('SIGKILL');
+  running.clear();
+});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs the child until it has committed `transitions` transitions, then SIGKILLs it. */
 function runAndKill(transitions: number): Promise<Map<string, string>> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx/esm', CHILD, dir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(child);
     const last = new Map<string, string>();
     let buffer = '';
     let count = 0;
@@ -37,6 +44,7 @@ function runAndKill(transitions: number): Promise<Map<string, string>> {
     // 'close', not 'exit': lines the child wrote just before the kill may still sit in the pipe when
     // it exits, and each was committed (under load the kill lands dozens of transitions late).
     child.on('close', (code, signal) => {
+      running.delete(child);
       if (signal === 'SIGKILL') resolvePromise(last);
       else reject(new Error(`child exited on its own (code ${code}): ${stderr}`));
     });
