@@ -1,8 +1,8 @@
 /** 4. Memory: a large synthetic output downloaded through the client, in a fresh child process. */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { tempDir } from './fixtures';
+import { runChild } from './run-child';
 import { BENCH_MODEL } from './kiln';
 import type { Section } from './section';
 import { verdict } from './section';
@@ -10,7 +10,6 @@ import { median } from './stats';
 import { fmtMiB, fmtMs } from './table';
 
 export const MEMORY_TARGET_BYTES = 64 * 1024 * 1024;
-const ROOT = join(import.meta.dirname, '..');
 
 const reportSchema = z.object({
   baseline: z.number(),
@@ -24,27 +23,6 @@ const reportSchema = z.object({
 });
 type Report = z.infer<typeof reportSchema>;
 
-function runChild(job: Record<string, string>): Promise<Report> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', join(ROOT, 'bin', 'run-ts.js'), join(ROOT, 'bench', 'memory-child.ts'), JSON.stringify(job)], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => (out += chunk));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`memory child exited with code ${code}`));
-      const last = out.trim().split('\n').pop() ?? '';
-      try {
-        resolve(reportSchema.parse(JSON.parse(last)));
-      } catch (error) {
-        reject(new Error(`memory child printed no report: ${(error as Error).message}`));
-      }
-    });
-  });
-}
 
 export const memory: Section = {
   key: 'memory',
@@ -58,7 +36,7 @@ export const memory: Section = {
       ctx.log(`memory: sample ${i + 1}/${memorySamples}, ${fmtMiB(memoryBytes)} SVG`);
       const assetId = await server.addSyntheticAsset({ bytes: memoryBytes, kind: 'svg' });
       reports.push(
-        await runChild({ url: server.url, apiKey: server.apiKey, apiSecret: server.apiSecret, assetId, destPath: join(dir, `out-${i}.svg`), modelKey: BENCH_MODEL }),
+        await runChild('memory-child.ts', { url: server.url, apiKey: server.apiKey, apiSecret: server.apiSecret, assetId, destPath: join(dir, `out-${i}.svg`), modelKey: BENCH_MODEL }, reportSchema),
       );
     }
     const growth = median(reports.map((r) => r.growth));

@@ -2,21 +2,19 @@
  * 8. Upload memory: a 500 MB GLB sent by the upload flow (parts of 8 MiB, three on the wire at
  * once) in a fresh child process, whose RSS must stay flat: a part per worker, never the file.
  */
-import { spawn } from 'node:child_process';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { tempDir } from './fixtures';
+import { runChild } from './run-child';
 import { MEMORY_TARGET_BYTES } from './memory';
 import type { Section } from './section';
 import { verdict } from './section';
 import { fmtMiB, fmtMs } from './table';
 
-const ROOT = join(import.meta.dirname, '..');
 const UPLOAD_BYTES = 500_000_000;
 
 const reportSchema = z.object({ baseline: z.number(), sampledPeak: z.number(), hwm: z.number().nullable(), growth: z.number(), ms: z.number(), assetId: z.string() });
-type Report = z.infer<typeof reportSchema>;
 
 /**
  * A valid GLB of exactly `bytes` (a multiple of 4): header, a small JSON chunk, and a binary chunk
@@ -44,26 +42,6 @@ async function writeSparseGlb(path: string, bytes: number): Promise<void> {
   }
 }
 
-function runChild(job: Record<string, string>): Promise<Report> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', join(ROOT, 'bin', 'run-ts.js'), join(ROOT, 'bench', 'upload-memory-child.ts'), JSON.stringify(job)], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => (out += chunk));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`upload memory child exited with code ${code}`));
-      try {
-        resolve(reportSchema.parse(JSON.parse(out.trim().split('\n').pop() ?? '')));
-      } catch (error) {
-        reject(new Error(`upload memory child printed no report: ${(error as Error).message}`));
-      }
-    });
-  });
-}
 
 export const uploadMemory: Section = {
   key: 'upload-memory',
@@ -76,7 +54,7 @@ export const uploadMemory: Section = {
     await writeSparseGlb(path, UPLOAD_BYTES);
     await writeSparseGlb(warmupPath, 64 * 1024);
     ctx.log(`upload-memory: ${fmtMiB(UPLOAD_BYTES)} GLB through the upload flow`);
-    const report = await runChild({ url: server.url, apiKey: server.apiKey, apiSecret: server.apiSecret, path, warmupPath });
+    const report = await runChild('upload-memory-child.ts', { url: server.url, apiKey: server.apiKey, apiSecret: server.apiSecret, path, warmupPath }, reportSchema);
     const pass = report.assetId.startsWith('asset_') && report.growth < MEMORY_TARGET_BYTES;
     return {
       rows: [
