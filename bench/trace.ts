@@ -6,24 +6,19 @@
  * preview in real Chromium: time from a parameter change to the new picture on screen for a
  * 2048² sample, and the page's frames while a value is dragged.
  */
-import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import ImageTracer from 'imagetracerjs';
-import { chromium } from 'playwright-core';
 import sharp from 'sharp';
 import { z } from 'zod';
 import { vectorise } from '../src/main/engine/local/vectorise';
-import { MemoryCredentialStore } from '../src/main/host/credentials';
-import { launchWebApp } from '../src/main/host/launch-web';
+import { startBrowserBench } from './browser-app';
 import { tempDir } from './fixtures';
 import type { Row, Section } from './section';
 import { verdict } from './section';
 import { median, percentile } from './stats';
 import { fmtMs } from './table';
 
-const ROOT = join(import.meta.dirname, '..');
 const SIDE = 1024;
 const PREVIEW_SIDE = 2048;
 export const POSTER_TARGET_MS = 1000;
@@ -123,17 +118,6 @@ async function runImagetracer(png: Buffer, numberofcolors: number, reps: number)
   return { ms, bytes: Buffer.byteLength(svg), ...(await fidelity(png, svg)) };
 }
 
-async function buildRenderer(log: (m: string) => void): Promise<string> {
-  const dir = await tempDir('trace-renderer');
-  log('trace: building the renderer (production)');
-  await promisify(execFile)(
-    process.execPath,
-    [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'src/renderer/vite.config.ts', '--mode', 'production', '--logLevel', 'error', '--outDir', dir, '--emptyOutDir'],
-    { cwd: ROOT, env: { ...process.env, NODE_ENV: 'production' } },
-  );
-  return dir;
-}
-
 /**
  * In the page: sets a number field the way typing does, then times until a new picture is on
  * screen (loaded, then a frame painted): first any new picture (the draft), then VTracer's
@@ -187,23 +171,10 @@ const DRAG_SCRIPT = `async ([id, values]) => {
 const changeResult = z.object({ first: z.number(), full: z.number() });
 
 async function previewLatency(ctx: Parameters<Section['run']>[0], changes: number): Promise<{ rows: Row[]; data: Record<string, unknown> }> {
-  const server = await ctx.server();
-  const renderer = await buildRenderer(ctx.log);
   const dir = await tempDir('trace-preview');
   const sample = join(dir, 'sample-2048.png');
   await writeFile(sample, await sharp(Buffer.from(artworkSvg(PREVIEW_SIDE))).png().toBuffer());
-  const app = await launchWebApp({
-    stateDir: await tempDir('trace-state'),
-    rendererDir: renderer,
-    port: 0,
-    version: 'bench',
-    credentials: new MemoryCredentialStore({ apiKey: server.apiKey, apiSecret: server.apiSecret }),
-    apiUrl: server.url,
-  });
-  const browser = await chromium.launch({
-    executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update'],
-  });
+  const { app, browser, close } = await startBrowserBench(ctx, 'trace');
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('pageerror', (e) => ctx.log(`trace: page error ${e.message}`));
@@ -237,8 +208,7 @@ async function previewLatency(ctx: Parameters<Section['run']>[0], changes: numbe
       data: { first, full, dragFrames: frames, afterDrag },
     };
   } finally {
-    await browser.close();
-    await app.close();
+    await close();
   }
 }
 

@@ -2,39 +2,19 @@
  * 6. UI scale: the real renderer, served by the web host, in headless Chromium, with a queue of
  * 10,000 items; scrolled continuously while frame times are recorded in the page.
  */
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { writeFile } from 'node:fs/promises';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { z } from 'zod';
-import { MemoryCredentialStore } from '../src/main/host/credentials';
-import { launchWebApp } from '../src/main/host/launch-web';
 import { ROW_HEIGHT } from '../src/renderer/items/row-height';
+import { startBrowserBench } from './browser-app';
 import { makePngs, tempDir } from './fixtures';
 import { BENCH_MODEL } from './kiln';
-import type { BenchContext, Section } from './section';
+import type { Section } from './section';
 import { verdict } from './section';
 import { median, percentile } from './stats';
 import { fmtMs } from './table';
 
 export const FRAME_TARGET_MS = 16.7;
-const ROOT = join(import.meta.dirname, '..');
-
-/**
- * Always a fresh production build, into a temp folder (never over out/): out/renderer may have
- * been built by the e2e tests under NODE_ENV=test, which gives React's development build.
- */
-async function buildRenderer(ctx: BenchContext): Promise<string> {
-  const dir = await tempDir('renderer');
-  ctx.log('ui: building the renderer (production)');
-  await promisify(execFile)(
-    process.execPath,
-    [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'src/renderer/vite.config.ts', '--mode', 'production', '--logLevel', 'error', '--outDir', dir, '--emptyOutDir'],
-    { cwd: ROOT, env: { ...process.env, NODE_ENV: 'production' } },
-  );
-  return dir;
-}
 
 /**
  * Runs in the page: a requestAnimationFrame loop that scrolls the item list by stepPx per frame (0: not at all, -1: most of a screen,
@@ -128,23 +108,9 @@ export const ui: Section = {
   title: '6. UI scale',
   async run(ctx) {
     const { uiItems, uiScrollMs } = ctx.settings;
-    const server = await ctx.server();
-    const renderer = await buildRenderer(ctx);
     const inputs = await tempDir('ui-inputs');
     await makePngs(inputs, uiItems);
-    const app = await launchWebApp({
-      stateDir: await tempDir('ui-state'),
-      rendererDir: renderer,
-      port: 0,
-      version: 'bench',
-      credentials: new MemoryCredentialStore({ apiKey: server.apiKey, apiSecret: server.apiSecret }),
-      apiUrl: server.url,
-    });
-    const executablePath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-    const browser = await chromium.launch({
-      executablePath,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update'],
-    });
+    const { app, browser, executablePath, close } = await startBrowserBench(ctx, 'ui');
     try {
       const created = await app.service.handle('queues.create', {
         name: 'Bench',
@@ -208,8 +174,7 @@ export const ui: Section = {
         },
       };
     } finally {
-      await browser.close();
-      await app.close();
+      await close();
     }
   },
 };
