@@ -1,3 +1,5 @@
+import Database from 'better-sqlite3';
+import { SCHEMA_VERSION } from '../../src/main/engine/queue/schema.sql';
 import type { NewItem } from '../../src/main/engine/queue/types';
 
 let counter = 0;
@@ -15,4 +17,31 @@ export function newItem(overrides: Partial<NewItem> = {}): NewItem {
     output: { dir: '/out', template: '{name}.{ext}', collision: 'keep-both' },
     ...overrides,
   };
+}
+
+/**
+ * What each migration after the first two added, undone: the one place a new migration's test
+ * support goes (src/main/engine/queue/schema.sql.ts), so a test can stand a database at an older schema.
+ */
+const UNDO_MIGRATION: Readonly<Record<number, string>> = {
+  3: 'DROP TABLE job_durations',
+  4: 'DROP TABLE job_timing; DROP TABLE team_limits',
+  5: 'ALTER TABLE items DROP COLUMN display_path',
+  6: 'DROP INDEX items_owner; ALTER TABLE items DROP COLUMN owner; ALTER TABLE items DROP COLUMN lease_until; ALTER TABLE items DROP COLUMN generate_sent_at; ALTER TABLE items DROP COLUMN warnings_json',
+  7: 'ALTER TABLE items DROP COLUMN failure_kind',
+};
+
+/** The queue database at `file` as an earlier Kiln left it: schema `version` (2 or later). */
+export function rollBackSchema(file: string, version: number): void {
+  const db = new Database(file);
+  try {
+    for (let v = SCHEMA_VERSION; v > version; v--) {
+      const undo = UNDO_MIGRATION[v];
+      if (undo === undefined) throw new Error(`test support cannot undo migration ${v}: add it to UNDO_MIGRATION`);
+      db.exec(undo);
+    }
+    db.pragma(`user_version = ${version}`);
+  } finally {
+    db.close();
+  }
 }

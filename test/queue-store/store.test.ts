@@ -14,7 +14,7 @@ import {
 } from '../../src/main/engine/queue/store';
 import { SCHEMA_VERSION, SchemaTooNewError } from '../../src/main/engine/queue/schema.sql';
 import { LeaseHeldError } from '../../src/main/engine/queue/lease';
-import { newItem } from './helpers';
+import { newItem, rollBackSchema } from './helpers';
 import { failureText } from '../../src/shared/failure-text';
 
 const open: QueueStore[] = [];
@@ -344,12 +344,7 @@ describe('durability and integrity', () => {
     const dir = tempDir();
     QueueStore.open(dir).close();
     // As an earlier Kiln left it: none of what migrations 3 to 7 add, schema 2.
-    const db = new Database(join(dir, DB_FILE_NAME));
-    db.exec('DROP INDEX items_owner; ALTER TABLE items DROP COLUMN owner; ALTER TABLE items DROP COLUMN lease_until; ALTER TABLE items DROP COLUMN generate_sent_at; ALTER TABLE items DROP COLUMN warnings_json');
-    db.exec('DROP TABLE job_durations; DROP TABLE job_timing; DROP TABLE team_limits');
-    db.exec('ALTER TABLE items DROP COLUMN display_path; ALTER TABLE items DROP COLUMN failure_kind');
-    db.pragma('user_version = 2');
-    db.close();
+    rollBackSchema(join(dir, DB_FILE_NAME), 2);
 
     const store = QueueStore.open(dir);
     expect(store.jobDurations().size).toBe(0);
@@ -367,12 +362,7 @@ describe('durability and integrity', () => {
   it('keeps what polling learned per kind and the team ceiling per account, also in a database of schema 3', () => {
     const dir = tempDir();
     QueueStore.open(dir).close();
-    const db = new Database(join(dir, DB_FILE_NAME));
-    db.exec('DROP INDEX items_owner; ALTER TABLE items DROP COLUMN owner; ALTER TABLE items DROP COLUMN lease_until; ALTER TABLE items DROP COLUMN generate_sent_at; ALTER TABLE items DROP COLUMN warnings_json');
-    db.exec('DROP TABLE job_timing; DROP TABLE team_limits');
-    db.exec('ALTER TABLE items DROP COLUMN display_path; ALTER TABLE items DROP COLUMN failure_kind');
-    db.pragma('user_version = 3');
-    db.close();
+    rollBackSchema(join(dir, DB_FILE_NAME), 3);
 
     const store = QueueStore.open(dir);
     expect(store.jobTimings().size).toBe(0);
@@ -403,10 +393,7 @@ describe('durability and integrity', () => {
     }
     store.close();
     // As Kiln left it before migration 7.
-    const db = new Database(join(dir, DB_FILE_NAME));
-    db.exec('ALTER TABLE items DROP COLUMN failure_kind');
-    db.pragma('user_version = 6');
-    db.close();
+    rollBackSchema(join(dir, DB_FILE_NAME), 6);
 
     const again = QueueStore.open(dir);
     open.push(again);
