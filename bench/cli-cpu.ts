@@ -4,6 +4,13 @@
  * not counted), and reports the CPU the kiln process used — user + system, process start included,
  * read by the process itself as it exits (getrusage through process.resourceUsage()) — per item.
  * Build the CLI first (`npm run build:cli`); the tests' global setup does it too.
+ *
+ * To study where the CPU goes (none of these change the figure's definition):
+ * - KILN_BENCH_CPU_PROFILE_DIR=dir writes a --cpu-prof profile of each run there;
+ * - KILN_BENCH_NODE_ARGS="--trace-gc …" passes Node/V8 flags, and echoes what the process printed
+ *   besides its JSON lines;
+ * - KILN_BENCH_WRAP="strace -f -c -o file" (or perf …) runs the process under a tool;
+ * - KILN_BENCH_CLI_ITEMS=n converts n items instead of 300 (1 gives the cost of starting).
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -30,8 +37,11 @@ interface CpuRun {
 
 function runOnce(args: string[], env: NodeJS.ProcessEnv, profileDir?: string): Promise<CpuRun> {
   const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+  const nodeArgs = process.env.KILN_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const wrap = process.env.KILN_BENCH_WRAP?.split(' ').filter(Boolean) ?? [];
+  const command = [...wrap, process.execPath, ...profile, ...nodeArgs];
   const started = performance.now();
-  const child = spawn(process.execPath, [...profile, '--import', `data:text/javascript,${encodeURIComponent(REPORT)}`, KILN, ...args], {
+  const child = spawn(command[0] as string, [...command.slice(1), '--import', `data:text/javascript,${encodeURIComponent(REPORT)}`, KILN, ...args], {
     cwd: root,
     env: { ...process.env, NODE_OPTIONS: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -44,6 +54,7 @@ function runOnce(args: string[], env: NodeJS.ProcessEnv, profileDir?: string): P
     child.on('error', reject);
     child.on('close', (code) => {
       const [, us, systemUs] = /kiln-bench-cpu=(\d+) (\d+)/.exec(stderr) ?? [];
+      if (nodeArgs.length) process.stderr.write(stdout.split('\n').filter((l) => !l.startsWith('{')).join('\n') + stderr);
       if (code !== 0 || !us) return reject(new Error(`kiln convert exited ${code}: ${stderr.slice(-2000)}`));
       const done = stdout.split('\n').filter((l) => l.includes('"status":"done"')).length;
       resolve({ cpuMs: Number(us) / 1000, systemMs: Number(systemUs) / 1000, wallMs: performance.now() - started, done });
@@ -55,7 +66,7 @@ export const cliCpu: Section = {
   key: 'cli-cpu',
   title: 'CLI CPU per item',
   async run(ctx) {
-    const items = ctx.settings.quick ? 100 : 300;
+    const items = Number(process.env.KILN_BENCH_CLI_ITEMS) || (ctx.settings.quick ? 100 : 300);
     const concurrency = 16;
     const runs = ctx.settings.quick ? 1 : 3;
     const server = await ctx.server();
@@ -83,7 +94,7 @@ export const cliCpu: Section = {
       notes: [
         `CPU (user + system) of the kiln process from its start to its exit, per item; ${ctx.settings.jobDurationMs} ms jobs; the fake server runs in its own process.`,
         `Requests per item: ${requests.join(', ')}.`,
-        'Set KILN_BENCH_CPU_PROFILE_DIR to write a --cpu-prof profile of each run there.',
+        'Set KILN_BENCH_CPU_PROFILE_DIR, KILN_BENCH_NODE_ARGS, KILN_BENCH_WRAP or KILN_BENCH_CLI_ITEMS to study the runs (bench/cli-cpu.ts).',
       ],
       data: { items, concurrency, runs: results, requestsPerItem: Object.fromEntries(Object.entries(counts).map(([r, n]) => [r, n / items / runs])) },
     };
