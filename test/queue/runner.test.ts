@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { findModel } from '../../src/main/engine/models/registry';
 import { enqueuePaths, type EnqueueTarget } from '../../src/main/engine/queue/enqueue';
 import { CANCELED_MAY_BE_CHARGED, CHARGED_TWICE_WARNING, QueueRunner, type QueueRunnerOptions } from '../../src/main/engine/queue/runner';
+import { isTempName } from '../../src/main/engine/output/writer';
 import { QueueStore } from '../../src/main/engine/queue/store';
 import type { ItemState, QueueItem } from '../../src/main/engine/queue/types';
 import { CanceledError, DownloadError, JobFailedError, NetworkError, TeamLimitError, ValidationError } from '../../src/main/engine/scenario/errors';
@@ -43,6 +44,8 @@ class FakeApi implements ScenarioApi {
   polled: string[] = [];
   canceled: string[] = [];
   downloads: string[] = [];
+  /** Where each download was written. */
+  destPaths: string[] = [];
   refusals = 0;
   running = 0;
   maxRunning = 0;
@@ -154,6 +157,7 @@ class FakeApi implements ScenarioApi {
 
   async download(req: DownloadRequest): Promise<DownloadResult> {
     this.downloads.push(req.assetId);
+    this.destPaths.push(req.destPath);
     const error = this.downloadErrors.shift();
     if (error) throw error;
     const svg = `<svg xmlns="http://www.w3.org/2000/svg"><!-- ${req.assetId} --></svg>`;
@@ -286,6 +290,34 @@ describe('QueueRunner', () => {
     expect(await readdir(out)).toEqual(['chair.svg']);
     expect(api.uploads).toEqual(['chair.png']);
     expect(api.generated).toEqual([job]);
+  });
+
+  it('downloads into the file it made in the output folder before the upload, and makes no other', async () => {
+    const [a] = await addImages(['chair.png']);
+    await startRunner();
+    const job = await jobOf(a!.id);
+    // The room check made the item's temp; it waits, empty, for the result.
+    const reserved = (await readdir(out)).filter((name) => isTempName(name, a!.id));
+    expect(reserved).toHaveLength(1);
+    api.finish(job);
+    await stateOf(a!.id, 'done');
+    expect(api.destPaths).toEqual([join(out, reserved[0]!)]);
+    expect(await readdir(out)).toEqual(['chair.svg']);
+  });
+
+  it('a stop while a job runs leaves nothing in the output folder, and the next start follows the job to its result', async () => {
+    const [a] = await addImages(['chair.png']);
+    const r = await startRunner();
+    const job = await jobOf(a!.id);
+    await stateOf(a!.id, 'processing');
+    await r.stop();
+    expect(await readdir(out)).toEqual([]);
+    await startRunner();
+    await until(() => api.polled.filter((id) => id === job).length === 2, 'the job to be followed again');
+    api.finish(job);
+    await stateOf(a!.id, 'done');
+    expect(api.generated).toEqual([job]);
+    expect(await readdir(out)).toEqual(['chair.svg']);
   });
 
   it('starts nothing new in a paused queue while work in flight finishes, and goes on when resumed', async () => {

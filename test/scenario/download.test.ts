@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tripoRetopology } from '../../src/main/engine/models/tripo-retopology';
@@ -35,6 +35,23 @@ describe('download', () => {
     expect(vtracer.output.looksValid(bytes)).toBe(true);
     expect(progress.at(-1)).toEqual([bytes.length, bytes.length]);
     expect(h.fake.counts.download).toBe(1);
+  });
+
+  it('writes into a file already there (the item\'s reserved temp) from its start, but never through a symbolic link at its name', async () => {
+    h = await harness();
+    const { client, assetId } = await svgOutput(h);
+    const reserved = join(h.dir, 'reserved.part');
+    await writeFile(reserved, 'x'.repeat(100_000));
+    const result = await client.download({ assetId, destPath: reserved, expected: vtracer.output });
+    expect((await stat(reserved)).size).toBe(result.bytes);
+
+    const precious = join(h.dir, 'precious.svg');
+    await writeFile(precious, 'precious');
+    const planted = join(h.dir, 'planted.part');
+    await symlink(precious, planted);
+    const err = await client.download({ assetId, destPath: planted, expected: vtracer.output }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DownloadError);
+    expect(await readFile(precious, 'utf8')).toBe('precious');
   });
 
   it('asks for a fresh URL when the temporary one has expired', async () => {

@@ -1,6 +1,6 @@
-import { statfs, unlink } from 'node:fs/promises';
+import { rm, statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { OutputError, toOutputError } from './errors';
+import { OutputError } from './errors';
 import { tempPathFor } from './writer';
 
 /**
@@ -12,26 +12,34 @@ export const MIN_FREE_BYTES = 1024 * 1024;
 
 /**
  * Spend nothing that cannot be saved (issue 14.6): before an input is uploaded, its output folder
- * must exist (it is created), take a new file (an empty probe file is created and removed — the
- * only honest test, since root and ACLs make permission bits lie) and have room (statfs).
- * Costs one statfs and one create + delete of an empty file per item.
+ * must exist (it is created), take a new file (an empty file is created — the only honest test,
+ * since root and ACLs make permission bits lie) and have room (statfs).
+ *
+ * The file created is kept and returned: it is the item's temporary file, which the download later
+ * writes into (queue/runner.ts). Creating it once rather than creating a probe, deleting it and
+ * creating the download's temp later saves a file creation and deletion per item (issue 13.3: on a
+ * file system with many recently deleted files, creating one is the dearest call an item makes).
+ * Named like every temp (output/writer.ts), so one left by a crash is swept with the item's others.
+ * The caller removes it if the item stops before its download.
  */
-export async function checkOutputRoom(dir: string, expectedBytes: number, itemId: string): Promise<void> {
-  // The probe is the item's own temporary file (output/writer.ts), so one left by a crash between
-  // its creation and removal is swept with the item's other temps (a kill -9 lands anywhere).
-  const probe = await tempPathFor(dir, itemId);
-  const real = dirname(probe);
+export async function reserveOutput(dir: string, expectedBytes: number, itemId: string): Promise<string> {
+  const temp = await tempPathFor(dir, itemId);
   try {
-    await unlink(probe);
+    await checkRoom(dir, dirname(temp), expectedBytes);
   } catch (error) {
-    throw toOutputError(error, { dir });
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw error;
   }
+  return temp;
+}
+
+async function checkRoom(dir: string, real: string, expectedBytes: number): Promise<void> {
   let free: number;
   try {
     const fs = await statfs(real);
     free = fs.bavail * fs.bsize;
   } catch {
-    // Some network shares cannot say; the write probe above is then all there is to go on.
+    // Some network shares cannot say; the file just created is then all there is to go on.
     return;
   }
   const needed = expectedBytes + MIN_FREE_BYTES;

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { InputError, checkInput } from '../inputs/validate';
 import { prepareUpload } from '../inputs/prepare';
-import { checkOutputRoom } from '../output/room';
+import { reserveOutput } from '../output/room';
 import { findModel, ParameterError } from '../models/registry';
 import { generateBody } from '../models/request';
 import type { ModelDescriptor } from '../models/types';
@@ -89,6 +89,11 @@ interface Work {
   run: Running;
   /** `run`'s abort: a cancel or a stop. */
   signal: AbortSignal;
+  /**
+   * The item's temporary file in its output folder, made by the upload phase's room check
+   * (output/room.ts reserveOutput) and written by the download; removed if the item stops before.
+   */
+  reserved?: string;
 }
 
 /** An item between phases, with what the next phase needs that is not (yet) stored. */
@@ -585,6 +590,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
       }
     } finally {
       slot.release();
+      if (work.reserved) await rm(work.reserved, { force: true }).catch(() => undefined);
     }
   }
 
@@ -593,13 +599,14 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
    * name, the input, room for the output), then the input goes up unless an earlier attempt's
    * asset is stored.
    */
-  private async upload({ item: queued }: Step, { model, run, signal }: Work): Promise<Step> {
+  private async upload({ item: queued }: Step, work: Work): Promise<Step> {
+    const { model, run, signal } = work;
     const item = this.transition(queued.id, 'uploading', { error: undefined, progress: 0, generateSentAt: undefined });
     this.outputName(item, model, new Date());
     const checked = await checkInput(item.inputPath, model);
     // A probe or temp an earlier attempt could not remove (the folder had gone read-only, say).
     if (item.attempts > 0) await sweepTemps(item.output.dir, item.id).catch(() => undefined);
-    await checkOutputRoom(item.output.dir, checked.size, item.id);
+    work.reserved = await reserveOutput(item.output.dir, checked.size, item.id);
     this.checkRunning(run);
     if (item.assetId) return { item, assetId: item.assetId };
     const prepared = await prepareUpload(item.inputPath, checked.kind);
@@ -710,14 +717,16 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
    * downloading → done: settles a move into place an earlier attempt left under way, then brings
    * each result home (downloadAll).
    */
-  private async download({ item: downloading, assetIds: seen }: Step, { model, run, signal }: Work): Promise<Step> {
+  private async download({ item: downloading, assetIds: seen }: Step, work: Work): Promise<Step> {
+    const { model, signal } = work;
     let item = downloading;
     // A retry after a failed move into place: settle that move before downloading anything.
     if (item.pendingCommit) {
       await this.recoverDownload(item);
       item = this.store.get(item.id) ?? item;
-    } else if (item.attempts > 0) {
-      // A temporary file an earlier attempt could not remove (the folder had gone read-only, say).
+    } else if (item.attempts > 0 && !work.reserved) {
+      // A temporary file an earlier attempt could not remove (the folder had gone read-only, say);
+      // this attempt's own reservation was made after the same sweep (upload).
       await sweepTemps(item.output.dir, item.id).catch(() => undefined);
     }
     let assetIds = seen;
@@ -727,7 +736,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     }
     if (assetIds.length === 0) throw new OutputError(`job ${item.jobId} succeeded but returned no output`, { code: 'no-output' });
     // The last result's write is also the move to done (one write, issue 13.3).
-    item = await this.downloadAll(item, model, assetIds, run);
+    item = await this.downloadAll(item, assetIds, work);
     if (item.state !== 'done') item = this.transition(item.id, 'done', { finishedAt: Date.now(), error: undefined, engine: 'cloud' });
     return { item };
   }
@@ -783,13 +792,15 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     });
   }
 
-  private async downloadAll(start: QueueItem, model: ModelDescriptor, assetIds: string[], run: Running): Promise<QueueItem> {
+  private async downloadAll(start: QueueItem, assetIds: string[], work: Work): Promise<QueueItem> {
+    const { model, run, signal } = work;
     let item = start;
-    const signal = run.controller.signal;
     const date = new Date();
     for (const [index, assetId] of assetIds.entries()) {
       if (item.downloadedAssetIds.includes(assetId)) continue;
-      const tempPath = await tempPathFor(item.output.dir, item.id);
+      // The first result goes into the file reserved before the upload; any further one into a new temp.
+      const tempPath = work.reserved ?? (await tempPathFor(item.output.dir, item.id));
+      work.reserved = undefined;
       try {
         await this.api.download({
           assetId,
@@ -808,7 +819,8 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
       // The intent is stored before the file moves into place, so a crash in between is
       // recognised on restart instead of producing the same output twice.
       item = this.patch(item.id, { pendingCommit: { assetId, tempPath, fileName } });
-      const result = await commitOutput(tempPath, { dir: item.output.dir, fileName, collision: item.output.collision });
+      // download() resolved only once the file was flushed to disk (DownloadRequest.destPath).
+      const result = await commitOutput(tempPath, { dir: item.output.dir, fileName, collision: item.output.collision, dataSynced: true });
       const recorded: ItemPatch = {
         outputs: [...item.outputs, result.path],
         downloadedAssetIds: [...item.downloadedAssetIds, assetId],

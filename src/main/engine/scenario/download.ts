@@ -1,5 +1,6 @@
 /** Streams an output asset to disk, refreshing expired URLs, and checks what arrived. */
-import { createWriteStream } from 'node:fs';
+import { constants as fsConstants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { getAsset } from './assets';
 import { DownloadError, GoneError, ScenarioError, ValidationError } from './errors';
@@ -12,6 +13,13 @@ const MAX_URL_REFRESHES = 3;
 const HEAD_BYTES = 64 * 1024;
 /** Statuses with which a temporary URL says "I have expired" (docs/scenario-api.md "Output assets"). */
 const STALE_STATUSES = [403, 404, 410] as const;
+
+/**
+ * Opens the destination for each attempt: truncated, so a retried body starts from empty; created
+ * if missing, but never through a symbolic link planted at its name (O_NOFOLLOW, where the system
+ * has it), since the file usually already exists as the item's reserved temp (output/room.ts).
+ */
+const DEST_FLAGS = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_TRUNC | (fsConstants.O_NOFOLLOW ?? 0);
 
 /** The URL no longer serves the asset: ask Scenario for a new one. */
 class StaleUrl extends Error {}
@@ -73,8 +81,9 @@ export async function download(http: HttpCore, req: DownloadRequest): Promise<Do
 }
 
 /**
- * One URL, streamed to destPath. Transport failures mid-body are retried by HttpCore, which runs
- * this handler again: the write stream opens with 'w', so the file restarts from empty.
+ * One URL, streamed to destPath and flushed to disk before the stream closes, on the descriptor that
+ * wrote it (so the commit need not open it again to sync it: DownloadRequest.destPath). Transport
+ * failures mid-body are retried by HttpCore, which runs this handler again: the file restarts from empty.
  */
 function fetchTo(http: HttpCore, asset: AssetInfo, req: DownloadRequest): Promise<Fetched> {
   const target = externalTarget(asset.url as string, http.baseUrl);
@@ -105,6 +114,7 @@ function fetchTo(http: HttpCore, asset: AssetInfo, req: DownloadRequest): Promis
       const headChunks: Buffer[] = [];
       let headLength = 0;
       req.onProgress?.(0, total);
+      const file = await open(req.destPath, DEST_FLAGS);
       await pipeline(
         res.body,
         async function* count(source: AsyncIterable<Uint8Array>) {
@@ -119,7 +129,8 @@ function fetchTo(http: HttpCore, asset: AssetInfo, req: DownloadRequest): Promis
             yield chunk;
           }
         },
-        createWriteStream(req.destPath, { flags: 'w' }),
+        // Closes the file when done or failed (autoClose), after syncing it when done.
+        file.createWriteStream({ flush: true }),
         { signal: attempt.signal },
       );
       return { bytes: received, mimeType: mimeType ?? asset.mimeType, head: Buffer.concat(headChunks), expectedBytes };

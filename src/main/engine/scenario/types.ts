@@ -94,7 +94,10 @@ export interface UploadRequest {
 
 export interface DownloadRequest {
   assetId: string;
-  /** Where to write; the caller owns naming, temp files and renaming into place. */
+  /**
+   * Where to write; the caller owns naming, temp files and renaming into place. When download()
+   * resolves, the file is complete and already synced to disk (output/writer.ts CommitOptions.dataSynced).
+   */
   destPath: string;
   expected: ModelOutput;
   signal?: AbortSignal;
