@@ -718,7 +718,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
    * each result home (downloadAll).
    */
   private async download({ item: downloading, assetIds: seen }: Step, work: Work): Promise<Step> {
-    const { model, signal } = work;
+    const { signal } = work;
     let item = downloading;
     // A retry after a failed move into place: settle that move before downloading anything.
     if (item.pendingCommit) {
