@@ -3,7 +3,11 @@
  * The local engines' worker is the build's second input, out/cli/local-worker.js, beside this file;
  * it is registered before main.ts runs, hence main's dynamic import.
  */
+import { useBlockingFileCalls } from '../main/engine/files/calls';
 import { useBuiltWorker } from '../main/engine/local/worker-location';
 
 useBuiltWorker(new URL('./local-worker.js', import.meta.url));
+// A command has no window to keep answering: its file-system calls cost only the system call
+// (src/main/engine/files/calls.ts says why, and what the app does instead).
+useBlockingFileCalls();
 await import('./main');

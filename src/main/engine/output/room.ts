@@ -1,4 +1,4 @@
-import { rm, statfs } from 'node:fs/promises';
+import { files } from '../files/calls';
 import { dirname } from 'node:path';
 import { OutputError } from './errors';
 import { tempPathFor } from './writer';
@@ -27,7 +27,7 @@ export async function reserveOutput(dir: string, expectedBytes: number, itemId: 
   try {
     await checkRoom(dir, dirname(temp), expectedBytes);
   } catch (error) {
-    await rm(temp, { force: true }).catch(() => undefined);
+    await files.rm(temp, { force: true }).catch(() => undefined);
     throw error;
   }
   return temp;
@@ -36,7 +36,7 @@ export async function reserveOutput(dir: string, expectedBytes: number, itemId: 
 async function checkRoom(dir: string, real: string, expectedBytes: number): Promise<void> {
   let free: number;
   try {
-    const fs = await statfs(real);
+    const fs = await files.statfs(real);
     free = fs.bavail * fs.bsize;
   } catch {
     // Some network shares cannot say; the file just created is then all there is to go on.

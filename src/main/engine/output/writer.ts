@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants, type Stats } from 'node:fs';
-import { link, lstat, mkdir, open, readdir, readlink, realpath, rename, rm, stat, unlink } from 'node:fs/promises';
+import { files } from '../files/calls';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { CollisionPolicy } from '../../../shared/output-options';
 import { OutputError, toOutputError } from './errors';
@@ -42,18 +42,18 @@ function isErrno(err: unknown, ...codes: string[]): boolean {
 export async function ensureOutputDir(dir: string): Promise<string> {
   const abs = resolve(dir);
   try {
-    await mkdir(abs, { recursive: true }).catch(async (err: unknown) => {
+    await files.mkdir(abs, { recursive: true }).catch(async (err: unknown) => {
       // Recursive mkdir reports ENOENT for several real causes (a read-only disk among them);
       // creating the first missing level by hand surfaces the actual reason.
       if (!isErrno(err, 'ENOENT')) throw err;
-      await mkdir(await firstMissing(abs)).catch((e: unknown) => {
+      await files.mkdir(await firstMissing(abs)).catch((e: unknown) => {
         if (!isErrno(e, 'EEXIST')) throw e;
       });
-      await mkdir(abs, { recursive: true });
+      await files.mkdir(abs, { recursive: true });
     });
-    const st = await stat(abs);
+    const st = await files.stat(abs);
     if (!st.isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
-    return await realpath(abs);
+    return await files.realpath(abs);
   } catch (err) {
     // mkdir -p over an existing file reports EEXIST; to the artist that is "not a folder".
     if (isErrno(err, 'EEXIST')) throw toOutputError(Object.assign(new Error('not a directory'), { code: 'ENOTDIR' }), { dir: abs });
@@ -83,14 +83,14 @@ export async function tempPathFor(dir: string, itemId: string): Promise<string> 
   const safeId = itemId.replace(/[^A-Za-z0-9_-]/g, '_');
   const path = join(abs, `${TEMP_PREFIX}${safeId}-${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
   try {
-    await (await open(path, 'wx')).close();
+    await (await files.open(path, 'wx')).close();
   } catch (first) {
     // Usually the folder exists and the first try is all it takes; otherwise make the folder
     // (which names the real problem: a file in the way, a read-only disk) and try once more.
     if (!isErrno(first, 'ENOENT') && !isErrno(first, 'ENOTDIR')) throw toOutputError(first, { dir: abs, file: path });
     await ensureOutputDir(abs);
     try {
-      await (await open(path, 'wx')).close();
+      await (await files.open(path, 'wx')).close();
     } catch (err) {
       throw toOutputError(err, { dir: abs, file: path });
     }
@@ -114,7 +114,7 @@ export async function sweepTemps(dir: string, itemId?: string): Promise<string[]
   const abs = resolve(dir);
   let names: string[];
   try {
-    names = await readdir(abs);
+    names = await files.readdir(abs);
   } catch (err) {
     if (isErrno(err, 'ENOENT', 'ENOTDIR')) return [];
     throw toOutputError(err, { dir: abs });
@@ -124,10 +124,10 @@ export async function sweepTemps(dir: string, itemId?: string): Promise<string[]
     if (!isTempName(name, itemId)) continue;
     const path = join(abs, name);
     try {
-      const st = await lstat(path);
+      const st = await files.lstat(path);
       // A folder with a temp-like name is not ours to delete.
       if (st.isDirectory()) continue;
-      await unlink(path);
+      await files.unlink(path);
       removed.push(path);
     } catch (err) {
       if (!isErrno(err, 'ENOENT')) throw toOutputError(err, { dir: abs, file: path });
@@ -140,12 +140,12 @@ export async function sweepTemps(dir: string, itemId?: string): Promise<string[]
 async function resolveReal(p: string, depth = 0): Promise<string> {
   if (depth > 40) throw Object.assign(new Error(`too many symbolic links at ${p}`), { code: 'ELOOP' });
   try {
-    return await realpath(p);
+    return await files.realpath(p);
   } catch (err) {
     if (!isErrno(err, 'ENOENT', 'ENOTDIR')) throw err;
   }
-  const st = await lstat(p).catch(() => undefined);
-  if (st?.isSymbolicLink()) return resolveReal(resolve(dirname(p), await readlink(p)), depth + 1);
+  const st = await files.lstat(p).catch(() => undefined);
+  if (st?.isSymbolicLink()) return resolveReal(resolve(dirname(p), await files.readlink(p)), depth + 1);
   const parent = dirname(p);
   if (parent === p) return p;
   return join(await resolveReal(parent, depth), basename(p));
@@ -191,7 +191,7 @@ export async function assertInside(dir: string, target: string): Promise<string>
   let folder: Folder;
   let real: string;
   try {
-    folder = { abs: absDir, real: await realpath(absDir) };
+    folder = { abs: absDir, real: await files.realpath(absDir) };
     real = await resolveReal(abs);
   } catch (err) {
     throw toOutputError(err, { dir: absDir, file: abs });
@@ -207,7 +207,7 @@ export async function assertInside(dir: string, target: string): Promise<string>
  */
 async function existingFolder(dir: string): Promise<Folder | undefined> {
   try {
-    return { abs: dir, real: await realpath(dir) };
+    return { abs: dir, real: await files.realpath(dir) };
   } catch {
     return undefined;
   }
@@ -245,7 +245,7 @@ function numbered(fileName: string, n: number): string {
 
 async function fsyncFile(path: string): Promise<void> {
   // r+ rather than r: Windows refuses to flush a handle opened read-only.
-  const handle = await open(path, fsConstants.O_RDWR);
+  const handle = await files.open(path, fsConstants.O_RDWR);
   try {
     await handle.sync();
   } finally {
@@ -256,7 +256,7 @@ async function fsyncFile(path: string): Promise<void> {
 /** Makes the rename itself durable. Best effort: Windows and some network shares cannot open or sync a folder. */
 async function fsyncDir(dir: string): Promise<void> {
   try {
-    const handle = await open(dir, 'r');
+    const handle = await files.open(dir, 'r');
     try {
       await handle.sync();
     } finally {
@@ -275,28 +275,28 @@ async function fsyncDir(dir: string): Promise<void> {
  */
 async function placeExclusive(temp: string, target: string): Promise<void> {
   try {
-    await link(temp, target);
+    await files.link(temp, target);
   } catch (err) {
     if (isErrno(err, 'EEXIST') || !isErrno(err, 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV', 'EMLINK')) throw err;
-    const reservation = await open(target, 'wx');
+    const reservation = await files.open(target, 'wx');
     await reservation.close();
     try {
-      await rename(temp, target);
+      await files.rename(temp, target);
     } catch (renameErr) {
       // Only the empty reservation we just made is removed; nobody else's file is touched.
-      await unlink(target).catch(() => undefined);
+      await files.unlink(target).catch(() => undefined);
       throw renameErr;
     }
     return;
   }
   // The output is in place once the link exists; failing to remove the temp name (the folder just
   // went read-only, say) must not report a finished result as failed. Startup sweeps it later.
-  await unlink(temp).catch(() => undefined);
+  await files.unlink(temp).catch(() => undefined);
 }
 
 async function lstatOrUndefined(path: string): Promise<Stats | undefined> {
   try {
-    return await lstat(path);
+    return await files.lstat(path);
   } catch (err) {
     if (isErrno(err, 'ENOENT')) return undefined;
     throw err;
@@ -338,7 +338,7 @@ export async function commitOutput(tempPath: string, options: CommitOptions): Pr
     await fsyncDir(dir);
     return result;
   } catch (err) {
-    if (tempIsInside) await rm(tempPath, { force: true }).catch(() => undefined);
+    if (tempIsInside) await files.rm(tempPath, { force: true }).catch(() => undefined);
     throw toOutputError(err, { dir, file: join(dir, options.fileName) });
   }
 }
@@ -349,13 +349,13 @@ async function place(tempPath: string, folder: Folder, fileName: string, collisi
     const target = join(dir, fileName);
     const existing = await assertInsideFolder(folder, target);
     if (existing?.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    await rename(tempPath, target);
+    await files.rename(tempPath, target);
     return { status: 'written', path: target };
   }
   if (collision === 'skip') {
     const target = join(dir, fileName);
     if (await assertInsideFolder(folder, target)) {
-      await unlink(tempPath);
+      await files.unlink(tempPath);
       return { status: 'skipped', path: target };
     }
     try {
@@ -363,7 +363,7 @@ async function place(tempPath: string, folder: Folder, fileName: string, collisi
     } catch (err) {
       // Someone else wrote that name between our check and our move: theirs is kept.
       if (!isErrno(err, 'EEXIST')) throw err;
-      await unlink(tempPath);
+      await files.unlink(tempPath);
       return { status: 'skipped', path: target };
     }
     return { status: 'written', path: target };
@@ -405,7 +405,7 @@ export async function recoverCommit(tempPath: string, options: CommitOptions): P
         const st = await lstatOrUndefined(target);
         if (!st) break;
         if (st.ino === temp.ino && st.dev === temp.dev) {
-          await unlink(tempPath);
+          await files.unlink(tempPath);
           return { status: 'written', path: target };
         }
       }

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { rm } from 'node:fs/promises';
+import { files } from '../files/calls';
 import { InputError, checkInput } from '../inputs/validate';
 import { prepareUpload } from '../inputs/prepare';
 import { reserveOutput } from '../output/room';
@@ -590,7 +590,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
       }
     } finally {
       slot.release();
-      if (work.reserved) await rm(work.reserved, { force: true }).catch(() => undefined);
+      if (work.reserved) await files.rm(work.reserved, { force: true }).catch(() => undefined);
     }
   }
 
@@ -774,7 +774,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     try {
       await this.localPool.run({ engine, inputPath: item.inputPath, outputPath: tempPath, params: item.params }, signal);
     } catch (error) {
-      await rm(tempPath, { force: true }).catch(() => undefined);
+      await files.rm(tempPath, { force: true }).catch(() => undefined);
       throw error;
     } finally {
       slot.release();
@@ -811,7 +811,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
         });
       } catch (error) {
         // Whatever comes next (a retry, waiting for the network, a restart) starts a fresh file.
-        await rm(tempPath, { force: true }).catch(() => undefined);
+        await files.rm(tempPath, { force: true }).catch(() => undefined);
         throw error;
       }
       this.checkRunning(run);

@@ -1,6 +1,6 @@
 /** Streams an output asset to disk, refreshing expired URLs, and checks what arrived. */
 import { constants as fsConstants } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { files } from '../files/calls';
 import { pipeline } from 'node:stream/promises';
 import { getAsset } from './assets';
 import { DownloadError, GoneError, ScenarioError, ValidationError } from './errors';
@@ -114,7 +114,7 @@ function fetchTo(http: HttpCore, asset: AssetInfo, req: DownloadRequest): Promis
       const headChunks: Buffer[] = [];
       let headLength = 0;
       req.onProgress?.(0, total);
-      const file = await open(req.destPath, DEST_FLAGS);
+      const file = await files.open(req.destPath, DEST_FLAGS);
       await pipeline(
         res.body,
         async function* count(source: AsyncIterable<Uint8Array>) {
@@ -130,7 +130,7 @@ function fetchTo(http: HttpCore, asset: AssetInfo, req: DownloadRequest): Promis
           }
         },
         // Closes the file when done or failed (autoClose), after syncing it when done.
-        file.createWriteStream({ flush: true }),
+        file.writeStream(),
         { signal: attempt.signal },
       );
       return { bytes: received, mimeType: mimeType ?? asset.mimeType, head: Buffer.concat(headChunks), expectedBytes };
