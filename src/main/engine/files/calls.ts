@@ -15,8 +15,8 @@
  * nothing else to answer: it runs its calls blocking (src/cli/convert.ts), which makes a batch on a
  * hung share wait where it would have waited anyway.
  *
- * Only the calls an item makes go through here; rare, whole-folder work (sweeps, recovery after a
- * crash) may too, so one module never mixes the two ways.
+ * The calls made per file or per item go through here (taking in, checking, reserving, writing and
+ * placing); a folder's listing, made once per folder, stays on the thread pool.
  */
 import {
   closeSync,
@@ -43,8 +43,8 @@ import {
   type StatsFs,
 } from 'node:fs';
 import * as threadPool from 'node:fs/promises';
-import type { Writable } from 'node:stream';
-import { createWriteStream } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
+import { createReadStream, createWriteStream } from 'node:fs';
 
 /** What the engine does with an open file: the part of a FileHandle it uses. */
 export interface OpenFile {
@@ -71,6 +71,8 @@ export interface FileCalls {
   readdir(path: string): Promise<string[]>;
   statfs(path: string): Promise<StatsFs>;
   readFile(path: string): Promise<Buffer>;
+  /** The file's bytes as a stream (for reading a file of any size a piece at a time). */
+  readStream(path: string): Readable;
 }
 
 const THREAD_POOL: FileCalls = {
@@ -96,6 +98,7 @@ const THREAD_POOL: FileCalls = {
   readdir: (path) => threadPool.readdir(path),
   statfs: (path) => threadPool.statfs(path),
   readFile: (path) => threadPool.readFile(path),
+  readStream: (path) => createReadStream(path),
 };
 
 /** A synchronous call as a settled promise: its error a rejection, as the thread pool's would be. */
@@ -121,7 +124,7 @@ function answer<T>(callback: Callback<T>, call: () => T): void {
   callback(null, value);
 }
 
-/** The calls a write stream makes (fs.createWriteStream's documented `fs` option), on this thread. */
+/** The calls a file stream makes (fs.createReadStream's and createWriteStream's documented `fs` option), on this thread. */
 const BLOCKING_STREAM_CALLS = {
   open: (path: string, flags: number, mode: number, cb: Callback<number>) => answer(cb, () => openSync(path, flags, mode)),
   write: (fd: number, buffer: Uint8Array, offset: number, length: number, position: number | null, cb: (e: NodeJS.ErrnoException | null, n?: number) => void) =>
@@ -131,6 +134,9 @@ const BLOCKING_STREAM_CALLS = {
   fsync: (fd: number, cb: Callback<void>) => answer(cb, () => fsyncSync(fd)),
   fdatasync: (fd: number, cb: Callback<void>) => answer(cb, () => fdatasyncSync(fd)),
   close: (fd: number, cb: Callback<void>) => answer(cb, () => closeSync(fd)),
+  // A read stream takes the buffer back with the count, as fs.read gives it.
+  read: (fd: number, buffer: Uint8Array, offset: number, length: number, position: number | null, cb: (e: NodeJS.ErrnoException | null, n?: number, b?: Uint8Array) => void) =>
+    answer<number>((e, n) => cb(e, n, buffer), () => readSync(fd, buffer, offset, length, position)),
 };
 
 function blockingFile(fd: number): OpenFile {
@@ -162,6 +168,7 @@ const BLOCKING: FileCalls = {
   readdir: (path) => now(() => readdirSync(path)),
   statfs: (path) => now(() => statfsSync(path)),
   readFile: (path) => now(() => readFileSync(path)),
+  readStream: (path) => createReadStream(path, { fs: BLOCKING_STREAM_CALLS }),
 };
 
 /** The calls of this process (a live binding: modules read it at each call). */

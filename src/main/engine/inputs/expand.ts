@@ -1,4 +1,5 @@
-import { open, readdir, realpath, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
+import { files } from '../files/calls';
 import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { aliasFor, isUtf8Name, readableName } from './byte-names';
 import type { ModelDescriptor } from '../models/types';
@@ -62,7 +63,7 @@ type Probe = { ok: true; size: number; mtimeMs: number; kind: InputKind | undefi
 async function probeFile(path: string): Promise<Probe> {
   let handle;
   try {
-    handle = await open(path, 'r');
+    handle = await files.open(path, 'r');
   } catch (error) {
     return { ok: false, reason: reasonFor(error) };
   }
@@ -128,7 +129,7 @@ export async function expandInputs(paths: readonly string[], model: ModelDescrip
   async function walk(dir: string, root: string | undefined, knownReal?: string): Promise<void> {
     let real: string;
     try {
-      real = knownReal ?? (await realpath(dir));
+      real = knownReal ?? (await files.realpath(dir));
     } catch (error) {
       result.skipped.push({ path: dir, reason: reasonFor(error) });
       return;
@@ -190,7 +191,7 @@ export async function expandInputs(paths: readonly string[], model: ModelDescrip
   async function consider(path: string, explicit: boolean, root: string | undefined, knownReal?: string): Promise<void> {
     let info;
     try {
-      info = await stat(path);
+      info = await files.stat(path);
     } catch (error) {
       (explicit ? result.rejected : result.skipped).push({ path, reason: reasonFor(error) });
       return;
@@ -203,7 +204,7 @@ export async function expandInputs(paths: readonly string[], model: ModelDescrip
       (explicit ? result.rejected : result.skipped).push({ path, reason: 'not a regular file' });
       return;
     }
-    candidates.push({ path, explicit, real: knownReal ?? (await realpath(path).catch(() => path)), root: root ?? path });
+    candidates.push({ path, explicit, real: knownReal ?? (await files.realpath(path).catch(() => path)), root: root ?? path });
   }
 
   for (const p of paths) {

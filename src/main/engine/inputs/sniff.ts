@@ -1,11 +1,11 @@
-import { open } from 'node:fs/promises';
+import { files } from '../files/calls';
 import type { InputKind } from './kinds';
 
 export const HEAD_BYTES = 64 * 1024;
 
 /** Reads the start of a file: enough for every signature and for a text format's first lines. */
 export async function readHead(path: string, bytes = HEAD_BYTES): Promise<Buffer> {
-  const handle = await open(path, 'r');
+  const handle = await files.open(path, 'r');
   try {
     const buf = Buffer.alloc(bytes);
     const { bytesRead } = await handle.read(buf, 0, bytes, 0);
