@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, extname, join } from 'node:path';
-import { NodeIO, type GLTF } from '@gltf-transform/core';
+import type { GLTF } from '@gltf-transform/core';
 import { listGltfResources, readGltfJson, readGltfResources } from './gltf-resources';
 import type { InputKind } from './kinds';
 import { InputError } from './validate';
@@ -27,6 +27,8 @@ export async function prepareUpload(path: string, kind: InputKind): Promise<Prep
   try {
     const { json, bytes } = await readGltfJson(path);
     const resources = await readGltfResources(await listGltfResources(path, json, bytes));
+    // Loaded for a .gltf only: a batch of images or GLBs never pays for it at start (issue 13.3).
+    const { NodeIO } = await import('@gltf-transform/core');
     const io = new NodeIO();
     glb = await io.writeBinary(await io.readJSON({ json: json as GLTF.IGLTF, resources }));
   } catch (error) {
