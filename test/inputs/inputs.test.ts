@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -163,6 +163,13 @@ describe('expanding dropped files and folders', () => {
     ]);
     // What the artist dropped, and the {dir} of each file inside it.
     expect(result.accepted.map((f) => [f.displayPath, f.relDir])).toEqual([[join('art', 'deep', 'photo.jpg'), 'deep'], [join('art', 'logo.png'), '']]);
+  });
+
+  it('hashes a small file while judging it, so it is read once', async () => {
+    const png = await flatImage('png');
+    await writeFile(join(dir.path, 'logo.png'), png);
+    const result = await expandInputs([join(dir.path, 'logo.png')], vtracer);
+    expect(result.accepted.map((f) => f.sha256)).toEqual([createHash('sha256').update(png).digest('hex')]);
   });
 
   it('survives a symbolic link loop and visits each file once', async () => {
