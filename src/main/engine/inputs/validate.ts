@@ -234,7 +234,8 @@ export async function checkInput(path: string, model: ModelDescriptor, options: 
     const found = kind ? `a ${KIND_LABEL[kind]}` : describeContent(content.subarray(0, HEAD_BYTES));
     throw new InputError(`${name} is ${found}; ${model.displayName} accepts ${describeKinds(model.input.kinds)}`, 'damaged');
   }
-  // Shorter than the size the file had when opened: it changed meanwhile, so the path is checked.
+  // Content shorter than the size fstat gave means the file changed meanwhile: it is then checked
+  // from its path and sent from the file, as a big one is.
   const whole = content.length === size && sentInline(kind, size) ? content : undefined;
   if (options.deep !== false) {
     try {
