@@ -1,10 +1,15 @@
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { expandInputs } from '../../src/main/engine/inputs/expand';
-import { sniffKind } from '../../src/main/engine/inputs/sniff';
+import { dataUrlLength, IMAGE_ASSET_MAX_CHARS } from '../../src/main/engine/inputs/kinds';
+import { HEAD_BYTES, sniffKind } from '../../src/main/engine/inputs/sniff';
 import { InputError, checkInput } from '../../src/main/engine/inputs/validate';
 import { findModel } from '../../src/main/engine/models/registry';
+import { pngClaiming, plainPng, withBadIdatCrc } from '../support/bad-files';
 import { flatImage, gridGlb, tempDir } from '../support/files';
 
 const vtracer = findModel('vtracer')!;
@@ -38,9 +43,9 @@ describe('sniffing', () => {
 });
 
 describe('checking an input before any network call', () => {
-  it('accepts a real image and reports its kind and size', async () => {
+  it('accepts a real image and reports its kind, size and, as it goes up inline, its bytes', async () => {
     const png = await flatImage('png');
-    await expect(checkInput(await file('a.png', png), vtracer)).resolves.toEqual({ kind: 'png', size: png.length });
+    await expect(checkInput(await file('a.png', png), vtracer)).resolves.toEqual({ kind: 'png', size: png.length, bytes: png });
   });
 
   it('accepts a JPEG named .png, judging by content', async () => {
@@ -86,8 +91,59 @@ describe('checking an input before any network call', () => {
     await expect(checkInput(await file('big.png', await flatImage('png')), small)).rejects.toThrow(/big.png is .* VTracer accepts files up to 100 bytes/);
   });
 
+  it.each([
+    ['a PNG whose header claims 100000×100000 pixels', 'huge.png', () => pngClaiming(100_000, 100_000), 'too-large', /^huge\.png: the image is 100000×100000 pixels; at most 100 megapixels are accepted$/],
+    ['a small PNG whose image data fails its CRC', 'bad-crc.png', () => withBadIdatCrc(plainPng(40, 30)), 'damaged', /^bad-crc\.png: the image data is damaged or truncated \(.+\)$/],
+    ['a larger PNG whose image data fails its CRC', 'bad-crc-big.png', () => withBadIdatCrc(plainPng(800, 600)), 'damaged', /^bad-crc-big\.png: the image data is damaged or truncated \(.+\)$/],
+    ['a PNG with zero width', 'zero-width.png', () => pngClaiming(0, 10), 'damaged', /^zero-width\.png: (cannot read the image|the image has no dimensions)/],
+    ['a PNG that is only its signature', 'signature-only.png', () => plainPng(4, 4).subarray(0, 8), 'damaged', /^signature-only\.png: (cannot read the image|the image data is damaged or truncated)/],
+  ])('refuses %s, saying what is wrong', async (_label, name, make, problem, message) => {
+    const error = await checkInput(await file(name, make()), vtracer).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).problem).toBe(problem);
+    expect((error as InputError).message).toMatch(message);
+  });
+
+  it('refuses a folder and a FIFO without waiting on either', async () => {
+    await mkdir(join(dir.path, 'x.png'));
+    await expect(checkInput(join(dir.path, 'x.png'), vtracer)).rejects.toThrow(/^x\.png is a folder, not a file$/);
+    execFileSync('mkfifo', [join(dir.path, 'pipe.png')]);
+    await expect(checkInput(join(dir.path, 'pipe.png'), vtracer)).rejects.toThrow(/^pipe\.png is not a regular file$/);
+  });
+
   it('throws InputError so the item fails and the batch goes on', async () => {
     await expect(checkInput(await file('x.png', 'x'), vtracer)).rejects.toBeInstanceOf(InputError);
+  });
+});
+
+describe('the bytes an image goes up from', () => {
+  /** A PNG of random pixels, which does not compress: about width × height × 3 bytes. */
+  async function noisePng(width: number, height: number): Promise<Buffer> {
+    return sharp(randomBytes(width * height * 3), { raw: { width, height, channels: 3 } }).png({ compressionLevel: 0 }).toBuffer();
+  }
+
+  it('are the whole file, read by the check, for an image sent inline, whatever its name says', async () => {
+    const png = await noisePng(200, 150); // bigger than the head the check sniffs
+    expect(png.length).toBeGreaterThan(HEAD_BYTES);
+    for (const name of ['scan.png', 'scan.jpg', 'scan']) {
+      const checked = await checkInput(await file(name, png), vtracer);
+      expect(checked).toMatchObject({ kind: 'png', size: png.length });
+      expect(checked.bytes?.equals(png)).toBe(true);
+    }
+  });
+
+  it('are the whole file for an image of more pixels than is decoded at full size', async () => {
+    const png = await flatImage('png', 1200, 900);
+    expect((await checkInput(await file('wide.png', png), vtracer)).bytes?.equals(png)).toBe(true);
+  });
+
+  it('are not read for an image too big to go up inline, nor for a 3D model', async () => {
+    const big = await noisePng(1500, 1500);
+    expect(dataUrlLength('image/png', big.length)).toBeGreaterThan(IMAGE_ASSET_MAX_CHARS);
+    const checkedBig = await checkInput(await file('big.png', big), vtracer);
+    expect(checkedBig).toEqual({ kind: 'png', size: big.length });
+    const glb = await gridGlb();
+    await expect(checkInput(await file('mesh.glb', glb), tripo)).resolves.toEqual({ kind: 'glb', size: glb.length });
   });
 });
 
@@ -107,6 +163,13 @@ describe('expanding dropped files and folders', () => {
     ]);
     // What the artist dropped, and the {dir} of each file inside it.
     expect(result.accepted.map((f) => [f.displayPath, f.relDir])).toEqual([[join('art', 'deep', 'photo.jpg'), 'deep'], [join('art', 'logo.png'), '']]);
+  });
+
+  it('hashes a small file while judging it, so it is read once', async () => {
+    const png = await flatImage('png');
+    await writeFile(join(dir.path, 'logo.png'), png);
+    const result = await expandInputs([join(dir.path, 'logo.png')], vtracer);
+    expect(result.accepted.map((f) => f.sha256)).toEqual([createHash('sha256').update(png).digest('hex')]);
   });
 
   it('survives a symbolic link loop and visits each file once', async () => {

@@ -1,5 +1,7 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../src/main/engine/create-engine';
 import { findModel } from '../../src/main/engine/models/registry';
@@ -68,6 +70,19 @@ describe('the engine enqueue', () => {
 
     const redone = await enqueuePaths(store, target, [join(dir.path, 'in', 'props', 'chair.png')], {}, { ...app, skipConverted: false });
     expect(redone.added.map((i) => [i.id, i.state, i.jobId, i.outputs])).toEqual([[item!.id, 'queued', undefined, []]]);
+  });
+
+  it('identifies each file by the sha256 of its bytes, small or large', async () => {
+    // A small file is hashed as it is judged (expand.ts), a larger one read again to be hashed.
+    const large = await flatImage('png', 2000, 1500);
+    const noise = await sharp(randomBytes(200 * 150 * 3), { raw: { width: 200, height: 150, channels: 3 } }).png({ compressionLevel: 0 }).toBuffer();
+    expect(noise.length).toBeGreaterThan(64 * 1024);
+    await writeFile(join(dir.path, 'in', 'noise.png'), noise);
+    await writeFile(join(dir.path, 'in', 'large.png'), large);
+    const { added } = await enqueuePaths(store, target, [join(dir.path, 'in')]);
+    const sha256 = async (path: string) => createHash('sha256').update(await readFile(path)).digest('hex');
+    expect(added.map((i) => i.displayPath)).toEqual(['in/large.png', 'in/noise.png', 'in/props/chair.png']);
+    for (const item of added) expect(item.contentHash).toBe(await sha256(item.inputPath));
   });
 });
 

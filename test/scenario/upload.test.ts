@@ -40,6 +40,18 @@ describe('upload', () => {
     expect(asset).toMatchObject({ id: assetId, mimeType: 'image/png', size: (await stat(path)).size, name: 'art.png' });
   });
 
+  it('sends the bytes it is given, without opening the file (the input check already read it)', async () => {
+    const client = clientFor(h.fake);
+    const bytes = await readFile(await writePng(h.dir));
+    const gone = join(h.dir, 'moved-away.png');
+    const assetId = await client.upload({ path: gone, name: 'art.png', kind: 'png', route: 'image-asset', bytes });
+    expect(h.fake.counts).toMatchObject({ 'asset-create': 1, 'upload-create': 0 });
+    const asset = await client.getAsset(assetId);
+    expect(asset).toMatchObject({ mimeType: 'image/png', size: bytes.length, name: 'art.png' });
+    const stored = Buffer.from(await (await fetch(asset.url as string)).arrayBuffer());
+    expect(stored.equals(bytes)).toBe(true);
+  });
+
   it('sends a larger image through the upload flow, as kind "image"', async () => {
     const side = 1500;
     const noise = randomBytes(side * side * 3);
@@ -67,6 +79,16 @@ describe('upload', () => {
     const back = join(h.dir, 'back.glb');
     await client.download({ assetId, destPath: back, expected: glbOutput });
     expect((await readFile(back)).equals(await readFile(path))).toBe(true);
+  });
+
+  it('sends the parts from the bytes it is given, without opening the file', async () => {
+    const client = clientFor(h.fake, { uploadPartBytes: MIN_PART_BYTES });
+    const bytes = await readFile(await writeGlb(h.dir, 1_000_000)); // 3 parts
+    const assetId = await client.upload({ path: join(h.dir, 'moved-away.glb'), name: 'mesh.glb', kind: 'glb', route: 'multipart-upload', bytes });
+    expect(h.fake.counts).toMatchObject({ 'upload-create': 1, 'upload-part': 3, 'upload-complete': 1 });
+    const back = join(h.dir, 'back.glb');
+    await client.download({ assetId, destPath: back, expected: glbOutput });
+    expect((await readFile(back)).equals(bytes)).toBe(true);
   });
 
   it('sends a few parts at once, never more than asked', async () => {

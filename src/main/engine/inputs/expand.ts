@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { files } from '../files/calls';
 import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
@@ -17,6 +18,8 @@ export interface FoundInput {
   displayPath: string;
   /** The input's folder inside the folder that was dropped or named ('' for a file named itself): the {dir} naming field. */
   relDir: string;
+  /** sha256 of the file's bytes, when judging it read them all (a small file): enqueue then need not read it again. */
+  sha256?: string;
 }
 
 export interface SkippedInput {
@@ -57,7 +60,15 @@ interface Candidate {
   root: string;
 }
 
-type Probe = { ok: true; size: number; mtimeMs: number; kind: InputKind | undefined } | { ok: false; reason: string };
+type Probe = { ok: true; size: number; mtimeMs: number; kind: InputKind | undefined; sha256?: string } | { ok: false; reason: string };
+
+/**
+ * Files up to this size are read whole by the probe, which hashes them too: the read costs about
+ * what the 4 KB one does, and spares enqueue a second open, read and close of each (issue 13.3:
+ * every file-system call is a trip through libuv's thread pool). The same size as the longest look
+ * a text format gets below.
+ */
+const PROBE_WHOLE_MAX = 64 * 1024;
 
 /** One open, one fstat, one or two reads: everything judging a file needs. */
 async function probeFile(path: string): Promise<Probe> {
@@ -71,16 +82,23 @@ async function probeFile(path: string): Promise<Probe> {
     const info = await handle.stat();
     if (!info.isFile()) return { ok: false, reason: 'not a regular file' };
     if (info.size === 0) return { ok: true, size: 0, mtimeMs: info.mtimeMs, kind: undefined };
-    const head = Buffer.alloc(Math.min(info.size, 4096));
-    const { bytesRead } = await handle.read(head, 0, head.length, 0);
-    let kind = sniffKind(head.subarray(0, bytesRead));
+    const small = info.size <= PROBE_WHOLE_MAX;
+    const first = Buffer.allocUnsafe(small ? info.size : 4096);
+    const { bytesRead } = await handle.read(first, 0, first.length, 0);
+    const head = first.subarray(0, Math.min(bytesRead, 4096));
+    let kind = sniffKind(head);
     if (!kind && info.size > 4096 && !head.includes(0)) {
       // Text formats (OBJ, glTF) may need a longer look than binary signatures.
-      const more = Buffer.alloc(Math.min(info.size, 64 * 1024));
-      const r = await handle.read(more, 0, more.length, 0);
-      kind = sniffKind(more.subarray(0, r.bytesRead));
+      let more = first.subarray(0, bytesRead);
+      if (!small) {
+        more = Buffer.alloc(Math.min(info.size, 64 * 1024));
+        more = more.subarray(0, (await handle.read(more, 0, more.length, 0)).bytesRead);
+      }
+      kind = sniffKind(more);
     }
-    return { ok: true, size: info.size, mtimeMs: info.mtimeMs, kind };
+    // A short read means the file changed since its fstat: no hash, enqueue reads the file itself.
+    const sha256 = small && bytesRead === info.size ? createHash('sha256').update(first).digest('hex') : undefined;
+    return { ok: true, size: info.size, mtimeMs: info.mtimeMs, kind, sha256 };
   } catch (error) {
     return { ok: false, reason: reasonFor(error) };
   } finally {
@@ -226,7 +244,7 @@ export async function expandInputs(paths: readonly string[], model: ModelDescrip
       continue;
     }
     if (probe.kind && model.input.kinds.includes(probe.kind)) {
-      result.accepted.push({ path: c.path, kind: probe.kind, size: probe.size, mtimeMs: probe.mtimeMs, ...placeOf(c) });
+      result.accepted.push({ path: c.path, kind: probe.kind, size: probe.size, mtimeMs: probe.mtimeMs, ...placeOf(c), sha256: probe.sha256 });
       continue;
     }
     const what = probe.kind ? `its content is ${probe.kind.toUpperCase()}` : 'its content is not a format Kiln recognises';

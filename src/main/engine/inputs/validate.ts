@@ -1,8 +1,9 @@
-import { stat, open } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { constants } from 'node:fs';
+import { files, type OpenFile } from '../files/calls';
+import { basename, extname } from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import type { ModelDescriptor } from '../models/types';
-import { describeKinds, KIND_LABEL, type InputKind } from './kinds';
+import { describeKinds, EXTENSIONS_BY_KIND, IMAGE_KINDS, KIND_LABEL, sentInline, type InputKind } from './kinds';
 import { HEAD_BYTES, readHead, sniffKind } from './sniff';
 
 /**
@@ -61,10 +62,23 @@ function describeContent(head: Buffer): string {
 const FULL_DECODE_MAX_PIXELS = 512 * 512;
 
 /**
- * `source` is the path, or the whole file when it was already read (a small input): sharp then opens
- * nothing itself, where from a path libvips opens and sniffs the file once per candidate format.
+ * `source` is the path, or the whole file when it was already read (an image small enough to go up
+ * inline): sharp then opens nothing itself, where from a path libvips opens and sniffs the file once
+ * per candidate format.
  */
 async function checkImage(source: string | Buffer): Promise<void> {
+  if (typeof source !== 'string') {
+    // Most inputs are small and whole: one decode, bounded to what would be decoded at full size
+    // anyway, proves it in one trip through libuv's thread pool instead of two (issue 13.3). Any
+    // failure (too many pixels included) is judged again below, so each message stays the careful
+    // path's own.
+    try {
+      await sharp(source, { failOn: 'error', limitInputPixels: FULL_DECODE_MAX_PIXELS }).raw().toBuffer();
+      return;
+    } catch {
+      // Judged below.
+    }
+  }
   let meta: Metadata;
   try {
     meta = await sharp(source, { limitInputPixels: false }).metadata();
@@ -97,7 +111,7 @@ async function checkGlb(path: string, size: number): Promise<void> {
   }
   if (head.toString('latin1', 16, 20) !== 'JSON') throw new InputError('the GLB file is damaged: its first chunk is not JSON', 'damaged');
   const jsonLength = head.readUInt32LE(12);
-  const handle = await open(path, 'r');
+  const handle = await files.open(path, 'r');
   try {
     const json = Buffer.alloc(Math.min(jsonLength, 64 * 1024 * 1024));
     await handle.read(json, 0, json.length, 20);
@@ -112,10 +126,9 @@ async function checkGlb(path: string, size: number): Promise<void> {
 }
 
 async function checkObj(path: string): Promise<void> {
-  const { createReadStream } = await import('node:fs');
   const { createInterface } = await import('node:readline');
   let faces = 0;
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  const lines = createInterface({ input: files.readStream(path).setEncoding('utf8'), crlfDelay: Infinity });
   for await (const line of lines) {
     if (/^\s*f\s/.test(line)) {
       faces++;
@@ -136,49 +149,96 @@ async function checkGltf(path: string): Promise<void> {
 export interface CheckedInput {
   kind: InputKind;
   size: number;
+  /**
+   * The file's whole content, when the check read all of it: an image small enough to go up inline
+   * (kinds.ts sentInline), which the upload then sends as it is instead of reading the file again.
+   */
+  bytes?: Buffer;
+}
+
+/**
+ * O_NONBLOCK: opening a FIFO named as an input would otherwise wait for a writer forever, where its
+ * stat (now taken from the open file) refuses it; the flag changes nothing for a regular file.
+ * Windows has no such flag.
+ */
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+
+/** The artist's words for a file that cannot be opened or read. */
+function unreadable(error: unknown, path: string, name: string): InputError {
+  if (error instanceof InputError) return error;
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return new InputError(`the input file no longer exists: ${path}`, 'missing');
+  if (code === 'EISDIR') return new InputError(`${name} is a folder, not a file`, 'damaged');
+  if (code === 'EACCES' || code === 'EPERM') return new InputError(`cannot read ${name}: permission denied`, 'missing');
+  return new InputError(`cannot read ${name}: ${(error as Error).message}`, 'missing');
+}
+
+/** Up to `length` bytes from `position`; fewer only when the file ends first. */
+async function readAt(handle: OpenFile, length: number, position: number): Promise<Buffer> {
+  const buffer = Buffer.allocUnsafe(length);
+  let filled = 0;
+  while (filled < length) {
+    const { bytesRead } = await handle.read(buffer, filled, length - filled, position + filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return buffer.subarray(0, filled);
 }
 
 /**
  * Everything Kiln can check about an input before spending a network call on it:
  * it exists and is readable, is not empty or too big, really is a kind the model accepts
  * (by content, not by name), and is not damaged.
+ *
+ * The file is opened once, and sized and read through that one handle: each file-system call is a
+ * trip through libuv's thread pool, the largest share of the client's CPU per item (issue 13.3,
+ * bench/cli-cpu.ts). An image that goes up inline is read whole, so the upload reads nothing again.
  */
 export async function checkInput(path: string, model: ModelDescriptor, options: { deep?: boolean } = {}): Promise<CheckedInput> {
   const name = basename(path);
-  let size: number;
+  let handle: OpenFile;
   try {
-    const info = await stat(path);
+    handle = await files.open(path, OPEN_FLAGS);
+  } catch (error) {
+    throw unreadable(error, path, name);
+  }
+  let size: number;
+  let content: Buffer;
+  let kind: InputKind | undefined;
+  try {
+    const info = await handle.stat();
     if (info.isDirectory()) throw new InputError(`${name} is a folder, not a file`, 'damaged');
     if (!info.isFile()) throw new InputError(`${name} is not a regular file`, 'damaged');
     size = info.size;
+    if (size === 0) throw new InputError(`${name} is empty (0 bytes)`, 'empty');
+    if (size > model.input.maxBytes) {
+      throw new InputError(`${name} is ${formatBytes(size)}; ${model.displayName} accepts files up to ${formatBytes(model.input.maxBytes)}`, 'too-large');
+    }
+    // The name is only a hint, but when it says "image sent inline" the whole file is read at once;
+    // otherwise the head decides, and an inline image's rest is read after it.
+    const ext = extname(path).toLowerCase();
+    const named = model.input.kinds.find((k) => EXTENSIONS_BY_KIND[k].includes(ext));
+    const wanted = named && sentInline(named, size) ? size : Math.min(size, HEAD_BYTES);
+    content = await readAt(handle, wanted, 0);
+    kind = sniffKind(content.subarray(0, HEAD_BYTES));
+    if (kind && model.input.kinds.includes(kind) && sentInline(kind, size) && wanted < size && content.length === wanted) {
+      content = Buffer.concat([content, await readAt(handle, size - wanted, wanted)]);
+    }
   } catch (error) {
-    if (error instanceof InputError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new InputError(`the input file no longer exists: ${path}`, 'missing');
-    if (code === 'EACCES' || code === 'EPERM') throw new InputError(`cannot read ${name}: permission denied`, 'missing');
-    throw new InputError(`cannot read ${name}: ${(error as Error).message}`, 'missing');
+    throw unreadable(error, path, name);
+  } finally {
+    await handle.close();
   }
-  if (size === 0) throw new InputError(`${name} is empty (0 bytes)`, 'empty');
-  if (size > model.input.maxBytes) {
-    throw new InputError(`${name} is ${formatBytes(size)}; ${model.displayName} accepts files up to ${formatBytes(model.input.maxBytes)}`, 'too-large');
-  }
-  let head: Buffer;
-  try {
-    head = await readHead(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EACCES' || code === 'EPERM') throw new InputError(`cannot read ${name}: permission denied`, 'missing');
-    throw new InputError(`cannot read ${name}: ${(error as Error).message}`, 'missing');
-  }
-  const kind = sniffKind(head);
   if (!kind || !model.input.kinds.includes(kind)) {
-    const found = kind ? `a ${KIND_LABEL[kind]}` : describeContent(head);
+    const found = kind ? `a ${KIND_LABEL[kind]}` : describeContent(content.subarray(0, HEAD_BYTES));
     throw new InputError(`${name} is ${found}; ${model.displayName} accepts ${describeKinds(model.input.kinds)}`, 'damaged');
   }
+  // Content shorter than the size fstat gave means the file changed meanwhile: it is then checked
+  // from its path and sent from the file, as a big one is.
+  const whole = content.length === size && sentInline(kind, size) ? content : undefined;
   if (options.deep !== false) {
     try {
-      // A read shorter than the head asked for reached the end: the head is the whole file.
-      if (kind === 'png' || kind === 'jpeg' || kind === 'webp') await checkImage(head.length === size && size < HEAD_BYTES ? head : path);
+      if (IMAGE_KINDS.has(kind)) await checkImage(whole ?? path);
       else if (kind === 'glb') await checkGlb(path, size);
       else if (kind === 'obj') await checkObj(path);
       else if (kind === 'gltf') await checkGltf(path);
@@ -187,5 +247,5 @@ export async function checkInput(path: string, model: ModelDescriptor, options: 
       throw error;
     }
   }
-  return { kind, size };
+  return whole ? { kind, size, bytes: whole } : { kind, size };
 }

@@ -83,7 +83,7 @@ function sameParams(a: Record<string, unknown>, b: Record<string, unknown>): boo
 export async function enqueueFiles(store: QueueStore, target: EnqueueTarget, files: ExpandedInputs, options: EnqueueOptions = {}): Promise<Enqueued> {
   const { queueId, model, params, engine } = target;
   const result: Enqueued = { added: [], alreadyConverted: [], rejected: [...files.rejected], items: [], changed: [] };
-  const hashes = await mapLimited(files.accepted, 8, (f) => hashFile(f.path).catch(() => undefined));
+  const hashes = await mapLimited(files.accepted, 8, async (f) => f.sha256 ?? hashFile(f.path).catch(() => undefined));
   const newItems: NewItem[] = [];
   for (const [i, f] of files.accepted.entries()) {
     const contentHash = hashes[i];

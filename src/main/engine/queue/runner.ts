@@ -612,7 +612,9 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     const prepared = await prepareUpload(item.inputPath, checked.kind);
     let assetId: string;
     try {
-      assetId = await this.api.upload({ path: prepared.path, name: prepared.name, kind: prepared.kind, route: model.input.upload, signal });
+      // The bytes the check read are the file's, unless the input was packed into another file.
+      const bytes = prepared.path === item.inputPath ? checked.bytes : undefined;
+      assetId = await this.api.upload({ path: prepared.path, name: prepared.name, kind: prepared.kind, route: model.input.upload, bytes, signal });
     } finally {
       await prepared.cleanup();
     }

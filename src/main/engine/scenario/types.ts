@@ -89,6 +89,8 @@ export interface UploadRequest {
   name: string;
   kind: InputKind;
   route: UploadRoute;
+  /** The file's whole content, already read and checked; the uploader then neither stats nor reads the file. */
+  bytes?: Uint8Array;
   signal?: AbortSignal;
 }
 

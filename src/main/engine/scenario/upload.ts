@@ -3,19 +3,16 @@
  * in 6 MB go inline to POST /assets; 3D models of any size, and bigger images, take the upload flow
  * (create with parts → PUT each part → complete → poll until imported, asset id = entityId).
  */
-import { open, readFile, stat } from 'node:fs/promises';
-import { MIME_BY_KIND, type InputKind } from '../inputs/kinds';
+import { files, type OpenFile } from '../files/calls';
+import { IMAGE_KINDS, MIME_BY_KIND, sentInline } from '../inputs/kinds';
 import { BadResponseError, StageTimeoutError, ValidationError } from './errors';
 import { externalTarget, type HttpCore } from './http';
 import { AssetEnvelope, pickReason, UploadCreatedEnvelope, UploadStatusEnvelope } from './schemas';
 import { PollInterval, sleep, throwIfAborted } from './timing';
 import type { UploadRequest } from './types';
 
-/**
- * POST /assets takes an image while its `image` text (the data URL, base64) is at most 6 MB.
- * Confirmed limit; *assumed* that it counts the base64 text and that MB means 10^6.
- */
-export const IMAGE_ASSET_MAX_CHARS = 6_000_000;
+// The inline limit is shared with the input check, which reads such an image whole (inputs/kinds.ts).
+export { dataUrlLength, IMAGE_ASSET_MAX_CHARS } from '../inputs/kinds';
 /** The upload `kind` for each sort of input (documented kinds: 3d, asset, audio, avatar, image, model, video). */
 export const UPLOAD_KIND = { image: 'image', model: '3d' } as const;
 /** Every part but the last must be at least 5 MB (S3 multipart's minimum, 5 MiB); at most 10,000 parts. */
@@ -23,8 +20,6 @@ export const MIN_PART_BYTES = 5 * 1024 * 1024;
 export const MAX_PARTS = 10_000;
 /** Upload statuses that end the wait (Scenario's SDK treats `complete` as final too, with an entityId). */
 const IMPORTED = new Set(['imported', 'complete']);
-
-const IMAGE_KINDS: ReadonlySet<InputKind> = new Set(['png', 'jpeg', 'webp']);
 
 export interface UploadSettings {
   /** Preferred part size; raised to MIN_PART_BYTES, and further so a file needs at most MAX_PARTS. */
@@ -36,11 +31,6 @@ export interface UploadSettings {
   pollInitialMs: number;
   pollMaxMs: number;
   pollFactor: number;
-}
-
-/** The length of the data URL for `size` bytes of `mime`: what the 6 MB limit is held against. */
-export function dataUrlLength(mime: string, size: number): number {
-  return `data:${mime};base64,`.length + 4 * Math.ceil(size / 3);
 }
 
 /** Part size and count for a file: every part but the last exactly `partBytes`. */
@@ -65,14 +55,15 @@ export class Uploader {
 
   async upload(req: UploadRequest): Promise<string> {
     throwIfAborted(req.signal);
-    const { size } = await stat(req.path);
-    const image = IMAGE_KINDS.has(req.kind);
-    if (image && dataUrlLength(MIME_BY_KIND[req.kind], size) <= IMAGE_ASSET_MAX_CHARS) return this.imageAsset(req);
-    return this.uploadFlow(req, size, image ? UPLOAD_KIND.image : UPLOAD_KIND.model);
+    // Bytes already read by the input check save a stat and a read, each a trip through libuv's
+    // thread pool (issue 13.3).
+    const size = req.bytes ? req.bytes.byteLength : (await files.stat(req.path)).size;
+    if (sentInline(req.kind, size)) return this.imageAsset(req);
+    return this.uploadFlow(req, size, IMAGE_KINDS.has(req.kind) ? UPLOAD_KIND.image : UPLOAD_KIND.model);
   }
 
   private async imageAsset(req: UploadRequest): Promise<string> {
-    const bytes = await readFile(req.path, { signal: req.signal });
+    const bytes = req.bytes ? Buffer.from(req.bytes.buffer, req.bytes.byteOffset, req.bytes.byteLength) : await files.readFile(req.path);
     const image = `data:${MIME_BY_KIND[req.kind]};base64,${bytes.toString('base64')}`;
     const { asset } = await this.http.json({
       method: 'POST',
@@ -147,10 +138,11 @@ export class Uploader {
   /**
    * A few parts on the wire at once, each retried on its own by HttpCore. Each worker reads its
    * part into its own buffer, reused for its next part: memory is workers × part size, whatever
-   * the file's size.
+   * the file's size. Bytes the caller already holds are sent as they are.
    */
   private async putParts(req: UploadRequest, size: number, partBytes: number, parts: readonly { number: number; url: string }[]): Promise<void> {
-    const file = await open(req.path, 'r');
+    const given = req.bytes;
+    const file = given ? undefined : await files.open(req.path, 'r');
     const failure = new AbortController();
     const signal = req.signal ? AbortSignal.any([req.signal, failure.signal]) : failure.signal;
     let next = 0;
@@ -160,10 +152,14 @@ export class Uploader {
         const part = parts[i] as { number: number; url: string };
         const start = (part.number - 1) * partBytes;
         const length = Math.min(partBytes, size - start);
-        buffer ??= Buffer.allocUnsafe(Math.min(partBytes, size));
-        const bytes = buffer.subarray(0, length);
-        const { bytesRead } = await file.read(bytes, 0, length, start);
-        if (bytesRead !== length) throw new Error(`${req.name} changed while it was being uploaded`);
+        let bytes: Uint8Array;
+        if (given) bytes = given.subarray(start, start + length);
+        else {
+          buffer ??= Buffer.allocUnsafe(Math.min(partBytes, size));
+          bytes = buffer.subarray(0, length);
+          const { bytesRead } = await (file as OpenFile).read(bytes, 0, length, start);
+          if (bytesRead !== length) throw new Error(`${req.name} changed while it was being uploaded`);
+        }
         throwIfAborted(signal);
         await this.http.putBytes({
           target: externalTarget(part.url, this.http.baseUrl),
@@ -192,7 +188,7 @@ export class Uploader {
         throw first ?? rejected.reason;
       }
     } finally {
-      await file.close();
+      await file?.close();
     }
   }
 }
