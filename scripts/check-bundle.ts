@@ -56,7 +56,8 @@ function checkPath(file: string, target: string, how: string): void {
 
 // Specifiers of static imports/exports, dynamic imports with a literal, and require() calls.
 const IMPORT = /(?:^|[;\s}])(?:import|export)\s*(?:[\w*$\s{},]+from\s*)?["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)|\brequire\(\s*["']([^"']+)["']\s*\)/g;
-const URL_REF = /new URL\(\s*["']([^"']+)["']\s*,\s*import\.meta\.url\s*\)/g;
+// import.meta.url as written, or as rollup renders it in a CommonJS bundle (the CLI, vite.cli.config.ts).
+const URL_REF = /new URL\(\s*["']([^"']+)["']\s*,\s*(?:import\.meta\.url\s*\)|typeof document === "undefined" \? require\("url"\)\.pathToFileURL\(__filename\)\.href)/g;
 const DIRNAME_REF = /\bjoin(?:\$\d+)?\(\s*(?:import\.meta\.dirname|__dirname)\s*,\s*["']([^"']+)["']\s*\)/g;
 
 for (const file of [...files(join(out, 'main')), ...files(join(out, 'preload')), ...files(join(out, 'cli')), ...files(join(out, 'renderer'))]) {
@@ -86,14 +87,14 @@ else {
   else if (csp.includes('127.0.0.1')) problems.push('out/renderer/index.html allows 127.0.0.1 in its CSP: that is the browser host\'s build, not the Electron one (run "npm run build")');
 }
 
-for (const required of ['main/index.js', 'preload/index.cjs', 'renderer/index.html', 'cli/kiln.js', 'cli/local-worker.js']) {
+for (const required of ['main/index.js', 'preload/index.cjs', 'renderer/index.html', 'cli/kiln.cjs', 'cli/local-worker.cjs']) {
   if (!existsSync(join(out, required))) problems.push(`out/${required} is missing: run "npm run build"`);
 }
 
 // 3. The built workers, each in a plain Node process (no tsx, no NODE_OPTIONS).
 const appWorkers = files(join(out, 'main', 'chunks')).filter((f) => /\/worker-[^/]+\.js$/.test(f));
 if (appWorkers.length !== 1) problems.push(`expected one local-engine worker chunk in out/main/chunks, found ${appWorkers.length}`);
-const workers = [...appWorkers, join(out, 'cli', 'local-worker.js')].filter((f) => existsSync(f));
+const workers = [...appWorkers, join(out, 'cli', 'local-worker.cjs')].filter((f) => existsSync(f));
 const samples = [
   { engine: 'vectorise', model: 'vtracer', input: join(root, 'samples', 'images', 'badge.png'), ext: 'svg', looksRight: (b: Buffer) => b.toString('utf8').includes('<svg') },
   { engine: 'simplify', model: 'tripo-retopology', input: join(root, 'samples', 'models', 'torus-knot.glb'), ext: 'glb', looksRight: (b: Buffer) => b.subarray(0, 4).toString('latin1') === 'glTF' },

@@ -6,8 +6,8 @@
 import { useBlockingFileCalls } from '../main/engine/files/calls';
 import { useBuiltWorker } from '../main/engine/local/worker-location';
 
-useBuiltWorker(new URL('./local-worker.js', import.meta.url));
+useBuiltWorker(new URL('./local-worker.cjs', import.meta.url));
 // A command has no window to keep answering: its file-system calls cost only the system call
 // (src/main/engine/files/calls.ts says why, and what the app does instead).
 useBlockingFileCalls();
-await import('./main');
+void import('./main');

@@ -70,18 +70,24 @@ async function main(argv: string[]): Promise<number> {
   throw new UsageError(`unknown command "${command}"`);
 }
 
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (error) {
-  if (error instanceof UsageError) {
-    console.error(`kiln: ${error.message}`);
-    console.error('Run "kiln --help" or "kiln convert --help" for usage.');
-    process.exitCode = 2;
-  } else {
-    console.error(`kiln: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    process.exitCode = 1;
+/** Runs the command and sets the exit code; a promise rather than top-level await, so the CLI can be built as CommonJS (vite.cli.config.ts). */
+async function run(argv: string[]): Promise<void> {
+  try {
+    process.exitCode = await main(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`kiln: ${error.message}`);
+      console.error('Run "kiln --help" or "kiln convert --help" for usage.');
+      process.exitCode = 2;
+    } else {
+      console.error(`kiln: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      process.exitCode = 1;
+    }
   }
 }
-// Nothing should keep the process alive once the command is over (an idle keep-alive socket
-// or a pending probe timer would); this ends it without cutting output short.
-setTimeout(() => process.exit(), 500).unref();
+
+void run(process.argv.slice(2)).then(() => {
+  // Nothing should keep the process alive once the command is over (an idle keep-alive socket
+  // or a pending probe timer would); this ends it without cutting output short.
+  setTimeout(() => process.exit(), 500).unref();
+});

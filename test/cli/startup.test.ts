@@ -6,14 +6,22 @@ import { describe, expect, it } from 'vitest';
 import { KILN_BIN } from '../support/cli';
 import { tempDir } from '../support/files';
 
-// Every module the process resolves is logged by a loader hook, so the test sees exactly what
-// `kiln --help` and `kiln models` load. (How fast they start is measured by `npm run bench`.)
+// Every module the process loads is logged, so the test sees exactly what `kiln --help` and
+// `kiln models` load: ES modules by a loader hook, CommonJS ones (the compiled CLI is CommonJS,
+// vite.cli.config.ts) by each require's specifier, and at exit every file in require.cache.
+// (How fast they start is measured by `npm run bench`.)
 async function modulesLoadedBy(args: string[]): Promise<{ stdout: string; modules: string[] }> {
   const dir = await tempDir('kiln-startup-');
   try {
     const log = join(dir.path, 'modules.log');
     const hook = `import { appendFileSync } from 'node:fs'; export async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(${JSON.stringify(log)}, r.url + '\\n'); return r; }`;
-    const register = `import { register } from 'node:module'; register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}));`;
+    const register = [
+      `import { register, createRequire } from 'node:module'; import { appendFileSync } from 'node:fs';`,
+      `register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}));`,
+      `const Module = createRequire(${JSON.stringify(log)})('node:module'); const original = Module.prototype.require;`,
+      `Module.prototype.require = function (id) { appendFileSync(${JSON.stringify(log)}, id + '\\n'); return original.call(this, id); };`,
+      `process.on('exit', () => appendFileSync(${JSON.stringify(log)}, Object.keys(createRequire(${JSON.stringify(log)}).cache).join('\\n') + '\\n'));`,
+    ].join(' ');
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(register)}`, KILN_BIN, ...args]);
     return { stdout, modules: (await readFile(log, 'utf8')).trim().split('\n') };
   } finally {

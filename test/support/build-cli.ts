@@ -18,7 +18,7 @@ function newest(path: string): number {
 }
 
 export default function setup(): void {
-  const built = statSync(join(root, 'out', 'cli', 'kiln.js'), { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  const built = statSync(join(root, 'out', 'cli', 'kiln.cjs'), { throwIfNoEntry: false })?.mtimeMs ?? 0;
   const sources = Math.max(
     newest(join(root, 'src', 'cli')),
     newest(join(root, 'src', 'main')),

@@ -365,10 +365,11 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
       return;
     }
     this.foreign.delete(item.id);
+    // The run that died may have left the item's reserved temp (output/room.ts) in any state from
+    // uploading on; a download under way is settled by recoverDownload instead.
+    if (item.state !== 'downloading') await sweepTemps(item.output.dir, item.id).catch(() => undefined);
     if (item.state === 'uploading') {
-      // The upload is redone; an assetId already stored is reused, so nothing is paid twice. The
-      // output-room probe (output/room.ts) may have been left mid-check: it is this item's temp.
-      await sweepTemps(item.output.dir, item.id).catch(() => undefined);
+      // The upload is redone; an assetId already stored is reused, so nothing is paid twice.
       // A generate sent but never answered (Kiln stopped while Scenario was accepting it): the job
       // may exist, and nothing can find it again, so it is generated again and the item says so.
       const lostGenerate = item.generateSentAt !== undefined && item.jobId === undefined;
