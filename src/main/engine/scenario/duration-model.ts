@@ -96,17 +96,19 @@ export function normalCdf(x: number): number {
   return x >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
 }
 
+// Acklam's coefficients, once: normalQuantile runs for every job that ends (cheapestFirstLook).
+const ACKLAM_A = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239] as const;
+const ACKLAM_B = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572] as const;
+const ACKLAM_C = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783] as const;
+const ACKLAM_D = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416] as const;
+
 /** Φ⁻¹, by Acklam's rational approximation (relative error below 1.2e-9). */
 export function normalQuantile(p: number): number {
   const q = Math.min(1 - 1e-12, Math.max(1e-12, p));
-  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
-  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
-  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
-  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
-  const [a0, a1, a2, a3, a4, a5] = a as [number, number, number, number, number, number];
-  const [b0, b1, b2, b3, b4] = b as [number, number, number, number, number];
-  const [c0, c1, c2, c3, c4, c5] = c as [number, number, number, number, number, number];
-  const [d0, d1, d2, d3] = d as [number, number, number, number];
+  const [a0, a1, a2, a3, a4, a5] = ACKLAM_A;
+  const [b0, b1, b2, b3, b4] = ACKLAM_B;
+  const [c0, c1, c2, c3, c4, c5] = ACKLAM_C;
+  const [d0, d1, d2, d3] = ACKLAM_D;
   const low = 0.02425;
   if (q < low) {
     const r = Math.sqrt(-2 * Math.log(q));
@@ -120,6 +122,14 @@ export function normalQuantile(p: number): number {
   const s = r * r;
   return ((((((a0 * s + a1) * s + a2) * s + a3) * s + a4) * s + a5) * r) / (((((b0 * s + b1) * s + b2) * s + b3) * s + b4) * s + 1);
 }
+
+/**
+ * The standard normal quantiles cheapestFirstLook weighs, computed once: under a log-normal fit a
+ * duration quantile is exp(μ + σ·z), so a refit after each job needs only the exponentials.
+ */
+const COST_GRID = 64;
+const COST_GRID_Z = Array.from({ length: COST_GRID }, (_, i) => normalQuantile((i + 0.5) / COST_GRID));
+const FIRST_LOOK_Z = FIRST_LOOK_QUANTILES.map((q) => normalQuantile(q));
 
 // ---------------------------------------------------------------- one kind
 export class KindModel {
@@ -253,13 +263,13 @@ export class KindModel {
    * yet), or a few blind looks, about a fifth of their time late, when it cannot.
    */
   private cheapestFirstLook(): number {
-    const grid = 64;
-    const durations = Array.from({ length: grid }, (_, i) => this.quantile((i + 0.5) / grid));
+    const grid = COST_GRID;
+    const durations = COST_GRID_Z.map((z) => Math.exp(this.mu + this.sigma * z));
     const mean = durations.reduce((a, b) => a + b, 0) / grid;
     let best: number = FIRST_LOOK_QUANTILES[0];
     let bestCost = Number.POSITIVE_INFINITY;
-    for (const q of FIRST_LOOK_QUANTILES) {
-      const t1 = this.quantile(q);
+    for (const [i, q] of FIRST_LOOK_QUANTILES.entries()) {
+      const t1 = Math.exp(this.mu + this.sigma * (FIRST_LOOK_Z[i] as number));
       let delay = 0;
       let looks = 0;
       for (const d of durations) {
