@@ -128,19 +128,22 @@ describe('download', () => {
     expect(peak - before).toBeLessThan(48 * 1024 * 1024);
   });
 
-  it('restarts the file after a connection reset', async () => {
+  // 256 KiB is read whole and written at once; 2 MiB is streamed to disk (download.ts WHOLE_BODY_MAX_BYTES).
+  it.each([256 * 1024, 2 * 1024 * 1024])('restarts the file after a connection reset (%i bytes)', async (size) => {
     h = await harness();
     const client = clientFor(h.fake);
-    const assetId = h.fake.addSyntheticAsset({ bytes: 256 * 1024, kind: 'svg' });
+    const assetId = h.fake.addSyntheticAsset({ bytes: size, kind: 'svg' });
     let downloads = 0;
     h.fake.on('request', (route) => {
       if (route === 'download') h.fake.setFaults({ resetRate: ++downloads === 1 ? 1 : 0 });
       else h.fake.setFaults({ resetRate: 0 });
     });
     const dest = join(h.dir, 'synthetic.svg');
+    // A bigger file left where the result goes: the result replaces it from its start.
+    await writeFile(dest, 'x'.repeat(3 * 1024 * 1024));
     const result = await client.download({ assetId, destPath: dest, expected: vtracer.output });
-    expect(result.bytes).toBe(256 * 1024);
-    expect((await stat(dest)).size).toBe(256 * 1024);
+    expect(result.bytes).toBe(size);
+    expect((await stat(dest)).size).toBe(size);
     expect(h.fake.counts.download).toBe(2);
   });
 

@@ -50,6 +50,8 @@ import { createReadStream, createWriteStream } from 'node:fs';
 export interface OpenFile {
   read(buffer: Uint8Array, offset: number, length: number, position: number | null): Promise<{ bytesRead: number }>;
   stat(): Promise<Stats>;
+  /** Writes all of `data` at the file's current position. */
+  write(data: Uint8Array): Promise<void>;
   sync(): Promise<void>;
   close(): Promise<void>;
   /** A stream writing the file from its start, flushed to disk before it closes it (and the file). */
@@ -81,6 +83,9 @@ const THREAD_POOL: FileCalls = {
     return {
       read: (buffer, offset, length, position) => handle.read(buffer, offset, length, position),
       stat: () => handle.stat(),
+      async write(data) {
+        for (let done = 0; done < data.byteLength; ) done += (await handle.write(data, done, data.byteLength - done)).bytesWritten;
+      },
       sync: () => handle.sync(),
       close: () => handle.close(),
       writeStream: () => handle.createWriteStream({ flush: true }),
@@ -144,6 +149,10 @@ function blockingFile(fd: number): OpenFile {
   return {
     read: (buffer, offset, length, position) => now(() => ({ bytesRead: readSync(fd, buffer, offset, length, position) })),
     stat: () => now(() => fstatSync(fd)),
+    write: (data) =>
+      now(() => {
+        for (let done = 0; done < data.byteLength; ) done += writeSync(fd, data, done, data.byteLength - done);
+      }),
     sync: () => now(() => fsyncSync(fd)),
     close: () => now(() => (streamed ? undefined : closeSync(fd))),
     writeStream() {

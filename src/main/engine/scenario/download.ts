@@ -5,12 +5,19 @@ import { pipeline } from 'node:stream/promises';
 import { getAsset } from './assets';
 import { DownloadError, GoneError, ScenarioError, ValidationError } from './errors';
 import { externalTarget, type HttpCore } from './http';
+import { readAll } from './node-get';
 import type { AssetInfo, DownloadRequest, DownloadResult } from './types';
 
 /** Fresh URLs asked for when one is expired or serves the wrong thing, before giving up. */
 const MAX_URL_REFRESHES = 3;
 /** Enough of the file's start for every looksValid() check (an SVG may open with a long comment). */
 const HEAD_BYTES = 64 * 1024;
+/**
+ * A body up to this size (as its Content-Length says) is read whole, then written with one call:
+ * for the usual result (an SVG of some kilobytes) the stream pipeline's machinery costs more than
+ * the bytes (issue 13.3). Bigger or unsized bodies are streamed to disk, so memory stays flat.
+ */
+const WHOLE_BODY_MAX_BYTES = 1024 * 1024;
 /** Statuses with which a temporary URL says "I have expired" (docs/scenario-api.md "Output assets"). */
 const STALE_STATUSES = [403, 404, 410] as const;
 
@@ -111,9 +118,18 @@ function fetchTo(http: HttpCore, asset: AssetInfo, req: DownloadRequest): Promis
       const total = expectedBytes;
 
       let received = 0;
+      req.onProgress?.(0, total);
+      if (declared !== undefined && declared <= WHOLE_BODY_MAX_BYTES) {
+        const body = await readAll(res.body, (chunk) => {
+          attempt.touch();
+          received += chunk.length;
+          req.onProgress?.(received, total);
+        });
+        await writeWhole(req.destPath, body);
+        return { bytes: body.length, mimeType: mimeType ?? asset.mimeType, head: body.subarray(0, HEAD_BYTES), expectedBytes };
+      }
       const headChunks: Buffer[] = [];
       let headLength = 0;
-      req.onProgress?.(0, total);
       const file = await files.open(req.destPath, DEST_FLAGS);
       await pipeline(
         res.body,
@@ -136,6 +152,17 @@ function fetchTo(http: HttpCore, asset: AssetInfo, req: DownloadRequest): Promis
       return { bytes: received, mimeType: mimeType ?? asset.mimeType, head: Buffer.concat(headChunks), expectedBytes };
     },
   });
+}
+
+/** The whole file at once, synced before it is closed (as the streamed path's write stream does). */
+async function writeWhole(path: string, bytes: Uint8Array): Promise<void> {
+  const file = await files.open(path, DEST_FLAGS);
+  try {
+    await file.write(bytes);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
 }
 
 /** Disk trouble (full, no permission) is not the network's fault: say so plainly, never retry. */

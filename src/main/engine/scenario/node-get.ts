@@ -7,7 +7,7 @@
  */
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import type { Readable } from 'node:stream';
+import { finished, type Readable } from 'node:stream';
 
 export interface Reply {
   status: number;
@@ -76,6 +76,23 @@ export async function nodePut(url: string, bytes: Uint8Array, signal: AbortSigna
   };
 }
 
+/**
+ * A body read whole from its 'data' events, which costs less than async iteration (no iterator,
+ * no promise per chunk: issue 13.3); rejects when the body ends early or fails.
+ */
+export function readAll(body: Readable, onChunk?: (chunk: Buffer) => void): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    body.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      length += chunk.length;
+      onChunk?.(chunk);
+    });
+    finished(body, (error) => (error ? reject(error) : resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length))));
+  });
+}
+
 /** A short error body, read without trusting its size. */
 export async function readSome(body: Readable, max = 64 * 1024): Promise<string> {
   const chunks: Buffer[] = [];
@@ -141,9 +158,7 @@ export async function nodeFetch(
       }
       continue;
     }
-    const chunks: Buffer[] = [];
-    for await (const chunk of res) chunks.push(chunk as Buffer);
-    const bytes = Buffer.concat(chunks);
+    const bytes = await readAll(res);
     return {
       status,
       statusText: res.statusMessage ?? '',
