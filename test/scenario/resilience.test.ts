@@ -196,6 +196,32 @@ describe('abort', () => {
     expect(err).toBeInstanceOf(CanceledError);
   });
 
+  it('one abort ends every call in flight under that signal at once; a call under another signal goes on', async () => {
+    h = await harness({ faults: { slowMs: 1_000 } });
+    const client = clientFor(h.fake);
+    const controller = new AbortController();
+    const doomed = Array.from({ length: 3 }, () => client.getJob('job_x', controller.signal).catch((e: unknown) => e));
+    const other = client.getJob('job_y', new AbortController().signal).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 100));
+    const t = Date.now();
+    controller.abort();
+    for (const err of await Promise.all(doomed)) expect(err).toBeInstanceOf(CanceledError);
+    expect(since(t)).toBeLessThan(300);
+    const answered = await other;
+    expect(answered).not.toBeInstanceOf(CanceledError);
+    expect(answered).not.toBeInstanceOf(NetworkError);
+  });
+
+  it('an abort after its call was answered harms nothing: the connection serves the next call', async () => {
+    h = await harness();
+    const client = clientFor(h.fake);
+    const assetId = await client.upload({ path: await writePng(h.dir), name: 'a.png', kind: 'png', route: 'image-asset' });
+    const controller = new AbortController();
+    await client.getAsset(assetId, controller.signal);
+    controller.abort();
+    await expect(client.getAsset(assetId)).resolves.toMatchObject({ id: assetId });
+  });
+
   it('an already aborted signal sends nothing', async () => {
     h = await harness();
     const client = clientFor(h.fake);
