@@ -165,6 +165,11 @@ describe('updates and transitions', () => {
     const [a] = store.addItems([newItem()]);
     expect(() => store.update(a!.id, { progress: 2 })).toThrow(InvalidItemError);
     expect(() => store.update(a!.id, { progress: Number.NaN })).toThrow(InvalidItemError);
+    expect(() => store.update(a!.id, { outputs: ['a.svg', 3] as never })).toThrow(/outputs/);
+    // A field the store does not know is refused, not silently dropped.
+    expect(() => store.update(a!.id, { colour: 'red' } as never)).toThrow(/unknown field "colour"/);
+    // Nothing was written by the refused changes.
+    expect(store.get(a!.id)).toMatchObject({ progress: 0, outputs: [] });
   });
 
   it('walks the happy path', () => {

@@ -46,30 +46,45 @@ const newItemSchema = z.object({
   engineChoice: z.enum(ENGINE_CHOICES).optional(),
 });
 
-const patchSchema = z
-  .object({
-    state: stateSchema,
-    resumeState: stateSchema.optional(),
-    assetId: z.string().optional(),
-    jobId: z.string().optional(),
-    progress: z.number().min(0).max(1),
-    error: z.string().optional(),
-    failureKind: z.enum(FAILURE_KINDS).optional(),
-    outputs: stringListSchema,
-    downloadedAssetIds: stringListSchema,
-    pendingCommit: pendingCommitSchema.optional(),
-    attempts: z.number().int().nonnegative(),
-    generateSentAt: z.number().int().optional(),
-    warnings: stringListSchema,
-    finishedAt: z.number().int().optional(),
-    position: z.number().refine(Number.isFinite, 'position must be finite'),
-    params: paramsSchema,
-    preset: z.string().optional(),
-    output: outputSettingsSchema,
-    engine: z.enum(ENGINES).optional(),
-  })
-  .partial()
-  .strict();
+/** What each field of a change may hold; a change may name any of them and nothing else. */
+const PATCH_FIELDS: Record<keyof ItemPatch, z.ZodType> = {
+  state: stateSchema,
+  resumeState: stateSchema.optional(),
+  assetId: z.string().optional(),
+  jobId: z.string().optional(),
+  progress: z.number().min(0).max(1),
+  error: z.string().optional(),
+  failureKind: z.enum(FAILURE_KINDS).optional(),
+  outputs: stringListSchema,
+  downloadedAssetIds: stringListSchema,
+  pendingCommit: pendingCommitSchema.optional(),
+  attempts: z.number().int().nonnegative(),
+  generateSentAt: z.number().int().optional(),
+  warnings: stringListSchema,
+  finishedAt: z.number().int().optional(),
+  position: z.number().refine(Number.isFinite, 'position must be finite'),
+  params: paramsSchema,
+  preset: z.string().optional(),
+  output: outputSettingsSchema,
+  engine: z.enum(ENGINES).optional(),
+};
+
+
+/**
+ * A change is checked field by field, only the fields it names: a whole-object parse walked every
+ * field the schema knows on every write, several per item (issue 13.3). Unknown fields are refused,
+ * as a strict object would.
+ */
+function checkPatch(id: string, patch: ItemPatch): void {
+  for (const field of Object.keys(patch)) {
+    const schema = Object.hasOwn(PATCH_FIELDS, field) ? PATCH_FIELDS[field as keyof ItemPatch] : undefined;
+    if (!schema) throw new InvalidItemError(`Invalid change to item ${id}: unknown field "${field}"`);
+    const value = patch[field as keyof ItemPatch];
+    if (value === undefined) continue;
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) throw new InvalidItemError(`Invalid change to item ${id}: ${field}: ${describeZodError(parsed.error)}`);
+  }
+}
 
 /** The row as SQLite hands it back, before the JSON columns are opened. */
 const rawRowSchema = z.object({
@@ -641,8 +656,7 @@ export class QueueStore {
    * it held by us, queued or a final state gives it up.
    */
   private write(id: string, patch: ItemPatch, expectedState: ItemState | undefined): QueueItem | undefined {
-    const parsed = patchSchema.safeParse(patch);
-    if (!parsed.success) throw new InvalidItemError(`Invalid change to item ${id}: ${describeZodError(parsed.error)}`);
+    checkPatch(id, patch);
     const sets: string[] = [];
     // The statement depends only on which fields are set: cache it under that short key rather
     // than hashing the long SQL text on every write (issue 13.3).
