@@ -35,6 +35,9 @@ describe('the queue editor previews VTracer in real Chromium (Web Worker + WebAs
   it('lets the sample be chosen from the keyboard: Tab reaches "Choose sample…", Space opens the file picker', async () => {
     await page.goto(app.host.url);
     await page.getByRole('button', { name: 'New queue', exact: true }).click();
+    // Listening for the chooser first turns on its interception in the browser well before Space is
+    // pressed; started together with the key press, that could lose the race on a busy machine.
+    const chooserOpened = page.waitForEvent('filechooser', { timeout: 60_000 });
     await page.getByLabel('Preset', { exact: true }).focus();
     let reached = false;
     for (let i = 0; i < 40 && !reached; i++) {
@@ -42,7 +45,8 @@ describe('the queue editor previews VTracer in real Chromium (Web Worker + WebAs
       reached = await page.evaluate(() => document.activeElement?.getAttribute('aria-label') === 'Choose a sample image');
     }
     expect(reached).toBe(true);
-    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
+    await page.keyboard.press('Space');
+    const chooser = await chooserOpened;
     await chooser.setFiles(BADGE);
     await page.locator('[data-testid=trace-result][data-status=final]').waitFor({ timeout: 60_000 });
     expect(pageErrors).toEqual([]);
