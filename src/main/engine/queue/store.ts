@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { InputKind } from '../inputs/kinds';
 import { DEFAULT_LEASE_MS, LeaseHeldError, newOwnerId, ownerIsGone } from './lease';
 import { migrate } from './schema.sql';
-import { IllegalTransitionError, RESUMABLE_STATES, canTransition } from './state-machine';
+import { IllegalTransitionError, RESUMABLE_STATES, TRANSITIONS, canTransition } from './state-machine';
 import { FINAL_STATES, ITEM_STATES } from '../../../shared/item-states';
 import { COLLISION_POLICIES, ENGINE_CHOICES, ENGINES } from '../../../shared/output-options';
 import { describeZodError } from '../../../shared/zod-issues';
@@ -268,6 +268,34 @@ export interface QueueStoreOptions {
 /** States an item is worked in: entering or staying in one holds the lease (queue/lease.ts). */
 const HELD_STATES: readonly ItemState[] = ['uploading', 'submitted', 'processing', 'downloading', 'waiting-for-network'];
 const HELD_SQL = HELD_STATES.map((st) => `'${st}'`).join(',');
+/**
+ * What a write checks of the row's current state: nothing, exactly one state (a transition checked
+ * in JavaScript first), or any state `to` may be reached from (a transition checked by the UPDATE
+ * itself: `transitionGuard`).
+ */
+type StateGuard = undefined | { exactly: ItemState } | { into: ItemState };
+
+/**
+ * Targets whose patch depends on where the item comes from (the state it parks from, a final
+ * state it reopens from, a return to the line): these read the current state first.
+ */
+const NEEDS_CURRENT_STATE = new Set<ItemState>(
+  ITEM_STATES.filter((to) => to === 'waiting-for-network' || to === 'queued' || FINAL_STATES.some((from) => TRANSITIONS[from].includes(to))),
+);
+
+/** The states each target may be reached from, as SQL: TRANSITIONS read backwards (state-machine.ts). */
+function sqlFromStates(to: ItemState): string {
+  const from = ITEM_STATES.filter((f) => f !== 'waiting-for-network' && TRANSITIONS[f].includes(to));
+  const list = from.map((f) => `'${f}'`).join(',');
+  // Leaving waiting-for-network for a working state goes back to where the item was (canTransition).
+  const parked = TRANSITIONS['waiting-for-network'].includes(to)
+    ? to === 'failed' || to === 'canceled'
+      ? ` OR state = 'waiting-for-network'`
+      : ` OR (state = 'waiting-for-network' AND (resume_state IS NULL OR resume_state = '${to}'))`
+    : '';
+  return `(${list ? `state IN (${list})` : '0'}${parked})`;
+}
+
 /** The lease guard every write carries: nobody else holds a live lease on the row. */
 const FREE_FOR_ME = '(owner IS NULL OR owner = @owner OR lease_until < @now)';
 
@@ -563,6 +591,20 @@ export class QueueStore {
    * jobId, assetId, outputs and pendingCommit are the caller's to keep or clear.
    */
   transition(id: string, to: ItemState, patch: ItemPatch = {}): QueueItem {
+    if (!NEEDS_CURRENT_STATE.has(to)) {
+      // One statement: the UPDATE itself checks that `to` may follow the row's state. Reading the
+      // state first cost a second statement per state change (issue 13.3). Anything unusual (no
+      // row matched) takes the checked path below, which says precisely why.
+      const full: ItemPatch = { ...patch, state: to, resumeState: undefined };
+      if (FINAL_STATES.includes(to) && !('finishedAt' in patch)) full.finishedAt = Date.now();
+      const item = this.write(id, full, { into: to });
+      if (item) return item;
+    }
+    return this.checkedTransition(id, to, patch);
+  }
+
+  /** A transition whose patch depends on the current state, or one the one-statement path refused. */
+  private checkedTransition(id: string, to: ItemState, patch: ItemPatch): QueueItem {
     const cur = this.stmt('SELECT state, resume_state FROM items WHERE id = ?').get(id) as
       | { state: ItemState; resume_state: ItemState | null }
       | undefined;
@@ -593,7 +635,7 @@ export class QueueStore {
     if (to === 'queued' && !('progress' in patch)) full.progress = 0;
     // Guarded on the state we checked, so a change made meanwhile by another connection is not
     // silently overwritten with a transition that was only legal from the old state.
-    const item = this.write(id, full, cur.state);
+    const item = this.write(id, full, { exactly: cur.state });
     if (!item) {
       this.throwIfHeld(id);
       const now = this.stmt('SELECT state FROM items WHERE id = ?').get(id) as { state: ItemState } | undefined;
@@ -655,7 +697,7 @@ export class QueueStore {
    * lease (queue/lease.ts): a row another live runner holds is not matched, a working state leaves
    * it held by us, queued or a final state gives it up.
    */
-  private write(id: string, patch: ItemPatch, expectedState: ItemState | undefined): QueueItem | undefined {
+  private write(id: string, patch: ItemPatch, guard: StateGuard): QueueItem | undefined {
     checkPatch(id, patch);
     const sets: string[] = [];
     // The statement depends only on which fields are set: cache it under that short key rather
@@ -681,13 +723,16 @@ export class QueueStore {
       shape += `,${column}`;
       params[column] = encode(value);
     }
-    if (expectedState !== undefined) {
+    if (guard && 'exactly' in guard) {
       shape += ',?';
-      params.expected_state = expectedState;
+      params.expected_state = guard.exactly;
+    } else if (guard) {
+      // The guard's SQL is fixed per target state: part of the statement, not a parameter.
+      shape += `,<${guard.into}`;
     }
     let statement = this.writes.get(shape);
     if (!statement) {
-      statement = this.stmt(this.writeSql(patch, sets, expectedState !== undefined));
+      statement = this.stmt(this.writeSql(patch, sets, guard));
       this.writes.set(shape, statement);
     }
     // all(), not get(): a RETURNING statement left mid-step by get() keeps SQLite from ever
@@ -696,14 +741,15 @@ export class QueueStore {
     return row === undefined ? undefined : rowToItem(row, true);
   }
 
-  private writeSql(patch: ItemPatch, sets: string[], guarded: boolean): string {
+  private writeSql(patch: ItemPatch, sets: string[], guard: StateGuard): string {
     for (const [field, column, , nullable] of PATCH_COLUMNS) {
       if (!(field in patch)) continue;
       if (patch[field] === undefined && !nullable) continue;
       sets.push(`${column} = @${column}`);
     }
     const sql = `UPDATE items SET ${[...sets, 'updated_at = @updated_at'].join(', ')} WHERE id = @id AND ${FREE_FOR_ME}`;
-    return `${sql}${guarded ? ' AND state = @expected_state' : ''} RETURNING *`;
+    const checked = !guard ? '' : 'exactly' in guard ? ' AND state = @expected_state' : ` AND ${sqlFromStates(guard.into)}`;
+    return `${sql}${checked} RETURNING *`;
   }
 
   /**
