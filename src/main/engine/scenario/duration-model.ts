@@ -23,6 +23,8 @@ import type { DurationMemory } from './types';
 
 /** Recent durations and progress pairs kept per kind. */
 const KEEP = 96;
+/** Below this many samples the fit is made again after every job (KindModel.record). */
+const REFIT_EVERY_JOB_BELOW = 16;
 /**
  * The first look lands at one of these quantiles of the duration distribution: the one with the
  * least expected cost (delay as a share of the mean job, plus LOOK_COST per look). Wide
@@ -138,6 +140,8 @@ export class KindModel {
   /** fraction of the duration elapsed ≈ a + b·progress, when trusted. */
   private fit: { a: number; b: number } | undefined;
   private firstLookQuantile: number = FIRST_LOOK_QUANTILES[0];
+  /** Jobs recorded since the last fit. */
+  private sinceFit = 0;
 
   constructor(private readonly data: Saved) {
     this.refit();
@@ -239,10 +243,15 @@ export class KindModel {
       }
     }
     if (looks.predictedMs !== undefined) this.data.jobs++;
-    this.refit();
+    // Each of the first jobs moves the fit; past them, one more job among dozens barely does, so
+    // the fit is made again once a tenth of the kept samples are new (issue 13.3: refitting after
+    // every job of a long batch was measurable CPU).
+    this.sinceFit++;
+    if (this.samples < REFIT_EVERY_JOB_BELOW || this.sinceFit >= Math.ceil(this.samples / 10)) this.refit();
   }
 
   private refit(): void {
+    this.sinceFit = 0;
     const logs = this.data.durations.map(Math.log);
     const n = logs.length;
     if (n > 0) {
