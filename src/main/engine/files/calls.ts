@@ -38,7 +38,6 @@ import {
   unlinkSync,
   writeSync,
   writevSync,
-  fdatasyncSync,
   type Stats,
   type StatsFs,
 } from 'node:fs';
@@ -137,7 +136,6 @@ const BLOCKING_STREAM_CALLS = {
   writev: (fd: number, buffers: NodeJS.ArrayBufferView[], position: number | null, cb: (e: NodeJS.ErrnoException | null, n?: number) => void) =>
     answer(cb, () => writevSync(fd, buffers, position ?? undefined)),
   fsync: (fd: number, cb: Callback<void>) => answer(cb, () => fsyncSync(fd)),
-  fdatasync: (fd: number, cb: Callback<void>) => answer(cb, () => fdatasyncSync(fd)),
   close: (fd: number, cb: Callback<void>) => answer(cb, () => closeSync(fd)),
   // A read stream takes the buffer back with the count, as fs.read gives it.
   read: (fd: number, buffer: Uint8Array, offset: number, length: number, position: number | null, cb: (e: NodeJS.ErrnoException | null, n?: number, b?: Uint8Array) => void) =>
