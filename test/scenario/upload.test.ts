@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StageTimeoutError, ValidationError } from '../../src/main/engine/scenario/index';
-import { dataUrlLength, IMAGE_ASSET_MAX_CHARS, MAX_PARTS, MIN_PART_BYTES, planParts } from '../../src/main/engine/scenario/upload';
+import { dataUrlLength, IMAGE_ASSET_MAX_CHARS } from '../../src/main/engine/inputs/kinds';
+import { MAX_PARTS, MIN_PART_BYTES, planParts } from '../../src/main/engine/scenario/upload';
 import { clientFor, harness, writeGlb, writePng, type Harness } from './helpers';
 
 let h: Harness;

@@ -12,7 +12,7 @@
  *
  * Which way where. The desktop app and the web host keep the thread pool: their main thread also
  * answers the window, and a call to a slow or hung network share must never freeze it. The CLI has
- * nothing else to answer: it runs its calls blocking (src/cli/convert.ts), which makes a batch on a
+ * nothing else to answer: it runs its calls blocking (src/cli/bin.ts), which makes a batch on a
  * hung share wait where it would have waited anyway.
  *
  * The calls made per file or per item go through here (taking in, checking, reserving, writing and
@@ -20,6 +20,8 @@
  */
 import {
   closeSync,
+  createReadStream,
+  createWriteStream,
   fstatSync,
   fsyncSync,
   linkSync,
@@ -43,7 +45,6 @@ import {
 } from 'node:fs';
 import * as threadPool from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
-import { createReadStream, createWriteStream } from 'node:fs';
 
 /** What the engine does with an open file: the part of a FileHandle it uses. */
 export interface OpenFile {

@@ -11,8 +11,6 @@ import { AssetEnvelope, pickReason, UploadCreatedEnvelope, UploadStatusEnvelope 
 import { PollInterval, sleep, throwIfAborted } from './timing';
 import type { UploadRequest } from './types';
 
-// The inline limit is shared with the input check, which reads such an image whole (inputs/kinds.ts).
-export { dataUrlLength, IMAGE_ASSET_MAX_CHARS } from '../inputs/kinds';
 /** The upload `kind` for each sort of input (documented kinds: 3d, asset, audio, avatar, image, model, video). */
 export const UPLOAD_KIND = { image: 'image', model: '3d' } as const;
 /** Every part but the last must be at least 5 MB (S3 multipart's minimum, 5 MiB); at most 10,000 parts. */
