@@ -6,7 +6,7 @@ import { aliasFor, isUtf8Name, readableName } from './byte-names';
 import type { ModelDescriptor } from '../models/types';
 import { mapLimited } from './hash';
 import { EXTENSIONS_BY_KIND, type InputKind } from './kinds';
-import { sniffKind } from './sniff';
+import { HEAD_BYTES, sniffKind } from './sniff';
 import { describeKinds } from './validate';
 
 export interface FoundInput {
@@ -68,7 +68,7 @@ type Probe = { ok: true; size: number; mtimeMs: number; kind: InputKind | undefi
  * every file-system call is a trip through libuv's thread pool). The same size as the longest look
  * a text format gets below.
  */
-const PROBE_WHOLE_MAX = 64 * 1024;
+const PROBE_WHOLE_MAX = HEAD_BYTES;
 
 /** One open, one fstat, one or two reads: everything judging a file needs. */
 async function probeFile(path: string): Promise<Probe> {
@@ -91,7 +91,7 @@ async function probeFile(path: string): Promise<Probe> {
       // Text formats (OBJ, glTF) may need a longer look than binary signatures.
       let more = first.subarray(0, bytesRead);
       if (!small) {
-        more = Buffer.alloc(Math.min(info.size, 64 * 1024));
+        more = Buffer.alloc(Math.min(info.size, HEAD_BYTES));
         more = more.subarray(0, (await handle.read(more, 0, more.length, 0)).bytesRead);
       }
       kind = sniffKind(more);
