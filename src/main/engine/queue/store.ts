@@ -171,7 +171,7 @@ type RawRow = z.infer<typeof rawRowSchema>;
 /**
  * A row read from the database file (a boundary: the file may be damaged or older) is validated
  * in full. A row handed back by our own UPDATE … RETURNING is not checked again: every value in it
- * was either validated on the way in (patchSchema) or came from a row that was (issue 13.3: this
+ * was either validated on the way in (checkPatch) or came from a row that was (issue 13.3: this
  * re-validation was the queue's largest CPU cost per item).
  */
 function rowToItem(raw: unknown, trusted = false): QueueItem {
