@@ -52,6 +52,13 @@ describe('a state change costs the same whatever the queue size', () => {
       const other = s.store.list({ queueId: 'q1', limit: 1, offset: 1 })[0]!;
       const r = measure(s, () => s.store.reorder(target.id, other.id));
       expect(r.changed).toBe(1);
+
+      // The rest of an item's everyday life: each step is one UPDATE too.
+      for (const to of ['submitted', 'processing', 'downloading', 'done'] as const) {
+        const step = measure(s, () => s.store.transition(target.id, to));
+        expect(step.statements, `→ ${to}`).toHaveLength(1);
+        expect(step.changed).toBe(1);
+      }
       s.store.close();
     });
   }

@@ -276,16 +276,19 @@ const HELD_SQL = HELD_STATES.map((st) => `'${st}'`).join(',');
 type StateGuard = undefined | { exactly: ItemState } | { into: ItemState };
 
 /**
- * Targets whose patch depends on where the item comes from (the state it parks from, a final
- * state it reopens from, a return to the line): these read the current state first.
+ * Targets whose patch always depends on where the item comes from (the state it parks from, a
+ * return to the line): these read the current state first.
  */
-const NEEDS_CURRENT_STATE = new Set<ItemState>(
-  ITEM_STATES.filter((to) => to === 'waiting-for-network' || to === 'queued' || FINAL_STATES.some((from) => TRANSITIONS[from].includes(to))),
-);
+const NEEDS_CURRENT_STATE = new Set<ItemState>(['waiting-for-network', 'queued']);
 
-/** The states each target may be reached from, as SQL: TRANSITIONS read backwards (state-machine.ts). */
+/**
+ * The states each target may be reached from in one statement, as SQL: TRANSITIONS read backwards
+ * (state-machine.ts), final states left out. Reopening a finished item clears how it ended
+ * (checkedTransition), so it never matches here and takes the checked path instead; the everyday
+ * uploading → submitted then costs one statement rather than a read and a write (issue 13.3).
+ */
 function sqlFromStates(to: ItemState): string {
-  const from = ITEM_STATES.filter((f) => f !== 'waiting-for-network' && TRANSITIONS[f].includes(to));
+  const from = ITEM_STATES.filter((f) => f !== 'waiting-for-network' && !FINAL_STATES.includes(f) && TRANSITIONS[f].includes(to));
   const list = from.map((f) => `'${f}'`).join(',');
   // Leaving waiting-for-network for a working state goes back to where the item was (canTransition).
   const parked = TRANSITIONS['waiting-for-network'].includes(to)
