@@ -11,9 +11,17 @@
  *   besides its JSON lines;
  * - KILN_BENCH_WRAP="strace -f -c -o file" (or perf …) runs the process under a tool;
  * - KILN_BENCH_CLI_ITEMS=n converts n items instead of 300 (1 gives the cost of starting).
+ *
+ * Each kiln run is followed by a run of the floor (bench/cli-floor.ts: the same durable work with
+ * no Kiln code), so the two see the same machine: this VM's CPU per system call and per wake-up
+ * varies by tens of percent from one day to the next, and the floor says how much of the figure is
+ * the machine's.
  */
 import { spawn } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { transformWithEsbuild } from 'vite';
+import { DB_FILE_NAME, QueueStore } from '../src/main/engine/queue/store';
 import { makePngs, tempDir } from './fixtures';
 import type { Section } from './section';
 import { verdict } from './section';
@@ -33,15 +41,19 @@ interface CpuRun {
   systemMs: number;
   wallMs: number;
   done: number;
+  /** HTTP requests the floor made (it counts its own). */
+  requests?: number;
 }
 
-function runOnce(args: string[], env: NodeJS.ProcessEnv, profileDir?: string): Promise<CpuRun> {
+/** Runs `script` (kiln, or the floor with `study` off) and reads the CPU it reports as it exits. */
+function runOnce(script: string, args: string[], env: NodeJS.ProcessEnv, study: boolean): Promise<CpuRun> {
+  const profileDir = study ? process.env.KILN_BENCH_CPU_PROFILE_DIR : undefined;
   const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
-  const nodeArgs = process.env.KILN_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const wrap = process.env.KILN_BENCH_WRAP?.split(' ').filter(Boolean) ?? [];
+  const nodeArgs = study ? (process.env.KILN_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []) : [];
+  const wrap = study ? (process.env.KILN_BENCH_WRAP?.split(' ').filter(Boolean) ?? []) : [];
   const command = [...wrap, process.execPath, ...profile, ...nodeArgs];
   const started = performance.now();
-  const child = spawn(command[0] as string, [...command.slice(1), '--import', `data:text/javascript,${encodeURIComponent(REPORT)}`, KILN, ...args], {
+  const child = spawn(command[0] as string, [...command.slice(1), '--import', `data:text/javascript,${encodeURIComponent(REPORT)}`, script, ...args], {
     cwd: root,
     env: { ...process.env, NODE_OPTIONS: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -55,11 +67,23 @@ function runOnce(args: string[], env: NodeJS.ProcessEnv, profileDir?: string): P
     child.on('close', (code) => {
       const [, us, systemUs] = /kiln-bench-cpu=(\d+) (\d+)/.exec(stderr) ?? [];
       if (nodeArgs.length) process.stderr.write(stdout.split('\n').filter((l) => !l.startsWith('{')).join('\n') + stderr);
-      if (code !== 0 || !us) return reject(new Error(`kiln convert exited ${code}: ${stderr.slice(-2000)}`));
+      if (code !== 0 || !us) return reject(new Error(`${script} exited ${code}: ${stderr.slice(-2000)}`));
       const done = stdout.split('\n').filter((l) => l.includes('"status":"done"')).length;
-      resolve({ cpuMs: Number(us) / 1000, systemMs: Number(systemUs) / 1000, wallMs: performance.now() - started, done });
+      const requests = /floor-requests=(\d+)/.exec(stderr)?.[1];
+      resolve({ cpuMs: Number(us) / 1000, systemMs: Number(systemUs) / 1000, wallMs: performance.now() - started, done, ...(requests ? { requests: Number(requests) } : {}) });
     });
   });
+}
+
+/** The floor as plain JavaScript beside the repository's node_modules (where it finds sharp and SQLite). */
+async function buildFloor(): Promise<string> {
+  const source = join(root, 'bench', 'cli-floor.ts');
+  const { code } = await transformWithEsbuild(await readFile(source, 'utf8'), source, { format: 'cjs', target: 'node20' });
+  const dir = join(root, 'node_modules', '.cache', 'kiln-bench');
+  await mkdir(dir, { recursive: true });
+  const out = join(dir, 'cli-floor.cjs');
+  await writeFile(out, code);
+  return out;
 }
 
 export const cliCpu: Section = {
@@ -74,29 +98,45 @@ export const cliCpu: Section = {
     const inputDir = join(inputs[0] as string, '..');
     const env = { SCENARIO_SDK_API_KEY: server.apiKey, SCENARIO_SDK_API_SECRET: server.apiSecret };
     const results: CpuRun[] = [];
-    await server.resetCounts();
+    const floors: CpuRun[] = [];
+    const floor = await buildFloor();
+    const counts: Partial<Record<string, number>> = {};
     for (let i = 0; i < runs; i++) {
       // A fresh state and output folder each run: every item is uploaded, generated, polled and downloaded.
       const args = ['convert', inputDir, '--model', 'vtracer', '--out', await tempDir('cli-cpu-out'), '--state', await tempDir('cli-cpu-state'),
         '--api-url', server.url, '--concurrency', String(concurrency), '--json'];
-      const run = await runOnce(args, env, process.env.KILN_BENCH_CPU_PROFILE_DIR);
+      await server.resetCounts();
+      const run = await runOnce(KILN, args, env, true);
       if (run.done !== items) throw new Error(`kiln convert finished ${run.done} of ${items} items`);
       results.push(run);
+      for (const [route, n] of Object.entries(await server.counts())) counts[route] = (counts[route] ?? 0) + n;
+      // The floor right after, on the same machine as it is now; into the queue database as Kiln
+      // makes it (its schema and indexes), empty.
+      const floorState = await tempDir('cli-floor-state');
+      QueueStore.open(floorState).close();
+      const floorArgs = [server.url, server.apiKey, server.apiSecret, inputDir, await tempDir('cli-floor-out'), join(floorState, DB_FILE_NAME), String(concurrency), String(ctx.settings.jobDurationMs)];
+      const floorRun = await runOnce(floor, floorArgs, {}, false);
+      if (floorRun.done !== items) throw new Error(`the floor client finished ${floorRun.done} of ${items} items`);
+      floors.push(floorRun);
     }
     const perItem = median(results.map((r) => r.cpuMs / items));
-    const counts = await server.counts();
-    const requests = Object.entries(counts).filter(([, n]) => n > 0).map(([route, n]) => `${route} ${(n / items / runs).toFixed(2)}`);
+    const floorPerItem = median(floors.map((r) => r.cpuMs / items));
+    const requests = Object.entries(counts).filter((e): e is [string, number] => (e[1] ?? 0) > 0).map(([route, n]) => `${route} ${(n / items / runs).toFixed(2)}`);
     ctx.log(`cli-cpu: ${results.map((r) => `${r.cpuMs.toFixed(0)} ms CPU (${r.systemMs.toFixed(0)} ms system) / ${r.wallMs.toFixed(0)} ms wall`).join(', ')} for ${items} items`);
+    ctx.log(`cli-cpu floor: ${floors.map((r) => `${r.cpuMs.toFixed(0)} ms CPU (${r.systemMs.toFixed(0)} ms system)`).join(', ')}`);
     return {
       rows: [
         { metric: `kiln convert, ${items} quick jobs at concurrency ${concurrency}: client CPU per item (median of ${runs})`, value: `${perItem.toFixed(2)} ms`, target: `≤ ${CLI_CPU_TARGET_MS} ms`, verdict: verdict(perItem <= CLI_CPU_TARGET_MS) },
+        { metric: `same durable work with no Kiln code (the floor, bench/cli-floor.ts), same machine and run (median of ${runs})`, value: `${floorPerItem.toFixed(2)} ms` },
+        { metric: "of which Kiln's own (kiln convert − floor)", value: `${(perItem - floorPerItem).toFixed(2)} ms` },
       ],
       notes: [
         `CPU (user + system) of the kiln process from its start to its exit, per item; ${ctx.settings.jobDurationMs} ms jobs; the fake server runs in its own process.`,
-        `Requests per item: ${requests.join(', ')}.`,
+        `Requests per item: ${requests.join(', ')}; the floor ${median(floors.map((r) => (r.requests ?? 0) / items)).toFixed(2)} (it knows each job's length, so it looks once at the end).`,
+        'The floor reads, decodes, uploads, generates, polls, downloads, writes, flushes, links and commits each item as kiln does (same database schema, as many commits); it leaves out what Kiln adds (retries, deadlines, validation, leases, naming, events). It runs right after each kiln run, on the machine as it is then.',
         'Set KILN_BENCH_CPU_PROFILE_DIR, KILN_BENCH_NODE_ARGS, KILN_BENCH_WRAP or KILN_BENCH_CLI_ITEMS to study the runs (bench/cli-cpu.ts).',
       ],
-      data: { items, concurrency, runs: results, requestsPerItem: Object.fromEntries(Object.entries(counts).map(([r, n]) => [r, n / items / runs])) },
+      data: { items, concurrency, runs: results, floorRuns: floors, floorPerItemMs: floorPerItem, requestsPerItem: Object.fromEntries(Object.entries(counts).map(([r, n]) => [r, (n ?? 0) / items / runs])) },
     };
   },
 };

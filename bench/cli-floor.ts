@@ -1,0 +1,148 @@
+/**
+ * The floor under `kiln convert`'s CPU per item (bench/cli-cpu.ts): a client with no Kiln code that
+ * does the same durable work per item on the same machine, against the same fake server.
+ * - reads the input whole and decodes it with sharp (Kiln proves an input undamaged before paying);
+ * - reserves the result's file in the output folder (created exclusively, as Kiln's reservation);
+ * - commits each step to the queue database Kiln's own schema made (WAL, synchronous NORMAL):
+ *   added, claimed, generate sent, submitted, downloading, result being moved, done — seven commits
+ *   per item as Kiln makes, each an UPDATE … RETURNING * of the same row and indexes;
+ * - uploads inline, generates, looks at the job once at its known end then every 50 ms, reads the
+ *   result's asset, downloads it, writes and flushes the file, links it into place, flushes the folder;
+ * - prints one JSON line per item, as `kiln convert --json` does.
+ * What it leaves out is what Kiln adds: retries and deadlines, validation of every answer, the
+ * duration model, leases, naming rules, cancellation, events. The difference between the two
+ * figures is Kiln's own cost; the floor itself is what this machine charges for the work, which is
+ * why it is measured in the same run rather than assumed.
+ *
+ * Run by cli-cpu.ts as plain CommonJS (transformed once, no loader), so its start is node's,
+ * sharp's and SQLite's, like the compiled CLI's.
+ * argv: apiUrl key secret inputDir outDir databasePath concurrency jobMs
+ */
+import Database from 'better-sqlite3';
+import sharp from 'sharp';
+import { Agent, request } from 'node:http';
+import { closeSync, constants, fsyncSync, linkSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, join } from 'node:path';
+
+const [apiUrl = '', key = '', secret = '', inputDir = '', outDir = '', databasePath = '', concurrencyArg = '16', jobMsArg = '200'] = process.argv.slice(2);
+const concurrency = Number(concurrencyArg);
+const jobMs = Number(jobMsArg);
+const auth = `Basic ${Buffer.from(`${key}:${secret}`).toString('base64')}`;
+const agent = new Agent({ keepAlive: true });
+let requests = 0;
+
+function call(method: string, url: string, body?: string): Promise<Buffer> {
+  requests++;
+  const target = new URL(url);
+  const headers: Record<string, string | number> = target.pathname.startsWith('/v1') ? { authorization: auth } : {};
+  if (body !== undefined) Object.assign(headers, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  return new Promise((resolve, reject) => {
+    const req = request(target, { method, agent, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('end', () => {
+        const answer = Buffer.concat(chunks);
+        if ((res.statusCode ?? 500) >= 300) reject(new Error(`${method} ${target.pathname}: ${res.statusCode} ${answer.toString()}`));
+        else resolve(answer);
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const api = (path: string) => `${apiUrl}${path}`;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const db = new Database(databasePath);
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = NORMAL');
+const insert = db.prepare(
+  `INSERT INTO items (id, queue_id, position, state, dedupe_key, input_path, input_kind, input_size, model_key, params_json, output_json, created_at, updated_at)
+   VALUES (?, 'floor', ?, 'queued', ?, ?, 'png', 0, 'vtracer', '{}', '{}', ?, ?)`,
+);
+// One statement for every step: the fields a step does not name keep their value.
+const write = db.prepare(
+  `UPDATE items SET state = coalesce(@state, state), owner = @owner, lease_until = @lease, asset_id = coalesce(@asset, asset_id),
+   job_id = coalesce(@job, job_id), generate_sent_at = @sent, pending_commit_json = @pending, updated_at = @now
+   WHERE id = @id RETURNING *`,
+);
+const next = db.prepare(`SELECT * FROM items WHERE state = 'queued' ORDER BY position, created_at, rowid LIMIT 1`);
+
+interface Step {
+  state?: string;
+  asset?: string;
+  job?: string;
+  sent?: number;
+  pending?: string;
+}
+function commit(id: string, step: Step): void {
+  const now = Date.now();
+  const done = step.state === 'done';
+  write.all({ id, state: step.state ?? null, owner: done ? null : 'floor', lease: done ? null : now + 30_000, asset: step.asset ?? null, job: step.job ?? null, sent: step.sent ?? null, pending: step.pending ?? null, now });
+}
+
+async function convert(id: string, input: string): Promise<void> {
+  commit(id, { state: 'uploading' });
+  const bytes = readFileSync(input);
+  await sharp(bytes, { failOn: 'error' }).raw().toBuffer();
+  const temp = join(outDir, `.${id}.part`);
+  closeSync(openSync(temp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY));
+  const image = `data:image/png;base64,${bytes.toString('base64')}`;
+  const asset = JSON.parse((await call('POST', api('/assets'), JSON.stringify({ image, name: basename(input) }))).toString()).asset;
+  commit(id, { asset: asset.id, sent: Date.now() });
+  const job = JSON.parse((await call('POST', api('/generate/custom/model_visioncortex-vtracer'), JSON.stringify({ image: asset.id }))).toString()).job;
+  commit(id, { state: 'submitted', job: job.jobId });
+  await sleep(jobMs);
+  for (;;) {
+    const seen = JSON.parse((await call('GET', api(`/jobs/${job.jobId}`))).toString()).job;
+    if (seen.status === 'success') {
+      commit(id, { state: 'downloading' });
+      const result = JSON.parse((await call('GET', api(`/assets/${seen.metadata.assetIds[0]}`))).toString()).asset;
+      const data = await call('GET', result.url);
+      const fd = openSync(temp, constants.O_WRONLY | constants.O_TRUNC);
+      writeSync(fd, data);
+      fsyncSync(fd);
+      closeSync(fd);
+      const target = join(outDir, `${basename(input, '.png')}.svg`);
+      commit(id, { pending: JSON.stringify({ temp, target }) });
+      linkSync(temp, target);
+      unlinkSync(temp);
+      const folder = openSync(outDir, 'r');
+      fsyncSync(folder);
+      closeSync(folder);
+      commit(id, { state: 'done' });
+      process.stdout.write(`${JSON.stringify({ input, status: 'done', outputs: [target] })}\n`);
+      return;
+    }
+    if (seen.status === 'failure' || seen.status === 'canceled') throw new Error(`job ${job.jobId} ${seen.status}`);
+    await sleep(50);
+  }
+}
+
+const inputs = readdirSync(inputDir).filter((name) => name.endsWith('.png')).sort();
+const now = Date.now();
+db.transaction(() => inputs.forEach((name, i) => insert.run(`floor-${i}`, i, `floor:${name}`, join(inputDir, name), now, now)))();
+
+let running = 0;
+let failed = false;
+function pump(): void {
+  while (running < concurrency && !failed) {
+    const row = next.get() as { id: string; input_path: string } | undefined;
+    if (!row) break;
+    running++;
+    convert(row.id, row.input_path)
+      .catch((error: unknown) => {
+        failed = true;
+        process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+        process.exitCode = 1;
+      })
+      .finally(() => {
+        running--;
+        setImmediate(pump);
+      });
+  }
+}
+process.on('exit', () => process.stderr.write(`\nfloor-requests=${requests}\n`));
+pump();
