@@ -4,6 +4,7 @@ import { files } from '../files/calls';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { CollisionPolicy } from '../../../shared/output-options';
 import { OutputError, toOutputError } from './errors';
+import { FolderFlushes } from './folder-flush';
 
 export { OutputError } from './errors';
 
@@ -267,6 +268,9 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+/** One flush serves the results that land in a folder together (folder-flush.ts). */
+const folderFlushes = new FolderFlushes(fsyncDir);
+
 /**
  * Puts `temp` at `target` only if nothing is there, atomically: a hard link fails with EEXIST
  * when the name is taken, so two concurrent commits can never clobber each other. File systems
@@ -335,7 +339,8 @@ export async function commitOutput(tempPath: string, options: CommitOptions): Pr
     if (!tempStat.isFile()) throw new OutputError(`${tempPath} is not a downloaded file`, { code: 'missing-temp', path: tempPath });
     if (!options.dataSynced) await fsyncFile(tempPath);
     const result = await place(tempPath, folder, options.fileName, collision);
-    await fsyncDir(dir);
+    // Shared with the other results landing here now (folder-flush.ts); done is recorded after it.
+    await folderFlushes.flush(dir);
     return result;
   } catch (err) {
     if (tempIsInside) await files.rm(tempPath, { force: true }).catch(() => undefined);
