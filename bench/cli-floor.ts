@@ -4,8 +4,9 @@
  * - reads the input whole and decodes it with sharp (Kiln proves an input undamaged before paying);
  * - reserves the result's file in the output folder (created exclusively, as Kiln's reservation);
  * - commits each step to the queue database Kiln's own schema made (WAL, synchronous NORMAL):
- *   added, claimed, generate sent, submitted, downloading, result being moved, done — seven commits
- *   per item as Kiln makes, each an UPDATE … RETURNING * of the same row and indexes;
+ *   added, claimed, generate sent, submitted, downloading, result being moved, done — Kiln's steps
+ *   but the progress it records while a job runs, each an UPDATE … RETURNING * of the same row and
+ *   indexes;
  * - uploads inline, generates, looks at the job once at its known end then every 50 ms, reads the
  *   result's asset, downloads it, writes and flushes the file, links it into place, flushes the folder;
  * - prints one JSON line per item, as `kiln convert --json` does.
