@@ -133,7 +133,7 @@ export const cliCpu: Section = {
       notes: [
         `CPU (user + system) of the kiln process from its start to its exit, per item; ${ctx.settings.jobDurationMs} ms jobs; the fake server runs in its own process.`,
         `Requests per item: ${requests.join(', ')}; the floor ${median(floors.map((r) => (r.requests ?? 0) / items)).toFixed(2)} (it knows each job's length, so it looks once at the end).`,
-        'The floor reads, decodes, uploads, generates, polls, downloads, writes, flushes, links and commits each item as kiln does (same database schema, the same steps but the job's progress); it leaves out what Kiln adds (retries, deadlines, validation, leases, naming, events). It runs right after each kiln run, on the machine as it is then.',
+        'The floor reads, decodes, uploads, generates, polls, downloads, writes, flushes, links and commits each item as kiln does (same database schema, the same steps but the progress of a running job); it leaves out what Kiln adds (retries, deadlines, validation, leases, naming, events). It runs right after each kiln run, on the machine as it is then.',
         'Set KILN_BENCH_CPU_PROFILE_DIR, KILN_BENCH_NODE_ARGS, KILN_BENCH_WRAP or KILN_BENCH_CLI_ITEMS to study the runs (bench/cli-cpu.ts).',
       ],
       data: { items, concurrency, runs: results, floorRuns: floors, floorPerItemMs: floorPerItem, requestsPerItem: Object.fromEntries(Object.entries(counts).map(([r, n]) => [r, (n ?? 0) / items / runs])) },

@@ -63,43 +63,36 @@ const insert = db.prepare(
   `INSERT INTO items (id, queue_id, position, state, dedupe_key, input_path, input_kind, input_size, model_key, params_json, output_json, created_at, updated_at)
    VALUES (?, 'floor', ?, 'queued', ?, ?, 'png', 0, 'vtracer', '{}', '{}', ?, ?)`,
 );
-// One statement for every step: the fields a step does not name keep their value.
-const write = db.prepare(
-  `UPDATE items SET state = coalesce(@state, state), owner = @owner, lease_until = @lease, asset_id = coalesce(@asset, asset_id),
-   job_id = coalesce(@job, job_id), generate_sent_at = @sent, pending_commit_json = @pending, updated_at = @now
-   WHERE id = @id RETURNING *`,
-);
 const next = db.prepare(`SELECT * FROM items WHERE state = 'queued' ORDER BY position, created_at, rowid LIMIT 1`);
 
-interface Step {
-  state?: string;
-  asset?: string;
-  job?: string;
-  sent?: number;
-  pending?: string;
-}
-function commit(id: string, step: Step): void {
-  const now = Date.now();
-  const done = step.state === 'done';
-  write.all({ id, state: step.state ?? null, owner: done ? null : 'floor', lease: done ? null : now + 30_000, asset: step.asset ?? null, job: step.job ?? null, sent: step.sent ?? null, pending: step.pending ?? null, now });
-}
+// One prepared statement per step, setting only what the step changes (as Kiln's store does), so
+// SQLite touches only those columns' indexes.
+const held = (sets: string) => db.prepare(`UPDATE items SET ${sets}, owner = 'floor', lease_until = ?, updated_at = ? WHERE id = ? RETURNING *`);
+const plain = (sets: string) => db.prepare(`UPDATE items SET ${sets}, updated_at = ? WHERE id = ? RETURNING *`);
+const claim = held(`state = 'uploading'`);
+const sent = plain('asset_id = ?, generate_sent_at = ?');
+const submitted = held(`state = 'submitted', job_id = ?, generate_sent_at = NULL`);
+const downloading = held(`state = 'downloading'`);
+const moving = plain('pending_commit_json = ?');
+const done = plain(`state = 'done', owner = NULL, lease_until = NULL, pending_commit_json = NULL, outputs_json = ?`);
+const lease = () => Date.now() + 30_000;
 
 async function convert(id: string, input: string): Promise<void> {
-  commit(id, { state: 'uploading' });
+  claim.all(lease(), Date.now(), id);
   const bytes = readFileSync(input);
   await sharp(bytes, { failOn: 'error' }).raw().toBuffer();
   const temp = join(outDir, `.${id}.part`);
   closeSync(openSync(temp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY));
   const image = `data:image/png;base64,${bytes.toString('base64')}`;
   const asset = JSON.parse((await call('POST', api('/assets'), JSON.stringify({ image, name: basename(input) }))).toString()).asset;
-  commit(id, { asset: asset.id, sent: Date.now() });
+  sent.all(asset.id, Date.now(), Date.now(), id);
   const job = JSON.parse((await call('POST', api('/generate/custom/model_visioncortex-vtracer'), JSON.stringify({ image: asset.id }))).toString()).job;
-  commit(id, { state: 'submitted', job: job.jobId });
+  submitted.all(job.jobId, lease(), Date.now(), id);
   await sleep(jobMs);
   for (;;) {
     const seen = JSON.parse((await call('GET', api(`/jobs/${job.jobId}`))).toString()).job;
     if (seen.status === 'success') {
-      commit(id, { state: 'downloading' });
+      downloading.all(lease(), Date.now(), id);
       const result = JSON.parse((await call('GET', api(`/assets/${seen.metadata.assetIds[0]}`))).toString()).asset;
       const data = await call('GET', result.url);
       const fd = openSync(temp, constants.O_WRONLY | constants.O_TRUNC);
@@ -107,13 +100,13 @@ async function convert(id: string, input: string): Promise<void> {
       fsyncSync(fd);
       closeSync(fd);
       const target = join(outDir, `${basename(input, '.png')}.svg`);
-      commit(id, { pending: JSON.stringify({ temp, target }) });
+      moving.all(JSON.stringify({ temp, target }), Date.now(), id);
       linkSync(temp, target);
       unlinkSync(temp);
       const folder = openSync(outDir, 'r');
       fsyncSync(folder);
       closeSync(folder);
-      commit(id, { state: 'done' });
+      done.all(JSON.stringify([target]), Date.now(), id);
       process.stdout.write(`${JSON.stringify({ input, status: 'done', outputs: [target] })}\n`);
       return;
     }
