@@ -100,7 +100,7 @@ export const cliCpu: Section = {
     const results: CpuRun[] = [];
     const floors: CpuRun[] = [];
     const floor = await buildFloor();
-    const counts: Partial<Record<string, number>> = {};
+    const counts = new Map<string, number>();
     for (let i = 0; i < runs; i++) {
       // A fresh state and output folder each run: every item is uploaded, generated, polled and downloaded.
       const args = ['convert', inputDir, '--model', 'vtracer', '--out', await tempDir('cli-cpu-out'), '--state', await tempDir('cli-cpu-state'),
@@ -109,7 +109,7 @@ export const cliCpu: Section = {
       const run = await runOnce(KILN, args, env, true);
       if (run.done !== items) throw new Error(`kiln convert finished ${run.done} of ${items} items`);
       results.push(run);
-      for (const [route, n] of Object.entries(await server.counts())) counts[route] = (counts[route] ?? 0) + n;
+      for (const [route, n] of Object.entries(await server.counts())) counts.set(route, (counts.get(route) ?? 0) + n);
       // The floor right after, on the same machine as it is now; into the queue database as Kiln
       // makes it (its schema and indexes), empty.
       const floorState = await tempDir('cli-floor-state');
@@ -121,7 +121,7 @@ export const cliCpu: Section = {
     }
     const perItem = median(results.map((r) => r.cpuMs / items));
     const floorPerItem = median(floors.map((r) => r.cpuMs / items));
-    const requests = Object.entries(counts).filter((e): e is [string, number] => (e[1] ?? 0) > 0).map(([route, n]) => `${route} ${(n / items / runs).toFixed(2)}`);
+    const requests = [...counts].filter(([, n]) => n > 0).map(([route, n]) => `${route} ${(n / items / runs).toFixed(2)}`);
     ctx.log(`cli-cpu: ${results.map((r) => `${r.cpuMs.toFixed(0)} ms CPU (${r.systemMs.toFixed(0)} ms system) / ${r.wallMs.toFixed(0)} ms wall`).join(', ')} for ${items} items`);
     ctx.log(`cli-cpu floor: ${floors.map((r) => `${r.cpuMs.toFixed(0)} ms CPU (${r.systemMs.toFixed(0)} ms system)`).join(', ')}`);
     return {
@@ -136,7 +136,7 @@ export const cliCpu: Section = {
         'The floor reads, decodes, uploads, generates, polls, downloads, writes, flushes, links and commits each item as kiln does (same database schema, the same steps but the progress of a running job); it leaves out what Kiln adds (retries, deadlines, validation, leases, naming, events). It runs right after each kiln run, on the machine as it is then.',
         'Set KILN_BENCH_CPU_PROFILE_DIR, KILN_BENCH_NODE_ARGS, KILN_BENCH_WRAP or KILN_BENCH_CLI_ITEMS to study the runs (bench/cli-cpu.ts).',
       ],
-      data: { items, concurrency, runs: results, floorRuns: floors, floorPerItemMs: floorPerItem, requestsPerItem: Object.fromEntries(Object.entries(counts).map(([r, n]) => [r, (n ?? 0) / items / runs])) },
+      data: { items, concurrency, runs: results, floorRuns: floors, floorPerItemMs: floorPerItem, requestsPerItem: Object.fromEntries([...counts].map(([r, n]) => [r, n / items / runs])) },
     };
   },
 };

@@ -271,7 +271,7 @@ const HELD_SQL = HELD_STATES.map((st) => `'${st}'`).join(',');
 /**
  * What a write checks of the row's current state: nothing, exactly one state (a transition checked
  * in JavaScript first), or any state `to` may be reached from (a transition checked by the UPDATE
- * itself: `transitionGuard`).
+ * itself: `sqlFromStates`).
  */
 type StateGuard = undefined | { exactly: ItemState } | { into: ItemState };
 
