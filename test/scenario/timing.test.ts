@@ -19,13 +19,6 @@ describe('sleep', () => {
     expect(removed()).toBe(added());
   });
 
-  it('leaves nothing waiting on the signal when sleepUnless is woken or times out', async () => {
-    const { controller, added, removed } = countedSignal();
-    await sleepUnless(10_000, Promise.resolve(), controller.signal);
-    await sleepUnless(5, new Promise(() => {}), controller.signal);
-    expect(removed()).toBe(added());
-  });
-
   it('rejects at once with the caller\'s reason when the signal aborts', async () => {
     const controller = new AbortController();
     const started = Date.now();
@@ -43,6 +36,13 @@ describe('sleep', () => {
 });
 
 describe('sleepUnless', () => {
+  it('leaves nothing waiting on the signal when woken or times out', async () => {
+    const { controller, added, removed } = countedSignal();
+    await sleepUnless(10_000, Promise.resolve(), controller.signal);
+    await sleepUnless(5, new Promise(() => {}), controller.signal);
+    expect(removed()).toBe(added());
+  });
+
   it('wakes early when the promise settles, and says so', async () => {
     const controller = new AbortController();
     let wake = (): void => {};
