@@ -83,6 +83,13 @@ function spread(runs: readonly CpuRun[], items: number): string {
   return runs.length > 1 ? ` (runs: ${runs.map((r) => (r.cpuMs / items).toFixed(2)).join(' / ')})` : '';
 }
 
+/** A fresh folder holding `count` small PNGs: the input of one batch. */
+async function pngFolder(label: string, count: number): Promise<string> {
+  const dir = await tempDir(label);
+  await makePngs(dir, count);
+  return dir;
+}
+
 /** The floor as plain JavaScript beside the repository's node_modules (where it finds sharp and SQLite). */
 async function buildFloor(): Promise<string> {
   const source = join(root, 'bench', 'cli-floor.ts');
@@ -102,8 +109,7 @@ export const cliCpu: Section = {
     const concurrency = 16;
     const runs = ctx.settings.quick ? 1 : 3;
     const server = await ctx.server();
-    const inputs = await makePngs(await tempDir('cli-cpu-in'), items);
-    const inputDir = join(inputs[0] as string, '..');
+    const inputDir = await pngFolder('cli-cpu-in', items);
     const env = { SCENARIO_SDK_API_KEY: server.apiKey, SCENARIO_SDK_API_SECRET: server.apiSecret };
     const results: CpuRun[] = [];
     const floors: CpuRun[] = [];
@@ -135,7 +141,7 @@ export const cliCpu: Section = {
     // A long batch too (users convert thousands): start and V8's warm-up spread over more items,
     // which shows Kiln's cost per item once its code is optimised. One run: it takes about 15 s.
     const longItems = ctx.settings.quick || process.env.KILN_BENCH_CLI_ITEMS ? 0 : LONG_BATCH_ITEMS;
-    const long = longItems > 0 ? await measurePair(join((await makePngs(await tempDir('cli-cpu-long-in'), longItems))[0] as string, '..'), longItems) : undefined;
+    const long = longItems > 0 ? await measurePair(await pngFolder('cli-cpu-long-in', longItems), longItems) : undefined;
     const perItem = median(results.map((r) => r.cpuMs / items));
     const floorPerItem = median(floors.map((r) => r.cpuMs / items));
     const requests = [...counts].filter(([, n]) => n > 0).map(([route, n]) => `${route} ${(n / items / runs).toFixed(2)}`);
