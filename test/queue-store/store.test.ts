@@ -345,23 +345,25 @@ describe('durability and integrity', () => {
     db.close();
   });
 
-  it('remembers learned job durations across a reopen, including in a database from the previous schema', () => {
+  it('opens a database of schema 2 (before anything was learned about jobs) and remembers what polling learns across a reopen', () => {
     const dir = tempDir();
     QueueStore.open(dir).close();
     // As an earlier Kiln left it: none of what migrations 3 to 7 add, schema 2.
     rollBackSchema(join(dir, DB_FILE_NAME), 2);
 
     const store = QueueStore.open(dir);
-    expect(store.jobDurations().size).toBe(0);
-    store.saveJobDuration('model_visioncortex-vtracer', 212.5);
-    store.saveJobDuration('model_visioncortex-vtracer', 204);
-    store.saveJobDuration('model_tripo-retopology', 61_000);
-    expect(() => store.saveJobDuration('bad', Number.NaN)).toThrow(RangeError);
+    expect(store.jobTimings().size).toBe(0);
+    store.saveJobTiming('model_visioncortex-vtracer', { v: 1, durations: [212.5], progress: [], jobs: 1 });
+    store.saveJobTiming('model_visioncortex-vtracer', { v: 1, durations: [212.5, 204], progress: [], jobs: 2 });
+    store.saveJobTiming('model_tripo-retopology', { v: 1, durations: [61_000], progress: [], jobs: 1 });
     store.close();
 
     const again = QueueStore.open(dir);
     open.push(again);
-    expect(Object.fromEntries(again.jobDurations())).toEqual({ 'model_visioncortex-vtracer': 204, 'model_tripo-retopology': 61_000 });
+    expect(Object.fromEntries(again.jobTimings())).toEqual({
+      'model_visioncortex-vtracer': { v: 1, durations: [212.5, 204], progress: [], jobs: 2 },
+      'model_tripo-retopology': { v: 1, durations: [61_000], progress: [], jobs: 1 },
+    });
   });
 
   it('keeps what polling learned per kind and the team ceiling per account, also in a database of schema 3', () => {

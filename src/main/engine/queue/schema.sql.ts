@@ -53,8 +53,9 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE items ADD COLUMN engine TEXT CHECK (engine IN ('cloud','local'));
   CREATE INDEX items_content ON items (content_hash, model_key, state);
   `,
-  // 3: how long each kind of job takes, as learned from polling (scenario/duration-estimate.ts), so
-  // a restart or the next `kiln convert` looks at its first jobs on time instead of timing them again.
+  // 3: how long each kind of job takes, as one number learned from polling, so a restart or the next
+  // `kiln convert` looks at its first jobs on time. Superseded by migration 4's job_timing (nothing
+  // reads this table any more); kept, as every migration is, so older databases open in order.
   `
   CREATE TABLE job_durations (
     kind       TEXT PRIMARY KEY,

@@ -122,7 +122,6 @@ const rawRowSchema = z.object({
   failure_kind: z.enum(FAILURE_KINDS).nullable().catch(null),
 });
 
-const jobDurationRowSchema = z.object({ kind: z.string().min(1), ms: z.number().positive().finite() });
 const jobTimingRowSchema = z.object({ kind: z.string().min(1), json: z.string() });
 const teamLimitRowSchema = z.object({ action_limit: z.number().int().positive(), updated_at: z.number() });
 /** How long a learned team ceiling is trusted (a week). */
@@ -842,25 +841,6 @@ export class QueueStore {
   remove(ids: string[]): void {
     if (ids.length === 0) return;
     this.stmt('DELETE FROM items WHERE id IN (SELECT value FROM json_each(?))').run(JSON.stringify(ids));
-  }
-
-  /** Learned job durations by kind (see scenario/duration-estimate.ts); unreadable rows are skipped. */
-  jobDurations(): Map<string, number> {
-    const rows = this.stmt('SELECT kind, ms FROM job_durations').all();
-    const out = new Map<string, number>();
-    for (const row of rows) {
-      const parsed = jobDurationRowSchema.safeParse(row);
-      if (parsed.success) out.set(parsed.data.kind, parsed.data.ms);
-    }
-    return out;
-  }
-
-  saveJobDuration(kind: string, ms: number): void {
-    if (!(Number.isFinite(ms) && ms > 0)) throw new RangeError(`A job duration must be a positive number of ms, not ${ms}`);
-    this.stmt(
-      `INSERT INTO job_durations (kind, ms, updated_at) VALUES (?, ?, ?)
-       ON CONFLICT (kind) DO UPDATE SET ms = excluded.ms, updated_at = excluded.updated_at`,
-    ).run(kind, ms, Date.now());
   }
 
   /** What polling learned per kind of job (scenario/duration-model.ts), as the JSON it saved. */
