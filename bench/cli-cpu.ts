@@ -116,9 +116,11 @@ export const cliCpu: Section = {
     const floor = await buildFloor();
     const counts = new Map<string, number>();
     /** One kiln run over `dir`, then the floor over the same inputs, on the machine as it is now. */
-    const measurePair = async (dir: string, count: number): Promise<{ kiln: CpuRun; floor: CpuRun; requests: Record<string, number> }> => {
-      // A fresh state and output folder each run: every item is uploaded, generated, polled and downloaded.
-      const args = ['convert', dir, '--model', 'vtracer', '--out', await tempDir('cli-cpu-out'), '--state', await tempDir('cli-cpu-state'),
+    const measurePair = async (dir: string, count: number, state?: string): Promise<{ kiln: CpuRun; floor: CpuRun; requests: Record<string, number>; state: string }> => {
+      // A fresh output folder each run, and a fresh state folder unless one is given: every item is
+      // uploaded, generated, polled and downloaded.
+      const stateDir = state ?? (await tempDir('cli-cpu-state'));
+      const args = ['convert', dir, '--model', 'vtracer', '--out', await tempDir('cli-cpu-out'), '--state', stateDir,
         '--api-url', server.url, '--concurrency', String(concurrency), '--json'];
       await server.resetCounts();
       const kiln = await runOnce(KILN, args, env, true);
@@ -130,17 +132,24 @@ export const cliCpu: Section = {
       const floorArgs = [server.url, server.apiKey, server.apiSecret, dir, await tempDir('cli-floor-out'), join(floorState, DB_FILE_NAME), String(concurrency), String(ctx.settings.jobDurationMs)];
       const floorRun = await runOnce(floor, floorArgs, {}, false);
       if (floorRun.done !== count) throw new Error(`the floor client finished ${floorRun.done} of ${count} items`);
-      return { kiln, floor: floorRun, requests };
+      return { kiln, floor: floorRun, requests, state: stateDir };
     };
+    let lastState = '';
     for (let i = 0; i < runs; i++) {
       const pair = await measurePair(inputDir, items);
       results.push(pair.kiln);
       floors.push(pair.floor);
+      lastState = pair.state;
       for (const [route, n] of Object.entries(pair.requests)) counts.set(route, (counts.get(route) ?? 0) + n);
     }
+    const fullRun = !ctx.settings.quick && !process.env.KILN_BENCH_CLI_ITEMS;
+    // An artist's next batch: the same state folder (the kind already timed, the last batch's items
+    // kept), new images. Each of the runs above starts cold, timing its kind anew (about 1.5 looks
+    // per job over the batch); this shows what a warm start costs. One run.
+    const next = fullRun ? await measurePair(await pngFolder('cli-cpu-next-in', items), items, lastState) : undefined;
     // A long batch too (users convert thousands): start and V8's warm-up spread over more items,
     // which shows Kiln's cost per item once its code is optimised. One run: it takes about 15 s.
-    const longItems = ctx.settings.quick || process.env.KILN_BENCH_CLI_ITEMS ? 0 : LONG_BATCH_ITEMS;
+    const longItems = fullRun ? LONG_BATCH_ITEMS : 0;
     const long = longItems > 0 ? await measurePair(await pngFolder('cli-cpu-long-in', longItems), longItems) : undefined;
     const perItem = median(results.map((r) => r.cpuMs / items));
     const floorPerItem = median(floors.map((r) => r.cpuMs / items));
@@ -152,17 +161,21 @@ export const cliCpu: Section = {
         { metric: `kiln convert, ${items} quick jobs at concurrency ${concurrency}: client CPU per item (median of ${runs})`, value: `${perItem.toFixed(2)} ms${spread(results, items)}`, target: `≤ ${CLI_CPU_TARGET_MS} ms`, verdict: verdict(perItem <= CLI_CPU_TARGET_MS) },
         { metric: `same durable work with no Kiln code (the floor, bench/cli-floor.ts), same machine and run (median of ${runs})`, value: `${floorPerItem.toFixed(2)} ms${spread(floors, items)}` },
         { metric: "of which Kiln's own (kiln convert − floor)", value: `${(perItem - floorPerItem).toFixed(2)} ms` },
+        ...(next
+          ? [{ metric: `kiln convert, the next ${items}-item batch on the same state folder (kind already timed; one run): client CPU per item; the floor's`, value: `${(next.kiln.cpuMs / items).toFixed(2)} ms; ${(next.floor.cpuMs / items).toFixed(2)} ms` }]
+          : []),
         ...(long
           ? [{ metric: `kiln convert, ${longItems.toLocaleString('en')} quick jobs at concurrency ${concurrency} (one run): client CPU per item; the floor's`, value: `${(long.kiln.cpuMs / longItems).toFixed(2)} ms; ${(long.floor.cpuMs / longItems).toFixed(2)} ms` }]
           : []),
       ],
       notes: [
         `CPU (user + system) of the kiln process from its start to its exit, per item; ${ctx.settings.jobDurationMs} ms jobs; the fake server runs in its own process.`,
+        ...(next ? [`Looks at a running job (job-get) per item in the next batch on the same state folder: ${((next.requests['job-get'] ?? 0) / items).toFixed(2)}.`] : []),
         `Requests per item: ${requests.join(', ')}; the floor ${median(floors.map((r) => (r.requests ?? 0) / items)).toFixed(2)} (it knows each job's length, so it looks once at the end).`,
         'The floor reads, decodes, uploads, generates, polls, downloads, writes, flushes, links and commits each item as kiln does (same database schema, the same steps but the progress of a running job); it leaves out what Kiln adds (retries, deadlines, validation, leases, naming, events). It runs right after each kiln run, on the machine as it is then.',
         'Set KILN_BENCH_CPU_PROFILE_DIR, KILN_BENCH_NODE_ARGS, KILN_BENCH_WRAP or KILN_BENCH_CLI_ITEMS to study the runs (bench/cli-cpu.ts).',
       ],
-      data: { items, concurrency, runs: results, floorRuns: floors, floorPerItemMs: floorPerItem, longBatch: long ? { items: longItems, kiln: long.kiln, floor: long.floor } : null, requestsPerItem: Object.fromEntries([...counts].map(([r, n]) => [r, n / items / runs])) },
+      data: { items, concurrency, runs: results, floorRuns: floors, floorPerItemMs: floorPerItem, nextBatch: next ? { kiln: next.kiln, floor: next.floor, requests: next.requests } : null, longBatch: long ? { items: longItems, kiln: long.kiln, floor: long.floor } : null, requestsPerItem: Object.fromEntries([...counts].map(([r, n]) => [r, n / items / runs])) },
     };
   },
 };
