@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DurationModels, KindModel, normalCdf, normalQuantile, type JobLooks } from '../../src/main/engine/scenario/duration-model';
+import { DurationModels, KindModel, cheapestFirstLook, normalCdf, normalQuantile, type JobLooks } from '../../src/main/engine/scenario/duration-model';
 import { createRng, durationDrawer } from '../fake-scenario/faults';
 
 // The polling plan of duration-model.ts, run against simulated jobs (no clock, no server): each
@@ -105,6 +105,55 @@ describe('a kind of job learned as a distribution', () => {
       timed.running.push({ atMs: plan.atMs, progress: 0.99 });
     }
     expect(looks).toBeLessThan(30);
+  });
+});
+
+describe('the first look', () => {
+  /** The cost model as its comment states it, weighing each candidate against each duration. */
+  function weighEach(mu: number, sigma: number, fit: { a: number } | undefined): number {
+    const candidates = [0.12, 0.25, 0.4, 0.55, 0.7, 0.8, 0.88, 0.94];
+    const durations = Array.from({ length: 64 }, (_, i) => Math.exp(mu + sigma * normalQuantile((i + 0.5) / 64)));
+    const mean = durations.reduce((x, y) => x + y, 0) / durations.length;
+    let best = candidates[0] as number;
+    let bestCost = Infinity;
+    for (const q of candidates) {
+      const t1 = Math.exp(mu + sigma * normalQuantile(q));
+      let delay = 0;
+      let looks = 0;
+      for (const d of durations) {
+        if (d <= t1) {
+          delay += t1 - d; // seen late by one look
+          looks += 1;
+        } else if (fit) {
+          delay += 0.01 * d + 3; // a look just past the predicted end
+          looks += fit.a > 0 && t1 < fit.a * d ? 3 : 2;
+        } else {
+          delay += 0.2 * d; // blind looks
+          looks += 3;
+        }
+      }
+      const cost = delay / durations.length / mean + (0.05 * looks) / durations.length;
+      if (cost < bestCost) {
+        bestCost = cost;
+        best = q;
+      }
+    }
+    return best;
+  }
+
+  it('is the candidate of least expected cost: late sight of jobs already done against looks at those still running', () => {
+    for (const mu of [Math.log(40), Math.log(800), Math.log(60_000)]) {
+      for (const sigma of [0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 0.6, 1, 1.5]) {
+        for (const fit of [undefined, { a: 0 }, { a: 0.3 }, { a: 0.7 }, { a: 1.1 }]) {
+          expect(cheapestFirstLook(mu, sigma, fit), `μ ${mu.toFixed(2)} σ ${sigma} a ${fit?.a}`).toBe(weighEach(mu, sigma, fit));
+        }
+      }
+    }
+  });
+
+  it('comes early for a wide kind whose progress tells the end, late for a narrow one', () => {
+    expect(cheapestFirstLook(Math.log(800), 0.6, { a: 0.3 })).toBeLessThanOrEqual(0.25);
+    expect(cheapestFirstLook(Math.log(800), 0.02, { a: 0.3 })).toBeGreaterThanOrEqual(0.8);
   });
 });
 

@@ -262,45 +262,58 @@ export class KindModel {
       this.sigma = Math.max(0.01, Math.sqrt((ss + prior * PRIOR_SIGMA ** 2) / (n - 1 + prior)));
     }
     this.fit = fitProgress(this.data.progress);
-    this.firstLookQuantile = this.cheapestFirstLook();
+    this.firstLookQuantile = cheapestFirstLook(this.mu, this.sigma, this.fit);
   }
+}
 
-  /**
-   * Expected cost of each candidate first look under the fitted distribution, on a grid of its
-   * quantiles: jobs already done are seen (t1 − T) late after one look; the others take about one
-   * more look aimed just past their end when progress can be trusted (two more if not started
-   * yet), or a few blind looks, about a fifth of their time late, when it cannot.
-   */
-  private cheapestFirstLook(): number {
-    const grid = COST_GRID;
-    const durations = COST_GRID_Z.map((z) => Math.exp(this.mu + this.sigma * z));
-    const mean = durations.reduce((a, b) => a + b, 0) / grid;
-    let best: number = FIRST_LOOK_QUANTILES[0];
-    let bestCost = Number.POSITIVE_INFINITY;
-    for (const [i, q] of FIRST_LOOK_QUANTILES.entries()) {
-      const t1 = Math.exp(this.mu + this.sigma * (FIRST_LOOK_Z[i] as number));
-      let delay = 0;
-      let looks = 0;
-      for (const d of durations) {
-        if (d <= t1) {
-          delay += t1 - d;
-          looks += 1;
-        } else if (this.fit) {
-          delay += END_MARGIN * d + END_MARGIN_MS;
-          looks += this.fit.a > 0 && t1 < this.fit.a * d ? 3 : 2;
-        } else {
-          delay += 0.2 * d;
-          looks += 3;
-        }
-      }
-      const cost = delay / grid / mean + (LOOK_COST * looks) / grid;
-      if (cost < bestCost) {
-        bestCost = cost;
-        best = q;
-      }
+/**
+ * The first look with the least expected cost under a log-normal (μ, σ), weighed on a grid of its
+ * quantiles: jobs already done are seen (t1 − T) late after one look; the others take about one
+ * more look aimed just past their end when progress can be trusted (`fit`; two more if not started
+ * yet at t1, t1 < a·T), or a few blind looks, about a fifth of their time late, when it cannot.
+ *
+ * The grid's durations ascend, and so do the candidate looks: the jobs done by a look are a prefix
+ * of the grid and those not started a suffix, so one pass with running sums weighs all candidates
+ * (weighing each against each duration ran often enough, after every early job, for V8 to compile
+ * it twice in a 300-item batch: 16 ms of TurboFan on a 2-core machine, issue 13.3).
+ */
+export function cheapestFirstLook(mu: number, sigma: number, fit: { a: number } | undefined): number {
+  const grid = COST_GRID;
+  const durations = COST_GRID_Z.map((z) => Math.exp(mu + sigma * z));
+  // below[k]: the sum of the k shortest durations.
+  const below = new Float64Array(grid + 1);
+  for (let k = 0; k < grid; k++) below[k + 1] = (below[k] as number) + (durations[k] as number);
+  const total = below[grid] as number;
+  const mean = total / grid;
+  const a = fit?.a ?? 0;
+  let done = 0;
+  let started = 0;
+  let best: number = FIRST_LOOK_QUANTILES[0];
+  let bestCost = Number.POSITIVE_INFINITY;
+  for (const [i, q] of FIRST_LOOK_QUANTILES.entries()) {
+    const t1 = Math.exp(mu + sigma * (FIRST_LOOK_Z[i] as number));
+    while (done < grid && (durations[done] as number) <= t1) done++;
+    const running = grid - done;
+    const runningTime = total - (below[done] as number);
+    let delay = done * t1 - (below[done] as number);
+    let looks = done;
+    if (fit) {
+      // Not started at t1 (t1 < a·T): the durations past t1 / a.
+      if (a > 0) while (started < grid && (durations[started] as number) * a <= t1) started++;
+      const notStarted = a > 0 ? grid - Math.max(started, done) : 0;
+      delay += END_MARGIN * runningTime + END_MARGIN_MS * running;
+      looks += 2 * running + notStarted;
+    } else {
+      delay += 0.2 * runningTime;
+      looks += 3 * running;
     }
-    return best;
+    const cost = delay / grid / mean + (LOOK_COST * looks) / grid;
+    if (cost < bestCost) {
+      bestCost = cost;
+      best = q;
+    }
   }
+  return best;
 }
 
 /**
