@@ -90,7 +90,7 @@ async function pngFolder(label: string, count: number): Promise<string> {
   return dir;
 }
 
-/** The floor as plain JavaScript beside the repository's node_modules (where it finds sharp and SQLite). */
+/** The floor as plain JavaScript beside the repository's node_modules (where it finds SQLite). */
 async function buildFloor(): Promise<string> {
   const source = join(root, 'bench', 'cli-floor.ts');
   const { code } = await transformWithEsbuild(await readFile(source, 'utf8'), source, { format: 'cjs', target: 'node20' });

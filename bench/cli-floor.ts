@@ -1,7 +1,8 @@
 /**
  * The floor under `kiln convert`'s CPU per item (bench/cli-cpu.ts): a client with no Kiln code that
  * does the same durable work per item on the same machine, against the same fake server.
- * - reads the input whole and decodes it with sharp (Kiln proves an input undamaged before paying);
+ * - reads the input whole and proves it undamaged before paying, as Kiln does for a small PNG
+ *   (src/main/engine/inputs/png-integrity.ts): each chunk's CRC checked, the image data inflated;
  * - reserves the result's file in the output folder (created exclusively, as Kiln's reservation);
  * - commits each step to the queue database Kiln's own schema made (WAL, synchronous NORMAL):
  *   added, claimed, generate sent, submitted, downloading, result being moved, done — Kiln's steps
@@ -15,15 +16,15 @@
  * figures is Kiln's own cost; the floor itself is what this machine charges for the work, which is
  * why it is measured in the same run rather than assumed.
  *
- * Run by cli-cpu.ts as plain CommonJS (transformed once, no loader), so its start is node's,
- * sharp's and SQLite's, like the compiled CLI's.
+ * Run by cli-cpu.ts as plain CommonJS (transformed once, no loader), so its start is node's and
+ * SQLite's, like the compiled CLI's.
  * argv: apiUrl key secret inputDir outDir databasePath concurrency jobMs
  */
 import Database from 'better-sqlite3';
-import sharp from 'sharp';
 import { Agent, request } from 'node:http';
 import { closeSync, constants, fsyncSync, linkSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { crc32, inflateSync } from 'node:zlib';
 
 const [apiUrl = '', key = '', secret = '', inputDir = '', outDir = '', databasePath = '', concurrencyArg = '16', jobMsArg = '200'] = process.argv.slice(2);
 const concurrency = Number(concurrencyArg);
@@ -77,10 +78,22 @@ const moving = plain('pending_commit_json = ?');
 const done = plain(`state = 'done', owner = NULL, lease_until = NULL, pending_commit_json = NULL, outputs_json = ?`);
 const lease = () => Date.now() + 30_000;
 
+/** Every chunk against its CRC, then the image data through zlib (its own checksum included). */
+function proveWhole(png: Buffer): void {
+  const data: Buffer[] = [];
+  for (let at = 8; at < png.length; ) {
+    const length = png.readUInt32BE(at);
+    if (crc32(png.subarray(at + 4, at + 8 + length)) !== png.readUInt32BE(at + 8 + length)) throw new Error('bad CRC');
+    if (png.toString('latin1', at + 4, at + 8) === 'IDAT') data.push(png.subarray(at + 8, at + 8 + length));
+    at += 12 + length;
+  }
+  inflateSync(Buffer.concat(data));
+}
+
 async function convert(id: string, input: string): Promise<void> {
   claim.all(lease(), Date.now(), id);
   const bytes = readFileSync(input);
-  await sharp(bytes, { failOn: 'error' }).raw().toBuffer();
+  proveWhole(bytes);
   const temp = join(outDir, `.${id}.part`);
   closeSync(openSync(temp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY));
   const image = `data:image/png;base64,${bytes.toString('base64')}`;

@@ -1,9 +1,10 @@
 import { constants } from 'node:fs';
 import { files, type OpenFile } from '../files/calls';
 import { basename, extname } from 'node:path';
-import sharp, { type Metadata } from 'sharp';
+import type { Metadata } from 'sharp';
 import type { ModelDescriptor } from '../models/types';
 import { describeKinds, EXTENSIONS_BY_KIND, IMAGE_KINDS, KIND_LABEL, sentInline, type InputKind } from './kinds';
+import { isIntactPng } from './png-integrity';
 import { HEAD_BYTES, readHead, sniffKind } from './sniff';
 
 /**
@@ -66,7 +67,10 @@ const FULL_DECODE_MAX_PIXELS = 512 * 512;
  * inline): sharp then opens nothing itself, where from a path libvips opens and sniffs the file once
  * per candidate format.
  */
-async function checkImage(source: string | Buffer): Promise<void> {
+async function checkImage(kind: InputKind, source: string | Buffer): Promise<void> {
+  // A small PNG proved whole without a decoder is done: sharp is not even loaded (issue 13.3).
+  if (kind === 'png' && typeof source !== 'string' && isIntactPng(source, FULL_DECODE_MAX_PIXELS)) return;
+  const { default: sharp } = await import('sharp');
   if (typeof source !== 'string') {
     // Most inputs are small and whole: one decode, bounded to what would be decoded at full size
     // anyway, proves it in one trip through libuv's thread pool instead of two (issue 13.3). Any
@@ -238,7 +242,7 @@ export async function checkInput(path: string, model: ModelDescriptor, options: 
   const whole = content.length === size && sentInline(kind, size) ? content : undefined;
   if (options.deep !== false) {
     try {
-      if (IMAGE_KINDS.has(kind)) await checkImage(whole ?? path);
+      if (IMAGE_KINDS.has(kind)) await checkImage(kind, whole ?? path);
       else if (kind === 'glb') await checkGlb(path, size);
       else if (kind === 'obj') await checkObj(path);
       else if (kind === 'gltf') await checkGltf(path);
