@@ -34,7 +34,16 @@ export default defineConfig({
       // dynamicImportInCjs off: a lazy import (sharp when an image needs a decoder, keytar, glTF
       // tools) becomes a require. A real import() starts Node's ES module loader for the first one:
       // measured, import('sharp') 115–168 ms of CPU against require('sharp') 51–67 ms.
-      output: { format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: '[name]-[hash].cjs', dynamicImportInCjs: false },
+      // sharp's export is a constructor that inherits from stream.Duplex: rollup's default interop
+      // copies a lazily imported module's keys with for…in and getOwnPropertyDescriptor, and fails
+      // on the inherited ones, so sharp is only ever its default export.
+      output: {
+        format: 'cjs',
+        entryFileNames: '[name].cjs',
+        chunkFileNames: '[name]-[hash].cjs',
+        dynamicImportInCjs: false,
+        interop: (id) => (id === 'sharp' ? 'defaultOnly' : 'default'),
+      },
       // Every other bare import (node: built-ins and packages) is left to Node's resolution at run time
       // (zod is named in both places: ssr.noExternal and this function each decide for their part).
       external: (id) => id !== 'zod' && !id.startsWith('zod/') && !id.startsWith('.') && !isAbsolute(id) && !id.startsWith('\0'),

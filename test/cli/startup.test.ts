@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { startFakeScenario } from '../fake-scenario/index';
 import { KILN_BIN } from '../support/cli';
 import { tempDir } from '../support/files';
 
@@ -10,7 +11,7 @@ import { tempDir } from '../support/files';
 // `kiln models` load: ES modules by a loader hook, CommonJS ones (the compiled CLI is CommonJS,
 // vite.cli.config.ts) by each require's specifier, and at exit every file in require.cache.
 // (How fast they start is measured by `npm run bench`.)
-async function modulesLoadedBy(args: string[]): Promise<{ stdout: string; modules: string[] }> {
+async function modulesLoadedBy(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ stdout: string; modules: string[] }> {
   const dir = await tempDir('kiln-startup-');
   try {
     const log = join(dir.path, 'modules.log');
@@ -22,7 +23,7 @@ async function modulesLoadedBy(args: string[]): Promise<{ stdout: string; module
       `Module.prototype.require = function (id) { appendFileSync(${JSON.stringify(log)}, id + '\\n'); return original.call(this, id); };`,
       `process.on('exit', () => appendFileSync(${JSON.stringify(log)}, Object.keys(createRequire(${JSON.stringify(log)}).cache).join('\\n') + '\\n'));`,
     ].join(' ');
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(register)}`, KILN_BIN, ...args]);
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(register)}`, KILN_BIN, ...args], { env: { ...process.env, ...env } });
     return { stdout, modules: (await readFile(log, 'utf8')).trim().split('\n') };
   } finally {
     await dir.remove();
@@ -30,6 +31,23 @@ async function modulesLoadedBy(args: string[]): Promise<{ stdout: string; module
 }
 
 const HEAVY = /sharp|better-sqlite3|@gltf-transform|meshoptimizer|chokidar|imagetracerjs|vtracer-wasm|keytar|node:worker_threads|node:http/;
+
+/**
+ * One sample converted by Scenario (the fake server): the cloud path runs wholly in the kiln
+ * process, where a local trace would load its libraries in a worker that inherits the hook.
+ */
+async function converting(name: string): Promise<{ stdout: string; modules: string[] }> {
+  const dir = await tempDir('kiln-startup-out-');
+  const server = await startFakeScenario({ jobDurationMs: 50 });
+  try {
+    const sample = join(import.meta.dirname, '..', '..', 'samples', 'images', name);
+    const args = ['convert', sample, '--model', 'vtracer', '--api-url', server.url, '--out', join(dir.path, 'svg'), '--state', join(dir.path, 'state'), '--json'];
+    return await modulesLoadedBy(args, { SCENARIO_SDK_API_KEY: 'test-key', SCENARIO_SDK_API_SECRET: 'test-secret' });
+  } finally {
+    await server.close();
+    await dir.remove();
+  }
+}
 
 describe('kiln starts light', () => {
   it('--help runs the compiled CLI and loads no conversion library, database, keychain or TypeScript compiler', async () => {
@@ -45,15 +63,17 @@ describe('kiln starts light', () => {
     expect(modules.filter((m) => HEAVY.test(m))).toEqual([]);
   });
 
-  it('a conversion does load them, so the hook above really sees packages being loaded', async () => {
-    const dir = await tempDir('kiln-startup-out-');
-    try {
-      const sample = join(import.meta.dirname, '..', '..', 'samples', 'images', 'badge.png');
-      const { modules } = await modulesLoadedBy(['convert', sample, '--model', 'vtracer', '--engine', 'local', '--out', join(dir.path, 'svg'), '--state', join(dir.path, 'state'), '--json']);
-      expect(modules.some((m) => m.includes('/node_modules/sharp/'))).toBe(true);
-      expect(modules.some((m) => m.includes('/node_modules/better-sqlite3/'))).toBe(true);
-    } finally {
-      await dir.remove();
-    }
+  it('a conversion does load them, so the hook above really sees packages being loaded: a JPEG is checked by decoding it', async () => {
+    const { stdout, modules } = await converting('mountains.jpg');
+    expect(stdout).toContain('"status":"done"');
+    expect(modules.some((m) => m.includes('/node_modules/sharp/'))).toBe(true);
+    expect(modules.some((m) => m.includes('/node_modules/better-sqlite3/'))).toBe(true);
+  });
+
+  it('a small PNG is proved whole without loading sharp (src/main/engine/inputs/png-integrity.ts)', async () => {
+    const { stdout, modules } = await converting('badge.png');
+    expect(stdout).toContain('"status":"done"');
+    expect(modules.some((m) => m.includes('/node_modules/better-sqlite3/'))).toBe(true);
+    expect(modules.filter((m) => /sharp/.test(m))).toEqual([]);
   });
 });
