@@ -27,8 +27,8 @@ export default defineConfig({
         kiln: resolve(import.meta.dirname, 'src/cli/bin.ts'),
         'local-worker': resolve(import.meta.dirname, 'src/main/engine/local/worker.ts'),
       },
-      // CommonJS, as the Electron main bundle: the packages Kiln loads at start (sharp, better-sqlite3)
-      // are CommonJS, and required from CommonJS they skip the ES module loader's translation and
+      // CommonJS (the Electron main bundle is an ES module; its start is not per item): the packages
+      // the CLI loads (better-sqlite3, sharp) are CommonJS, and required from CommonJS they skip the ES module loader's translation and
       // export scan of each of their files. Measured: `kiln convert` of one image, 282 → 212 ms of
       // CPU (issue 13.3, bench/cli-cpu.ts KILN_BENCH_CLI_ITEMS=1).
       // dynamicImportInCjs off: a lazy import (sharp when an image needs a decoder, keytar, glTF
