@@ -1,65 +1,40 @@
 import { deflateSync } from 'node:zlib';
+import { chunkOffsets, encodePng, type Chunk } from './png-builder';
 
-/** The standard CRC-32 (as used by PNG chunks). */
-function crc32(bytes: Buffer): number {
-  let crc = 0xffffffff;
-  for (const byte of bytes) {
-    crc ^= byte;
-    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
-  }
-  return (crc ^ 0xffffffff) >>> 0;
-}
-
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const typed = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(typed));
-  return Buffer.concat([length, typed, crc]);
-}
-
-function ihdr(width: number, height: number): Buffer {
+function ihdr(width: number, height: number): Chunk {
   const data = Buffer.alloc(13);
   data.writeUInt32BE(width, 0);
   data.writeUInt32BE(height, 4);
   data[8] = 8; // bit depth
   data[9] = 2; // colour type: RGB
-  return pngChunk('IHDR', data);
+  return { type: 'IHDR', data };
 }
+
+const IEND: Chunk = { type: 'IEND', data: Buffer.alloc(0) };
 
 /**
  * A well-formed PNG whose header claims `width`×`height` pixels, with a tiny (wrong-sized) image
  * data stream: enough for a decoder to read the dimensions from the header.
  */
 export function pngClaiming(width: number, height: number): Buffer {
-  return Buffer.concat([PNG_SIGNATURE, ihdr(width, height), pngChunk('IDAT', deflateSync(Buffer.alloc(64))), pngChunk('IEND', Buffer.alloc(0))]);
+  return encodePng([ihdr(width, height), { type: 'IDAT', data: deflateSync(Buffer.alloc(64)) }, IEND]);
 }
 
 /** A valid PNG (RGB, filter 0 on every row) of `width`×`height` in one colour. */
 export function plainPng(width: number, height: number): Buffer {
   const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(width * 3, 0x7f)]);
   const raw = Buffer.concat(Array.from({ length: height }, () => row));
-  return Buffer.concat([PNG_SIGNATURE, ihdr(width, height), pngChunk('IDAT', deflateSync(raw)), pngChunk('IEND', Buffer.alloc(0))]);
+  return encodePng([ihdr(width, height), { type: 'IDAT', data: deflateSync(raw) }, IEND]);
 }
 
 /** `png` with the CRC of its image data chunk flipped: the chunk no longer matches its checksum. */
 export function withBadIdatCrc(png: Buffer): Buffer {
+  const idat = chunkOffsets(png).find((c) => c.type === 'IDAT');
+  if (!idat) throw new Error('no IDAT chunk');
   const out = Buffer.from(png);
-  let offset = 8;
-  while (offset + 12 <= out.length) {
-    const length = out.readUInt32BE(offset);
-    const type = out.toString('latin1', offset + 4, offset + 8);
-    const crcAt = offset + 8 + length;
-    if (type === 'IDAT') {
-      out.writeUInt32BE((out.readUInt32BE(crcAt) ^ 0xffffffff) >>> 0, crcAt);
-      return out;
-    }
-    offset = crcAt + 4;
-  }
-  throw new Error('no IDAT chunk');
+  const crcAt = idat.at + 8 + idat.length;
+  out.writeUInt32BE((out.readUInt32BE(crcAt) ^ 0xffffffff) >>> 0, crcAt);
+  return out;
 }
 
 /** A GLB container (header + JSON chunk [+ BIN chunk]) around an arbitrary glTF JSON document. */

@@ -1,9 +1,11 @@
 import { crc32, deflateSync } from 'node:zlib';
+import { scanlines } from '../../src/main/engine/inputs/png-integrity';
 
 /**
  * PNGs built chunk by chunk, so a spec can describe any layout the format allows and then damage
- * one part of it precisely. Whether a built PNG is valid is never taken on trust: the specs that use
- * these decode them with sharp (libpng) first.
+ * one part of it precisely. The rows come from the code under test (png-integrity.ts scanlines), so
+ * whether a built PNG is valid is never taken on trust: the specs decode each layout with sharp
+ * (libpng) first.
  */
 export interface PngSpec {
   width: number;
@@ -20,17 +22,6 @@ export interface Chunk {
 }
 
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-const CHANNELS = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 } as const;
-const ADAM7: readonly (readonly [number, number, number, number])[] = [
-  [0, 0, 8, 8],
-  [4, 0, 8, 8],
-  [0, 4, 4, 8],
-  [2, 0, 4, 4],
-  [0, 2, 2, 4],
-  [1, 0, 2, 2],
-  [0, 1, 1, 2],
-];
-
 /** A small deterministic generator, so a failing spec shows the same bytes every time. */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0 || 1;
@@ -44,15 +35,10 @@ export function seededRandom(seed: number): () => number {
 
 /** The uncompressed image data: for each row of each pass, a filter byte (0–4, varied) and random pixels. */
 export function rawImageData(spec: PngSpec, random = seededRandom(1)): Buffer {
-  const bitsPerPixel = CHANNELS[spec.colourType] * spec.bitDepth;
-  const passes = spec.interlaced ? ADAM7 : [[0, 0, 1, 1] as const];
   const rows: Buffer[] = [];
-  for (const [x0, y0, dx, dy] of passes) {
-    const width = Math.max(0, Math.ceil((spec.width - x0) / dx));
-    const height = Math.max(0, Math.ceil((spec.height - y0) / dy));
-    if (width === 0 || height === 0) continue;
-    for (let y = 0; y < height; y++) {
-      const row = Buffer.alloc(1 + Math.ceil((width * bitsPerPixel) / 8));
+  for (const { count, bytes } of scanlines({ ...spec, interlaced: spec.interlaced ?? false })) {
+    for (let y = 0; y < count; y++) {
+      const row = Buffer.alloc(bytes);
       row[0] = y % 5;
       // Palette indices stay below the palette's size (paletteFor gives 2^depth entries, at most 256).
       for (let i = 1; i < row.length; i++) row[i] = spec.colourType === 3 ? 0 : Math.floor(random() * 256);

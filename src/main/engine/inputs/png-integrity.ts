@@ -101,7 +101,7 @@ const ADAM7 = [
   [0, 1, 1, 2],
 ] as const;
 
-interface PngHeader {
+export interface PngHeader {
   width: number;
   height: number;
   bitDepth: number;
@@ -124,8 +124,11 @@ function readHeader(data: Buffer, maxPixels: number): PngHeader | undefined {
   return { width, height, bitDepth, colourType, interlaced: interlace === 1 };
 }
 
-/** The rows the image data holds, in order: each a filter byte then the row's packed pixels. */
-function scanlines(header: PngHeader): { count: number; bytes: number }[] {
+/**
+ * The rows the image data holds, in order (each pass of an interlaced image in turn): each row a
+ * filter byte then the row's packed pixels. Exported for the specs' PNG builder (test/support/png-builder.ts).
+ */
+export function scanlines(header: PngHeader): { count: number; bytes: number }[] {
   const bitsPerPixel = (CHANNELS[header.colourType] as number) * header.bitDepth;
   const rowBytes = (width: number) => 1 + Math.ceil((width * bitsPerPixel) / 8);
   if (!header.interlaced) return [{ count: header.height, bytes: rowBytes(header.width) }];
