@@ -10,7 +10,9 @@
  * - KILN_BENCH_NODE_ARGS="--trace-gc …" passes Node/V8 flags, and echoes what the process printed
  *   besides its JSON lines;
  * - KILN_BENCH_WRAP="strace -f -c -o file" (or perf …) runs the process under a tool;
- * - KILN_BENCH_CLI_ITEMS=n converts n items instead of 300 (1 gives the cost of starting).
+ * - KILN_BENCH_CLI_ITEMS=n converts n items instead of 300 (1 gives the cost of starting);
+ * - KILN_BENCH_FLOOR_WITHOUT=check,database,flushes cuts those steps out of the floor, to see what
+ *   each costs on this machine (then the floor is no longer the same work, and the table says so).
  *
  * Each kiln run is followed by a run of the floor (bench/cli-floor.ts: the same durable work with
  * no Kiln code), so the two see the same machine: this VM's CPU per system call and per wake-up
@@ -173,7 +175,8 @@ export const cliCpu: Section = {
         ...(next ? [`Looks at a running job (job-get) per item in the next batch on the same state folder: ${((next.requests['job-get'] ?? 0) / items).toFixed(2)}.`] : []),
         `Requests per item: ${requests.join(', ')}; the floor ${median(floors.map((r) => (r.requests ?? 0) / items)).toFixed(2)} (it knows each job's length, so it looks once at the end).`,
         'The floor reads, proves undamaged (chunk CRCs, image data inflated), uploads, generates, polls, downloads, writes, flushes, links and commits each item as kiln does (same database schema, the same steps but the progress of a running job); it leaves out what Kiln adds (retries, deadlines, validation, leases, naming, events). It runs right after each kiln run, on the machine as it is then.',
-        'Set KILN_BENCH_CPU_PROFILE_DIR, KILN_BENCH_NODE_ARGS, KILN_BENCH_WRAP or KILN_BENCH_CLI_ITEMS to study the runs (bench/cli-cpu.ts).',
+        ...(process.env.KILN_BENCH_FLOOR_WITHOUT ? [`The floor ran WITHOUT ${process.env.KILN_BENCH_FLOOR_WITHOUT} (KILN_BENCH_FLOOR_WITHOUT): it is not the same durable work, so "Kiln's own" is not Kiln's own here.`] : []),
+        'Set KILN_BENCH_CPU_PROFILE_DIR, KILN_BENCH_NODE_ARGS, KILN_BENCH_WRAP, KILN_BENCH_CLI_ITEMS or KILN_BENCH_FLOOR_WITHOUT to study the runs (bench/cli-cpu.ts).',
       ],
       data: { items, concurrency, runs: results, floorRuns: floors, floorPerItemMs: floorPerItem, nextBatch: next ? { kiln: next.kiln, floor: next.floor, requests: next.requests } : null, longBatch: long ? { items: longItems, kiln: long.kiln, floor: long.floor } : null, requestsPerItem: Object.fromEntries([...counts].map(([r, n]) => [r, n / items / runs])) },
     };

@@ -16,6 +16,9 @@
  * figures is Kiln's own cost; the floor itself is what this machine charges for the work, which is
  * why it is measured in the same run rather than assumed.
  *
+ * KILN_BENCH_FLOOR_WITHOUT=check,database,flushes (any of them) leaves those steps out, to see what
+ * each costs on this machine (bench/cli-cpu.ts); the section then says the floor was cut down.
+ *
  * Run by cli-cpu.ts as plain CommonJS (transformed once, no loader), so its start is node's and
  * SQLite's, like the compiled CLI's.
  * argv: apiUrl key secret inputDir outDir databasePath concurrency jobMs
@@ -29,6 +32,11 @@ import { crc32, inflateSync } from 'node:zlib';
 const [apiUrl = '', key = '', secret = '', inputDir = '', outDir = '', databasePath = '', concurrencyArg = '16', jobMsArg = '200'] = process.argv.slice(2);
 const concurrency = Number(concurrencyArg);
 const jobMs = Number(jobMsArg);
+const STEPS = ['check', 'database', 'flushes'] as const;
+const without = new Set((process.env.KILN_BENCH_FLOOR_WITHOUT ?? '').split(',').filter(Boolean));
+for (const step of without) {
+  if (!(STEPS as readonly string[]).includes(step)) throw new Error(`KILN_BENCH_FLOOR_WITHOUT: "${step}" is not one of ${STEPS.join(', ')}`);
+}
 const auth = `Basic ${Buffer.from(`${key}:${secret}`).toString('base64')}`;
 const agent = new Agent({ keepAlive: true });
 let requests = 0;
@@ -77,6 +85,13 @@ const downloading = held(`state = 'downloading'`);
 const moving = plain('pending_commit_json = ?');
 const done = plain(`state = 'done', owner = NULL, lease_until = NULL, pending_commit_json = NULL, outputs_json = ?`);
 const lease = () => Date.now() + 30_000;
+/** Commits one step, as Kiln does, unless the database is left out. */
+function commit(step: Database.Statement, ...params: unknown[]): void {
+  if (!without.has('database')) step.all(...params);
+}
+function flush(fd: number): void {
+  if (!without.has('flushes')) fsyncSync(fd);
+}
 
 /** Every chunk against its CRC, then the image data through zlib (its own checksum included). */
 function proveWhole(png: Buffer): void {
@@ -91,35 +106,35 @@ function proveWhole(png: Buffer): void {
 }
 
 async function convert(id: string, input: string): Promise<void> {
-  claim.all(lease(), Date.now(), id);
+  commit(claim, lease(), Date.now(), id);
   const bytes = readFileSync(input);
-  proveWhole(bytes);
+  if (!without.has('check')) proveWhole(bytes);
   const temp = join(outDir, `.${id}.part`);
   closeSync(openSync(temp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY));
   const image = `data:image/png;base64,${bytes.toString('base64')}`;
   const asset = JSON.parse((await call('POST', api('/assets'), JSON.stringify({ image, name: basename(input) }))).toString()).asset;
-  sent.all(asset.id, Date.now(), Date.now(), id);
+  commit(sent, asset.id, Date.now(), Date.now(), id);
   const job = JSON.parse((await call('POST', api('/generate/custom/model_visioncortex-vtracer'), JSON.stringify({ image: asset.id }))).toString()).job;
-  submitted.all(job.jobId, lease(), Date.now(), id);
+  commit(submitted, job.jobId, lease(), Date.now(), id);
   await sleep(jobMs);
   for (;;) {
     const seen = JSON.parse((await call('GET', api(`/jobs/${job.jobId}`))).toString()).job;
     if (seen.status === 'success') {
-      downloading.all(lease(), Date.now(), id);
+      commit(downloading, lease(), Date.now(), id);
       const result = JSON.parse((await call('GET', api(`/assets/${seen.metadata.assetIds[0]}`))).toString()).asset;
       const data = await call('GET', result.url);
       const fd = openSync(temp, constants.O_WRONLY | constants.O_TRUNC);
       writeSync(fd, data);
-      fsyncSync(fd);
+      flush(fd);
       closeSync(fd);
       const target = join(outDir, `${basename(input, '.png')}.svg`);
-      moving.all(JSON.stringify({ temp, target }), Date.now(), id);
+      commit(moving, JSON.stringify({ temp, target }), Date.now(), id);
       linkSync(temp, target);
       unlinkSync(temp);
       const folder = openSync(outDir, 'r');
-      fsyncSync(folder);
+      flush(folder);
       closeSync(folder);
-      done.all(JSON.stringify([target]), Date.now(), id);
+      commit(done, JSON.stringify([target]), Date.now(), id);
       process.stdout.write(`${JSON.stringify({ input, status: 'done', outputs: [target] })}\n`);
       return;
     }
@@ -132,11 +147,13 @@ const inputs = readdirSync(inputDir).filter((name) => name.endsWith('.png')).sor
 const now = Date.now();
 db.transaction(() => inputs.forEach((name, i) => insert.run(`floor-${i}`, i, `floor:${name}`, join(inputDir, name), now, now)))();
 
+// Without the database, the same order from memory.
+const unclaimed = without.has('database') ? inputs.map((name, i) => ({ id: `floor-${i}`, input_path: join(inputDir, name) })) : [];
 let running = 0;
 let failed = false;
 function pump(): void {
   while (running < concurrency && !failed) {
-    const row = next.get() as { id: string; input_path: string } | undefined;
+    const row = (without.has('database') ? unclaimed.shift() : next.get()) as { id: string; input_path: string } | undefined;
     if (!row) break;
     running++;
     convert(row.id, row.input_path)
