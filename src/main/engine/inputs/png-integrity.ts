@@ -14,8 +14,8 @@ import { crc32, inflateSync } from 'node:zlib';
  * (src/main/engine/inputs/validate.ts). That keeps cases libpng merely warns about (a bad CRC on an
  * ancillary chunk, bytes after the image data) out of this function's responsibility.
  *
- * Not a decoder library: pngjs accepts a PNG whose image data stops short (measured: rows missing,
- * a zlib stream cut before its end) because it never compares the inflated length with the header.
+ * Why not a PNG library: pngjs accepts a PNG whose image data stops short (measured: rows missing,
+ * a zlib stream cut before its end), as it never compares the inflated length with the header.
  */
 export function isIntactPng(bytes: Buffer, maxPixels: number): boolean {
   if (bytes.length < SIGNATURE.length + 12 || !bytes.subarray(0, SIGNATURE.length).equals(SIGNATURE)) return false;
@@ -119,7 +119,7 @@ function readHeader(data: Buffer, maxPixels: number): PngHeader | undefined {
   if (data.length !== 13) return undefined;
   const width = data.readUInt32BE(0);
   const height = data.readUInt32BE(4);
-  const [bitDepth, colourType, compression, filter, interlace] = [data[8], data[9], data[10], data[11], data[12]] as number[] as [number, number, number, number, number];
+  const [bitDepth = 0, colourType = 0, compression = 0, filter = 0, interlace = 0] = data.subarray(8, 13);
   if (width === 0 || height === 0 || width * height > maxPixels) return undefined;
   if (!BIT_DEPTHS[colourType]?.includes(bitDepth) || compression !== 0 || filter !== 0 || interlace > 1) return undefined;
   return { width, height, bitDepth, colourType, interlaced: interlace === 1 };
