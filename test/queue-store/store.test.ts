@@ -501,6 +501,9 @@ describe('one owner per item (queue/lease.ts)', () => {
     const [item] = a.addItems([newItem()]);
     a.transition(item!.id, 'uploading');
     expect(() => b.transition(item!.id, 'failed', { error: 'not mine' })).toThrow(LeaseHeldError);
+    // Whose it is, not whether the move would be legal: a second `kiln convert` that picked the item
+    // while it was queued learns that another process took it, not "uploading to uploading".
+    expect(() => b.transition(item!.id, 'uploading')).toThrow(LeaseHeldError);
     expect(() => b.claim(item!.id)).toThrow(/being worked on by Kiln on elsewhere/);
     expect(b.heldElsewhere()).toEqual([{ id: item!.id, owner: 'elsewhere/1/a', leaseUntil: expect.any(Number) }]);
     // Stopping gives the lease up; the item is then anyone's to resume.

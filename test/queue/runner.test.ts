@@ -225,8 +225,9 @@ async function addImages(names: string[], queueId = 'q1'): Promise<QueueItem[]> 
   return added;
 }
 
-async function startRunner(concurrency = 4, options: Partial<QueueRunnerOptions> = {}): Promise<QueueRunner> {
+async function startRunner(concurrency = 4, options: Partial<QueueRunnerOptions> = {}, beforeStart?: (r: QueueRunner) => void): Promise<QueueRunner> {
   const r = new QueueRunner({ store, api, concurrency, ...options });
+  beforeStart?.(r);
   r.on('item', (item) => {
     const states = seen.get(item.id) ?? [];
     if (states.at(-1) !== item.state) states.push(item.state);
@@ -674,5 +675,98 @@ describe('QueueRunner', () => {
     expect(api.downloads).toHaveLength(1);
     expect(seen.get(a!.id)).toEqual(expected.states);
     expect(item(a!.id).outputs).toEqual([join(out, 'chair.svg')]);
+  });
+});
+
+describe('two Kiln processes on one queue database (queue/lease.ts)', () => {
+  /** This runner's store and another process's, on one database file. */
+  function twoStores(): { other: QueueStore } {
+    store.close();
+    store = QueueStore.open(join(dir.path, 'state'), { owner: 'workstation/101/here' });
+    const other = QueueStore.open(join(dir.path, 'state'), { owner: otherOwner });
+    return { other };
+  }
+  let otherOwner = 'workstation/202/there';
+  const openOthers: QueueStore[] = [];
+  afterEach(() => {
+    for (const s of openOthers.splice(0)) s.close();
+    otherOwner = 'workstation/202/there';
+  });
+
+  it('an item the other process takes between this runner picking it and moving it is left to it: not failed, no crash', async () => {
+    const { other } = twoStores();
+    openOthers.push(other);
+    const items = await addImages(['a.png', 'b.png', 'c.png']);
+    // The race, made certain: each time this runner reads the line, the other process claims the
+    // first item just after the read, as a second `kiln convert` on the same folder may.
+    const read = store.nextRunnable.bind(store);
+    let takenByOther: string | undefined;
+    vi.spyOn(store, 'nextRunnable').mockImplementation((...args) => {
+      const rows = read(...args);
+      if (!takenByOther && rows[0]) {
+        takenByOther = rows[0].id;
+        other.transition(rows[0].id, 'uploading');
+      }
+      return rows;
+    });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (error: unknown) => unhandled.push(error);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      let held!: Promise<unknown>;
+      await startRunner(2, { heartbeatMs: 20 }, (r) => (held = new Promise((resolve) => r.on('held-elsewhere', resolve))));
+      const mine = items.filter((i) => i.id !== takenByOther);
+      await until(() => {
+        for (const job of api.openJobs) api.finish(job);
+        return mine.every((i) => item(i.id).state === 'done');
+      }, 'the other items to be done');
+      await held;
+      // Still the other process's, as it left it; this runner neither failed it nor generated it.
+      expect(item(takenByOther!).state).toBe('uploading');
+      expect(item(takenByOther!).error).toBeUndefined();
+      expect(seen.get(takenByOther!) ?? []).not.toContain('failed');
+      expect(api.generated).toHaveLength(2);
+
+      // The other process stops: its item is picked up here and converted once.
+      other.releaseLeases();
+      await until(() => {
+        for (const job of api.openJobs) api.finish(job);
+        return item(takenByOther!).state === 'done';
+      }, 'the item the other process let go to be done');
+      expect(api.generated).toHaveLength(3);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it("items of a process that dies while this runner waits on them are taken over at the next heartbeat, not when the lease runs out", async () => {
+    const { spawn } = await import('node:child_process');
+    const { hostname } = await import('node:os');
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    try {
+      otherOwner = `${hostname()}/${child.pid}/there`;
+      const { other } = twoStores();
+      openOthers.push(other);
+      const [a] = await addImages(['held.png']);
+      other.transition(a!.id, 'uploading'); // a 30 s lease (DEFAULT_LEASE_MS)
+      let held!: Promise<unknown>;
+      await startRunner(2, { heartbeatMs: 20 }, (r) => (held = new Promise((resolve) => r.on('held-elsewhere', resolve))));
+      await held;
+      expect(item(a!.id).state).toBe('uploading');
+
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+      const started = Date.now();
+      await until(() => {
+        for (const job of api.openJobs) api.finish(job);
+        return item(a!.id).state === 'done';
+      }, 'the dead process\'s item to be done');
+      expect(Date.now() - started).toBeLessThan(3_000);
+      expect(api.generated).toHaveLength(1);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });

@@ -403,7 +403,11 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
       }
       let expired = held.leaseUntil < now;
       if (!expired && !live.has(held.owner)) {
-        if (gone.has(held.owner) || ownerIsGone(held.owner)) {
+        if (gone.has(held.owner)) expired = true;
+        else if (ownerIsGone(held.owner)) {
+          // Its leases end in the store too, or the claim below would still find them live and
+          // the items would wait out the lease (30 s) for a process known to be dead.
+          this.store.expireLeasesOf(held.owner);
           gone.add(held.owner);
           expired = true;
         } else live.add(held.owner);
@@ -838,6 +842,19 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
   }
 
   private onItemError(itemId: string, run: Running, error: unknown): void {
+    try {
+      this.settleFailure(itemId, run, error);
+    } catch (settling) {
+      // Another live Kiln process took the item between our read and our write: it is that
+      // process's to finish, fail or clean up, not ours (issue 13.7).
+      if (!(settling instanceof LeaseHeldError)) throw settling;
+      this.foreign.set(itemId, settling.owner);
+      this.reportForeign();
+    }
+  }
+
+  /** What a failed attempt leaves the item as: waiting, back in line, or failed with its reason. */
+  private settleFailure(itemId: string, run: Running, error: unknown): void {
     const item = this.store.get(itemId);
     if (!item) return;
     if (run.controller.signal.aborted) {

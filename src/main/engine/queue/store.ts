@@ -607,10 +607,14 @@ export class QueueStore {
 
   /** A transition whose patch depends on the current state, or one the one-statement path refused. */
   private checkedTransition(id: string, to: ItemState, patch: ItemPatch): QueueItem {
-    const cur = this.stmt('SELECT state, resume_state FROM items WHERE id = ?').get(id) as
-      | { state: ItemState; resume_state: ItemState | null }
+    const cur = this.stmt('SELECT state, resume_state, owner, lease_until FROM items WHERE id = ?').get(id) as
+      | { state: ItemState; resume_state: ItemState | null; owner: string | null; lease_until: number | null }
       | undefined;
     if (!cur) throw new ItemNotFoundError(id);
+    // Held by another live runner: that is why the move cannot be made here, whether or not it would
+    // be legal from the state that runner has put it in (a second `kiln convert` that claimed it a
+    // moment ago has it in 'uploading', and "cannot go from uploading to uploading" is not the reason).
+    if (this.heldByOther(cur)) throw new LeaseHeldError(id, cur.owner as string);
     const resume = cur.resume_state ?? undefined;
     if (!canTransition(cur.state, to, resume)) {
       const detail =
@@ -689,9 +693,12 @@ export class QueueStore {
     const row = this.stmt('SELECT owner, lease_until FROM items WHERE id = ?').get(id) as
       | { owner: string | null; lease_until: number | null }
       | undefined;
-    if (row?.owner && row.owner !== this.owner && (row.lease_until ?? 0) >= Date.now()) {
-      throw new LeaseHeldError(id, row.owner);
-    }
+    if (row && this.heldByOther(row)) throw new LeaseHeldError(id, row.owner as string);
+  }
+
+  /** Another runner's lease on the row is live. */
+  private heldByOther(row: { owner: string | null; lease_until: number | null }): boolean {
+    return row.owner !== null && row.owner !== this.owner && (row.lease_until ?? 0) >= Date.now();
   }
 
   /**
