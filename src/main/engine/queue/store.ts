@@ -614,7 +614,7 @@ export class QueueStore {
     // Held by another live runner: that is why the move cannot be made here, whether or not it would
     // be legal from the state that runner has put it in (a second `kiln convert` that claimed it a
     // moment ago has it in 'uploading', and "cannot go from uploading to uploading" is not the reason).
-    if (this.heldByOther(cur)) throw new LeaseHeldError(id, cur.owner as string);
+    if (this.heldByOther(cur)) throw new LeaseHeldError(id, cur.owner);
     const resume = cur.resume_state ?? undefined;
     if (!canTransition(cur.state, to, resume)) {
       const detail =
@@ -693,11 +693,11 @@ export class QueueStore {
     const row = this.stmt('SELECT owner, lease_until FROM items WHERE id = ?').get(id) as
       | { owner: string | null; lease_until: number | null }
       | undefined;
-    if (row && this.heldByOther(row)) throw new LeaseHeldError(id, row.owner as string);
+    if (row && this.heldByOther(row)) throw new LeaseHeldError(id, row.owner);
   }
 
   /** Another runner's lease on the row is live. */
-  private heldByOther(row: { owner: string | null; lease_until: number | null }): boolean {
+  private heldByOther<Row extends { owner: string | null; lease_until: number | null }>(row: Row): row is Row & { owner: string } {
     return row.owner !== null && row.owner !== this.owner && (row.lease_until ?? 0) >= Date.now();
   }
 
