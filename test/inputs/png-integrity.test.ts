@@ -143,6 +143,7 @@ describe('proving a small PNG whole without a decoder', () => {
       ['declares an unknown compression, filter or interlace method', () => encodePng(header((h) => (h[12] = 2)))],
       ['is zero pixels wide', () => encodePng(header((h) => h.writeUInt32BE(0, 0)))],
       ['is bigger than the limit it is asked about', () => encodePng(pngChunks({ width: 513, height: 512, bitDepth: 8, colourType: 0 }))],
+      ['holds more than 512 KB of image data, within the pixel limit (sharp decodes it off this thread)', () => encodePng(pngChunks({ width: 512, height: 512, bitDepth: 8, colourType: 6 }))],
       ['is a palette image with no palette', () => {
         const [ihdr, , idat, iend] = pngChunks({ width: 4, height: 4, bitDepth: 8, colourType: 3 }) as Chunk[];
         return encodePng([ihdr as Chunk, idat as Chunk, iend as Chunk]);
