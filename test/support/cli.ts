@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { trackCli } from './live-clis';
 
 export const KILN_BIN = fileURLToPath(new URL('../../bin/kiln.js', import.meta.url));
 
@@ -17,15 +18,6 @@ export interface CliRun {
   result: Promise<CliResult>;
 }
 
-/** CLIs started here that have not exited yet (leftover-processes.ts ends them after each test). */
-const live = new Set<ChildProcess>();
-
-/** Ends every CLI a test started and left running: a test that fails part-way must not leave a `kiln watch` behind. */
-export function killLeftoverClis(): void {
-  for (const child of live) child.kill('SIGKILL');
-  live.clear();
-}
-
 /**
  * Starts the real CLI, directly or through a wrapper command (`setpriv …`, `nsenter …`) that ends
  * by running its arguments.
@@ -36,8 +28,7 @@ export function startCliVia(wrapper: readonly string[], args: string[], env: Nod
     env: { ...process.env, SCENARIO_SDK_API_KEY: 'test-key', SCENARIO_SDK_API_SECRET: 'test-secret', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  live.add(child);
-  child.on('close', () => live.delete(child));
+  trackCli(child);
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
