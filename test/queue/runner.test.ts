@@ -3,7 +3,9 @@
  * whose jobs end when the test says so, and an in-memory store. Each test runs in milliseconds; the
  * same behaviours through the CLI and the fake HTTP server are in test/reliability/*.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -679,23 +681,22 @@ describe('QueueRunner', () => {
 });
 
 describe('two Kiln processes on one queue database (queue/lease.ts)', () => {
-  /** This runner's store and another process's, on one database file. */
-  function twoStores(): { other: QueueStore } {
-    store.close();
-    store = QueueStore.open(join(dir.path, 'state'), { owner: 'workstation/101/here' });
-    const other = QueueStore.open(join(dir.path, 'state'), { owner: otherOwner });
-    return { other };
-  }
-  let otherOwner = 'workstation/202/there';
   const openOthers: QueueStore[] = [];
   afterEach(() => {
     for (const s of openOthers.splice(0)) s.close();
-    otherOwner = 'workstation/202/there';
   });
 
-  it('an item the other process takes between this runner picking it and moving it is left to it: not failed, no crash', async () => {
-    const { other } = twoStores();
+  /** Moves this runner's store onto a database file and opens the other process's on the same file. */
+  function otherProcessStore(owner = 'workstation/202/there'): QueueStore {
+    store.close();
+    store = QueueStore.open(join(dir.path, 'state'), { owner: 'workstation/101/here' });
+    const other = QueueStore.open(join(dir.path, 'state'), { owner });
     openOthers.push(other);
+    return other;
+  }
+
+  it('an item the other process takes between this runner picking it and moving it is left to it: not failed, no crash', async () => {
+    const other = otherProcessStore();
     const items = await addImages(['a.png', 'b.png', 'c.png']);
     // The race, made certain: each time this runner reads the line, the other process claims the
     // first item just after the read, as a second `kiln convert` on the same folder may.
@@ -741,13 +742,9 @@ describe('two Kiln processes on one queue database (queue/lease.ts)', () => {
   });
 
   it("items of a process that dies while this runner waits on them are taken over at the next heartbeat, not when the lease runs out", async () => {
-    const { spawn } = await import('node:child_process');
-    const { hostname } = await import('node:os');
     const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
     try {
-      otherOwner = `${hostname()}/${child.pid}/there`;
-      const { other } = twoStores();
-      openOthers.push(other);
+      const other = otherProcessStore(`${hostname()}/${child.pid}/there`);
       const [a] = await addImages(['held.png']);
       other.transition(a!.id, 'uploading'); // a 30 s lease (DEFAULT_LEASE_MS)
       let held!: Promise<unknown>;
