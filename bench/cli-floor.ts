@@ -75,13 +75,15 @@ const insert = db.prepare(
 const next = db.prepare(`SELECT * FROM items WHERE state = 'queued' ORDER BY position, created_at, rowid LIMIT 1`);
 
 // One prepared statement per step, setting only what the step changes (as Kiln's store does), so
-// SQLite touches only those columns' indexes.
-const held = (sets: string) => db.prepare(`UPDATE items SET ${sets}, owner = 'floor', lease_until = ?, updated_at = ? WHERE id = ? RETURNING *`);
+// SQLite touches only those columns' indexes: the owner is set when the item is taken and when it
+// is given up, and left alone in between (store.ts `run`, "kept").
+const taken = (sets: string) => db.prepare(`UPDATE items SET ${sets}, owner = 'floor', lease_until = ?, updated_at = ? WHERE id = ? RETURNING *`);
+const kept = (sets: string) => db.prepare(`UPDATE items SET ${sets}, lease_until = ?, updated_at = ? WHERE id = ? AND owner = 'floor' RETURNING *`);
 const plain = (sets: string) => db.prepare(`UPDATE items SET ${sets}, updated_at = ? WHERE id = ? RETURNING *`);
-const claim = held(`state = 'uploading'`);
+const claim = taken(`state = 'uploading'`);
 const sent = plain('asset_id = ?, generate_sent_at = ?');
-const submitted = held(`state = 'submitted', job_id = ?, generate_sent_at = NULL`);
-const downloading = held(`state = 'downloading'`);
+const submitted = kept(`state = 'submitted', job_id = ?, generate_sent_at = NULL`);
+const downloading = kept(`state = 'downloading'`);
 const moving = plain('pending_commit_json = ?');
 const done = plain(`state = 'done', owner = NULL, lease_until = NULL, pending_commit_json = NULL, outputs_json = ?`);
 const lease = () => Date.now() + 30_000;

@@ -420,6 +420,31 @@ describe('durability and integrity', () => {
     expect(third.get(read[3]!.id)).toMatchObject({ failureKind: 'server', error: 'something nobody planned for' });
   });
 
+  it('opens a database of schema 7: the next queued item and an input\'s finished results are found through the new indexes', () => {
+    const dir = tempDir();
+    const store = QueueStore.open(dir);
+    const [first, second, third] = store.addItems([newItem({ contentHash: 'a'.repeat(64) }), newItem(), newItem()]);
+    store.transition(first!.id, 'uploading');
+    store.transition(first!.id, 'failed', { error: 'connect ECONNREFUSED 127.0.0.1:443' });
+    store.close();
+    rollBackSchema(join(dir, DB_FILE_NAME), 7);
+
+    const again = QueueStore.open(dir);
+    open.push(again);
+    const db = new Database(join(dir, DB_FILE_NAME), { readonly: true });
+    const indexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all() as string[]);
+    db.close();
+    expect(indexes).toEqual(['items_content', 'items_owner', 'items_queue_position', 'items_queue_state_position', 'items_queued']);
+    expect(again.nextRunnable(5).map((i) => i.id)).toEqual([second!.id, third!.id]);
+    again.transition(first!.id, 'queued');
+    expect(again.nextRunnable(5).map((i) => i.id)).toEqual([first!.id, second!.id, third!.id]);
+    again.transition(first!.id, 'uploading');
+    again.transition(first!.id, 'submitted', { jobId: 'job-1' });
+    again.transition(first!.id, 'downloading');
+    again.transition(first!.id, 'done', { outputs: ['/out/a.svg'] });
+    expect(again.findConverted('a'.repeat(64), 'vtracer').map((i) => i.id)).toEqual([first!.id]);
+  });
+
   it('reads a failure kind it does not know (written by a newer Kiln) as none, so the row is not lost', () => {
     const dir = tempDir();
     const store = QueueStore.open(dir);
