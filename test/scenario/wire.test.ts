@@ -1,6 +1,7 @@
 // Details the fake server cannot show: which headers went where, and answers it never gives
 // (unknown statuses, other reason fields, an HTTP-date Retry-After, a short body). A small real
 // HTTP server plays Scenario here; fetch itself is never replaced.
+import { getEventListeners } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { vtracer } from '../../src/main/engine/models/vtracer';
 import { DownloadError, JobFailedError, ScenarioClient, TeamLimitError } from '../../src/main/engine/scenario/index';
 import { parseRetryAfter } from '../../src/main/engine/scenario/failures';
+import { nodeFetch, nodeGet, readAll } from '../../src/main/engine/scenario/node-get';
 import { FAST } from './helpers';
 
 type Route = (req: { method: string; path: string; query: URLSearchParams; headers: IncomingHttpHeaders; body: Buffer }) => {
@@ -124,6 +126,23 @@ describe('on the wire', () => {
     // The next client for the same account starts from it.
     const again = client({ teamLimitMemory: { load: (account: string) => (account === saved[0]?.[0] ? 3 : undefined), save: () => {} } });
     expect(again.jobCeiling()).toBe(3);
+  });
+
+  it('serves many calls on one run\'s signal without keeping a listener per call, and a stopped run sends nothing more', async () => {
+    route = () => ({ body: json({ job: { jobId: 'job_1', status: 'in-progress', progress: 0.5, metadata: { assetIds: [] } } }) });
+    const run = new AbortController();
+    const api = client();
+    for (let i = 0; i < 30; i++) await api.getJob('job_1', run.signal);
+    // The request layer itself, given one signal for many calls (src/main/engine/scenario/node-get.ts).
+    for (let i = 0; i < 10; i++) await (await nodeFetch(`${base}/v1/jobs/job_1`, { method: 'GET', headers: {}, signal: run.signal })).text();
+    for (let i = 0; i < 10; i++) await readAll((await nodeGet(`${base}/cdn/a.svg`, run.signal)).body);
+    expect(seen).toHaveLength(50);
+    // The app's run lives for hours: a listener left per call would grow without end.
+    expect(getEventListeners(run.signal, 'abort')).toHaveLength(0);
+    run.abort();
+    await expect(api.getJob('job_1', run.signal)).rejects.toThrow();
+    await expect(nodeGet(`${base}/cdn/a.svg`, run.signal)).rejects.toMatchObject({ name: 'AbortError' });
+    expect(seen).toHaveLength(50);
   });
 
   it('honours an HTTP-date Retry-After', () => {
