@@ -20,8 +20,8 @@ export const ENQUEUE_TARGET_MS = 1000;
 
 /** One trip round the lifecycle; every step is a legal transition, so it can repeat forever. */
 const CYCLE: readonly ItemState[] = ['uploading', 'submitted', 'processing', 'downloading', 'done', 'queued'];
-/** The runner's picking queries, as QueueRunner.pickNext issues them at concurrency 8. */
-const PICK_CONCURRENCY = 8;
+/** A queue the picking query is told to skip (a paused one), as QueueRunner.pickNext passes them. */
+const PAUSED = ['paused'];
 
 function fakeItems(count: number, queueId: string): NewItem[] {
   const model = findModel(BENCH_MODEL);
@@ -44,6 +44,8 @@ interface SizeTimings {
   size: number;
   transitionMs: number[];
   pickMs: number[];
+  /** Restart recovery's search for items left in flight (QueueRunner.recover), once per start. */
+  recoverMs: number[];
 }
 
 async function transitions(ctx: Parameters<Section['run']>[0]): Promise<SizeTimings[]> {
@@ -52,7 +54,7 @@ async function transitions(ctx: Parameters<Section['run']>[0]): Promise<SizeTimi
     queueSizes.map(async (size) => {
       const store = QueueStore.open(await tempDir(`store-${size}`));
       const ids = store.addItems(fakeItems(size, 'q')).map((i) => i.id);
-      return { size, store, ids, timings: { size, transitionMs: [] as number[], pickMs: [] as number[] } };
+      return { size, store, ids, timings: { size, transitionMs: [] as number[], pickMs: [] as number[], recoverMs: [] as number[] } };
     }),
   );
   try {
@@ -66,10 +68,17 @@ async function transitions(ctx: Parameters<Section['run']>[0]): Promise<SizeTimi
           s.store.transition(id, to, to === 'processing' ? { progress: 0.5 } : {});
           s.timings.transitionMs.push(elapsedMs(t0));
         }
+        // The runner's pick (QueueRunner.pickNext): the next queued item, with and without a
+        // paused queue to leave out.
         const t1 = process.hrtime.bigint();
-        s.store.list({ states: ['submitted', 'processing', 'downloading'], limit: PICK_CONCURRENCY * 4 });
-        s.store.nextRunnable(PICK_CONCURRENCY + 64);
+        s.store.nextRunnable(1);
+        s.store.nextRunnable(1, undefined, PAUSED);
         s.timings.pickMs.push(elapsedMs(t1));
+        if (c % 10 === 0) {
+          const t2 = process.hrtime.bigint();
+          s.store.list({ states: ['uploading', 'submitted', 'processing', 'downloading'] });
+          s.timings.recoverMs.push(elapsedMs(t2));
+        }
       }
     }
   } finally {
@@ -140,8 +149,12 @@ export const queueScale: Section = {
           verdict: verdict(ratio <= FLAT_TARGET),
         },
         {
-          metric: `runner pick queries ${last?.size.toLocaleString('en-US')} ÷ ${first?.size.toLocaleString('en-US')} (median)`,
+          metric: `runner's pick of the next queued item ${last?.size.toLocaleString('en-US')} ÷ ${first?.size.toLocaleString('en-US')} (median)`,
           value: `${fmtRatio(pickRatio)} (${sizes.map((s) => fmtMs(median(s.pickMs))).join(' / ')})`,
+        },
+        {
+          metric: `restart recovery's search for items left in flight, once per start (median)`,
+          value: sizes.map((s) => `${fmtMs(median(s.recoverMs))} at ${s.size.toLocaleString('en-US')}`).join(', '),
         },
         {
           metric: `enqueue ${ctx.settings.enqueueFiles.toLocaleString('en-US')} dropped files (median of ${enqueue.length})`,
@@ -160,6 +173,7 @@ export const queueScale: Section = {
           transitionMedianMs: median(s.transitionMs),
           transitionP95Ms: percentile(s.transitionMs, 95),
           pickMedianMs: median(s.pickMs),
+          recoverMedianMs: median(s.recoverMs),
           n: s.transitionMs.length,
         })),
         transitionRatio: ratio,
