@@ -76,10 +76,13 @@ const next = db.prepare(`SELECT * FROM items WHERE state = 'queued' ORDER BY pos
 
 // One prepared statement per step, setting only what the step changes (as Kiln's store does), so
 // SQLite touches only those columns' indexes: the owner is set when the item is taken and when it
-// is given up, and left alone in between (store.ts `run`, "kept").
-const taken = (sets: string) => db.prepare(`UPDATE items SET ${sets}, owner = 'floor', lease_until = ?, updated_at = ? WHERE id = ? RETURNING *`);
-const kept = (sets: string) => db.prepare(`UPDATE items SET ${sets}, lease_until = ?, updated_at = ? WHERE id = ? AND owner = 'floor' RETURNING *`);
-const plain = (sets: string) => db.prepare(`UPDATE items SET ${sets}, updated_at = ? WHERE id = ? RETURNING *`);
+// is given up, and left alone in between. The item is read back when it is taken; after that each
+// step is written on condition that the row is as the last step left it (its version), and not read
+// back (store.ts `write`, schema 9).
+const taken = (sets: string) => db.prepare(`UPDATE items SET ${sets}, owner = 'floor', lease_until = ?, updated_at = ?, version = version + 1 WHERE id = ? RETURNING *`);
+const kept = (sets: string) =>
+  db.prepare(`UPDATE items SET ${sets}, lease_until = ?, updated_at = ?, version = version + 1 WHERE id = ? AND owner = 'floor' AND version = ?`);
+const plain = (sets: string) => db.prepare(`UPDATE items SET ${sets}, updated_at = ?, version = version + 1 WHERE id = ? AND owner = 'floor' AND version = ?`);
 const claim = taken(`state = 'uploading'`);
 const sent = plain('asset_id = ?, generate_sent_at = ?');
 const submitted = kept(`state = 'submitted', job_id = ?, generate_sent_at = NULL`);
@@ -89,7 +92,9 @@ const done = plain(`state = 'done', owner = NULL, lease_until = NULL, pending_co
 const lease = () => Date.now() + 30_000;
 /** Commits one step, as Kiln does, unless the database is left out. */
 function commit(step: Database.Statement, ...params: unknown[]): void {
-  if (!without.has('database')) step.all(...params);
+  if (without.has('database')) return;
+  if (step.reader) step.all(...params);
+  else if (step.run(...params).changes !== 1) throw new Error('the floor lost its item');
 }
 function flush(fd: number): void {
   if (!without.has('flushes')) fsyncSync(fd);
@@ -115,14 +120,14 @@ async function convert(id: string, input: string): Promise<void> {
   closeSync(openSync(temp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY));
   const image = `data:image/png;base64,${bytes.toString('base64')}`;
   const asset = JSON.parse((await call('POST', api('/assets'), JSON.stringify({ image, name: basename(input) }))).toString()).asset;
-  commit(sent, asset.id, Date.now(), Date.now(), id);
+  commit(sent, asset.id, Date.now(), Date.now(), id, 1);
   const job = JSON.parse((await call('POST', api('/generate/custom/model_visioncortex-vtracer'), JSON.stringify({ image: asset.id }))).toString()).job;
-  commit(submitted, job.jobId, lease(), Date.now(), id);
+  commit(submitted, job.jobId, lease(), Date.now(), id, 2);
   await sleep(jobMs);
   for (;;) {
     const seen = JSON.parse((await call('GET', api(`/jobs/${job.jobId}`))).toString()).job;
     if (seen.status === 'success') {
-      commit(downloading, lease(), Date.now(), id);
+      commit(downloading, lease(), Date.now(), id, 3);
       const result = JSON.parse((await call('GET', api(`/assets/${seen.metadata.assetIds[0]}`))).toString()).asset;
       const data = await call('GET', result.url);
       const fd = openSync(temp, constants.O_WRONLY | constants.O_TRUNC);
@@ -130,13 +135,13 @@ async function convert(id: string, input: string): Promise<void> {
       flush(fd);
       closeSync(fd);
       const target = join(outDir, `${basename(input, '.png')}.svg`);
-      commit(moving, JSON.stringify({ temp, target }), Date.now(), id);
+      commit(moving, JSON.stringify({ temp, target }), Date.now(), id, 4);
       linkSync(temp, target);
       unlinkSync(temp);
       const folder = openSync(outDir, 'r');
       flush(folder);
       closeSync(folder);
-      commit(done, JSON.stringify([target]), Date.now(), id);
+      commit(done, JSON.stringify([target]), Date.now(), id, 5);
       process.stdout.write(`${JSON.stringify({ input, status: 'done', outputs: [target] })}\n`);
       return;
     }

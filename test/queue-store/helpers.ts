@@ -30,6 +30,7 @@ const UNDO_MIGRATION: Readonly<Record<number, string>> = {
   6: 'DROP INDEX items_owner; ALTER TABLE items DROP COLUMN owner; ALTER TABLE items DROP COLUMN lease_until; ALTER TABLE items DROP COLUMN generate_sent_at; ALTER TABLE items DROP COLUMN warnings_json',
   7: 'ALTER TABLE items DROP COLUMN failure_kind',
   8: "DROP INDEX items_queued; CREATE INDEX items_state_position ON items (state, position, created_at); DROP INDEX items_content; CREATE INDEX items_content ON items (content_hash, model_key, state)",
+  9: 'ALTER TABLE items DROP COLUMN version',
 };
 
 /** The queue database at `file` as an earlier Kiln left it: schema `version` (2 or later). */

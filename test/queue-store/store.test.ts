@@ -561,3 +561,93 @@ describe('one owner per item (queue/lease.ts)', () => {
     expect(reopened.claim(second!.id).state).toBe('uploading');
   });
 });
+
+describe('an item this connection holds is written without reading it back (schema 9: the row\'s version)', () => {
+  /** A connection with a log of its statements, and another one to read the row as stored. */
+  function twoConnections() {
+    const dir = tempDir();
+    const log: string[] = [];
+    const mine = QueueStore.open(dir, { owner: 'elsewhere/1/mine', verbose: (sql) => log.push(sql) });
+    const other = QueueStore.open(dir, { owner: 'elsewhere/1/other' });
+    open.push(mine, other);
+    /** Runs a write and says how its statements ended: read back (RETURNING) or not. */
+    const written = <T,>(fn: () => T): { result: T; statements: string[] } => {
+      log.length = 0;
+      const result = fn();
+      return { result, statements: log.filter((sql) => /^\s*UPDATE/i.test(sql)).map((sql) => (/RETURNING/.test(sql) ? 'read back' : 'known')) };
+    };
+    return { dir, mine, other, written };
+  }
+
+  it('each step returns exactly the row as stored; only the step that takes the item reads it back', () => {
+    const { mine, other, written } = twoConnections();
+    const [queued] = mine.addItems([newItem({ preset: 'illustration' })]);
+    const id = queued!.id;
+    const outputs = ['/out/a.svg'];
+    const steps: [string, () => unknown, string[]][] = [
+      ['take it', () => mine.transition(id, 'uploading'), ['read back']],
+      ['record the upload', () => mine.update(id, { assetId: 'asset-1', generateSentAt: 1_700_000_000_000 }), ['known']],
+      ['record the job', () => mine.transition(id, 'submitted', { jobId: 'job-1', generateSentAt: undefined }), ['known']],
+      ['running', () => mine.transition(id, 'processing', { progress: 0.5 }), ['known']],
+      ['progress', () => mine.update(id, { progress: 1 }), ['known']],
+      ['a warning', () => mine.update(id, { warnings: ['the mesh had 3 loose parts'] }), ['known']],
+      ['downloading', () => mine.transition(id, 'downloading'), ['known']],
+      ['about to place', () => mine.update(id, { pendingCommit: { assetId: 'a', tempPath: '/out/.t', fileName: 'a.svg' }, downloadedAssetIds: ['a'] }), ['known']],
+      ['done', () => mine.transition(id, 'done', { outputs, pendingCommit: undefined, engine: 'cloud' }), ['known']],
+      // Finished, the item is nobody's: reopening it takes it again, reading it back.
+      ['reopened', () => mine.transition(id, 'queued'), ['read back']],
+    ];
+    const returned: unknown[] = [];
+    for (const [step, write, expected] of steps) {
+      const { result, statements } = written(write);
+      expect(statements, step).toEqual(expected);
+      expect(result, step).toEqual(other.get(id));
+      returned.push(result);
+    }
+    // The item returned owns its values: changing what was passed in changes nothing.
+    outputs.push('/out/b.svg');
+    expect(returned[8]).toMatchObject({ state: 'done', outputs: ['/out/a.svg'] });
+  });
+
+  it('a row another connection changed meanwhile is read back, never overwritten from memory', () => {
+    const { mine, other, written } = twoConnections();
+    const [first, second] = mine.addItems([newItem(), newItem()]);
+    mine.transition(second!.id, 'uploading');
+    // A reorder moves an item whoever works it: its version changes.
+    other.reorder(second!.id, first!.id);
+    const moved = other.get(second!.id)!;
+    expect(moved.position).toBeLessThan(first!.position);
+    const { result, statements } = written(() => mine.transition(second!.id, 'submitted', { jobId: 'job-1' }));
+    expect(statements).toEqual(['known', 'read back']);
+    expect(result).toEqual(other.get(second!.id));
+    expect(result).toMatchObject({ position: moved.position, state: 'submitted', jobId: 'job-1' });
+    // And the next step is known again.
+    expect(written(() => mine.update(second!.id, { progress: 0.25 })).statements).toEqual(['known']);
+  });
+
+  it('a write the state machine refuses is refused on the known path too, and says why', () => {
+    const { mine, other, written } = twoConnections();
+    const [item] = mine.addItems([newItem()]);
+    mine.transition(item!.id, 'uploading');
+    const before = other.get(item!.id);
+    expect(() => written(() => mine.transition(item!.id, 'downloading'))).toThrow(IllegalTransitionError);
+    expect(other.get(item!.id)).toEqual(before);
+    expect(mine.transition(item!.id, 'submitted', { jobId: 'job-1' })).toEqual(other.get(item!.id));
+  });
+
+  it('opens a database of schema 8: its rows count their changes from there', () => {
+    const dir = tempDir();
+    const store = QueueStore.open(dir, { owner: 'elsewhere/1/mine' });
+    const [item] = store.addItems([newItem()]);
+    store.transition(item!.id, 'uploading');
+    store.close();
+    rollBackSchema(join(dir, DB_FILE_NAME), 8);
+    const again = QueueStore.open(dir, { owner: 'elsewhere/1/mine' });
+    open.push(again);
+    expect(again.claim(item!.id).state).toBe('uploading');
+    expect(again.transition(item!.id, 'submitted', { jobId: 'job-1' })).toEqual(again.get(item!.id));
+    const db = new Database(join(dir, DB_FILE_NAME), { readonly: true });
+    expect(db.prepare('SELECT version FROM items WHERE id = ?').pluck().get(item!.id)).toBe(2);
+    db.close();
+  });
+});

@@ -117,6 +117,15 @@ export const MIGRATIONS: readonly string[] = [
   DROP INDEX items_content;
   CREATE INDEX items_content ON items (content_hash, model_key);
   `,
+  // 9: a count of the row's changes, so a connection can tell that an item's row is still exactly as
+  // its own last write left it (store.ts `write`). It then writes the next step with
+  // `WHERE version = @version` and builds the item from what it knows instead of reading the whole
+  // row back: decoding a row's 33 columns and opening its JSON was about 70 µs per write, six writes
+  // per item (issue 13.3). Every statement that changes what an item says bumps it; the lease columns,
+  // which no item shows, do not.
+  `
+  ALTER TABLE items ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

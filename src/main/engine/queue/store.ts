@@ -167,13 +167,23 @@ function readCheckedJson<T>(id: string, column: string, text: string, schema: z.
 
 type RawRow = z.infer<typeof rawRowSchema>;
 
+/** A row as this connection's last write left it, and the item read from it (QueueStore.write). */
+interface KnownRow {
+  raw: RawRow;
+  /** The row's change count (schema 9) when it was left so. */
+  version: number;
+  item: QueueItem;
+}
+
 /**
  * A row read from the database file (a boundary: the file may be damaged or older) is validated
- * in full. A row handed back by our own UPDATE … RETURNING is not checked again: every value in it
- * was either validated on the way in (checkPatch) or came from a row that was (issue 13.3: this
- * re-validation was the queue's largest CPU cost per item).
+ * in full. A row handed back by our own UPDATE … RETURNING, or built from what our own write set
+ * (QueueStore.write), is not checked again: every value in it was either validated on the way in
+ * (checkPatch) or came from a row that was (issue 13.3: this re-validation was the queue's largest
+ * CPU cost per item). Given the `previous` row of the same item, a JSON column whose text did not
+ * change keeps the value already opened, rather than parsing it again.
  */
-function rowToItem(raw: unknown, trusted = false): QueueItem {
+function rowToItem(raw: unknown, trusted = false, previous?: KnownRow): QueueItem {
   const id = typeof raw === 'object' && raw !== null && 'id' in raw ? String(raw.id) : '(unknown id)';
   let r: RawRow;
   if (trusted) r = raw as RawRow;
@@ -183,6 +193,8 @@ function rowToItem(raw: unknown, trusted = false): QueueItem {
     r = parsed.data;
   }
   const readJson = trusted ? readTrustedJson : readCheckedJson;
+  const before = previous?.raw;
+  const was = previous?.item;
   const item: QueueItem = {
     id: r.id,
     queueId: r.queue_id,
@@ -190,13 +202,16 @@ function rowToItem(raw: unknown, trusted = false): QueueItem {
     inputKind: r.input_kind,
     inputSize: r.input_size,
     modelKey: r.model_key,
-    params: readJson(r.id, 'params', r.params_json, paramsSchema),
-    output: readJson(r.id, 'output settings', r.output_json, outputSettingsSchema),
+    params: was && before?.params_json === r.params_json ? was.params : readJson(r.id, 'params', r.params_json, paramsSchema),
+    output: was && before?.output_json === r.output_json ? was.output : readJson(r.id, 'output settings', r.output_json, outputSettingsSchema),
     position: r.position,
     state: r.state,
     progress: r.progress,
-    outputs: readJson(r.id, 'outputs', r.outputs_json, stringListSchema),
-    downloadedAssetIds: readJson(r.id, 'downloadedAssetIds', r.downloaded_json, stringListSchema),
+    outputs: was && before?.outputs_json === r.outputs_json ? was.outputs : readJson(r.id, 'outputs', r.outputs_json, stringListSchema),
+    downloadedAssetIds:
+      was && before?.downloaded_json === r.downloaded_json
+        ? was.downloadedAssetIds
+        : readJson(r.id, 'downloadedAssetIds', r.downloaded_json, stringListSchema),
     attempts: r.attempts,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
@@ -216,11 +231,13 @@ function rowToItem(raw: unknown, trusted = false): QueueItem {
   if (r.display_path !== null) item.displayPath = r.display_path;
   if (r.generate_sent_at !== null) item.generateSentAt = r.generate_sent_at;
   if (r.warnings_json !== '[]') {
-    const warnings: string[] = readJson(r.id, 'warnings', r.warnings_json, stringListSchema);
+    const warnings: string[] =
+      was && before?.warnings_json === r.warnings_json ? (was.warnings ?? []) : readJson(r.id, 'warnings', r.warnings_json, stringListSchema);
     if (warnings.length > 0) item.warnings = warnings;
   }
   if (r.pending_commit_json !== null) {
-    item.pendingCommit = readJson(r.id, 'pendingCommit', r.pending_commit_json, pendingCommitSchema);
+    const kept = was && before?.pending_commit_json === r.pending_commit_json ? was.pendingCommit : undefined;
+    item.pendingCommit = kept ?? readJson(r.id, 'pendingCommit', r.pending_commit_json, pendingCommitSchema);
   }
   return item;
 }
@@ -336,12 +353,13 @@ export class QueueStore {
   /** write()'s statements by the shape of the change (see write). */
   private readonly writes = new Map<string, Database.Statement>();
   /**
-   * Items whose row names this connection as owner, as its last write left them. A write to one of
-   * them that keeps it held need not set the owner column, so SQLite leaves the owner index alone:
-   * one page fewer per step (issue 13.3). Only a hint: a row taken over meanwhile fails the strict
-   * statement, and the full one decides (write).
+   * Items whose row names this connection as owner, as its last write left them (with the row's
+   * version, schema 9). A write to one of them checks the version instead of reading the row back:
+   * it sets only what changes (not the owner column, so SQLite leaves the owner index alone) and
+   * builds the item from the row it knew. Only a hint: a row changed meanwhile by anyone (a reorder,
+   * another runner taking it over) has another version, and the full statement decides (write).
    */
-  private readonly owned = new Set<string>();
+  private readonly known = new Map<string, KnownRow>();
   /** The lease holder this connection writes as (queue/lease.ts). */
   readonly owner: string;
   readonly leaseMs: number;
@@ -709,62 +727,76 @@ export class QueueStore {
   }
 
   /**
-   * One UPDATE … RETURNING; undefined when no row matched. The same statement checks and takes the
-   * lease (queue/lease.ts): a row another live runner holds is not matched, a working state leaves
-   * it held by us, queued or a final state gives it up.
+   * One UPDATE; undefined when no row matched. The same statement checks and takes the lease
+   * (queue/lease.ts): a row another live runner holds is not matched, a working state leaves it held
+   * by us, queued or a final state gives it up.
+   *
+   * A row this connection holds and last wrote (`known`) is written on condition that its version
+   * is still the one that write left, and is not read back: the item is the known row with this
+   * write's columns. Any other row is written on the lease's condition and read back (RETURNING).
    */
   private write(id: string, patch: ItemPatch, guard: StateGuard): QueueItem | undefined {
     checkPatch(id, patch);
     const keepsHeld = patch.state === undefined || HELD_STATES.includes(patch.state);
-    if (keepsHeld && this.owned.has(id)) {
-      const row = this.run(id, patch, guard, 'kept');
-      if (row !== undefined) return this.read(id, row);
+    const known = this.known.get(id);
+    if (known !== undefined) {
+      const change = this.prepare(id, patch, guard, keepsHeld ? 'kept' : 'handed-back', known.version);
+      if (change.statement.run(change.params).changes === 1) {
+        const raw: RawRow = { ...known.raw, updated_at: change.now };
+        for (const [column, value] of change.columns) (raw as Record<string, SqlValue>)[column] = value;
+        const item = rowToItem(raw, true, known);
+        if (keepsHeld) this.known.set(id, { raw, version: known.version + 1, item });
+        else this.known.delete(id);
+        return item;
+      }
     }
-    const row = this.run(id, patch, guard, patch.state === undefined ? 'any' : keepsHeld ? 'held' : 'released');
+    const change = this.prepare(id, patch, guard, patch.state === undefined ? 'any' : keepsHeld ? 'held' : 'released');
+    // all(), not get(): a RETURNING statement left mid-step by get() keeps SQLite from ever
+    // checkpointing, and the write-ahead log grows without bound (hundreds of MB per thousand items).
+    const [row] = change.statement.all(change.params) as (RawRow & { owner: string | null; version: number })[];
     if (row === undefined) {
-      this.owned.delete(id);
+      this.known.delete(id);
       return undefined;
     }
-    return this.read(id, row);
-  }
-
-  /** The row a write returned, as an item; notes whether this connection now owns it. */
-  private read(id: string, row: unknown): QueueItem {
-    if ((row as { owner: unknown }).owner === this.owner) this.owned.add(id);
-    else this.owned.delete(id);
-    return rowToItem(row, true);
+    const item = rowToItem(row, true);
+    if (row.owner === this.owner) this.known.set(id, { raw: row, version: row.version, item });
+    else this.known.delete(id);
+    return item;
   }
 
   /**
-   * Runs one UPDATE … RETURNING of `patch`, as `lease` says:
-   * - kept: the row must already be ours (owner = us), and stays ours; the owner column is not set;
+   * The UPDATE of `patch` and its parameters, as `lease` says:
+   * - kept / handed-back: the row must be ours and exactly as we last left it (owner = us, the
+   *   version we know); it stays ours without setting the owner column, or is given up; nothing is
+   *   read back;
    * - held / released: the item enters a working state and is ours, or leaves one and is nobody's;
    * - any: no state named, so the row's own state decides (SET expressions read the old row).
-   * The last three take the row only if nobody else holds a live lease on it (FREE_FOR_ME).
+   * The last three take the row only if nobody else holds a live lease on it (FREE_FOR_ME), and
+   * return it.
    */
-  private run(id: string, patch: ItemPatch, guard: StateGuard, lease: 'kept' | 'held' | 'released' | 'any'): unknown {
-    const sets: string[] = [];
+  private prepare(
+    id: string,
+    patch: ItemPatch,
+    guard: StateGuard,
+    lease: 'kept' | 'handed-back' | 'held' | 'released' | 'any',
+    version?: number,
+  ): { statement: Database.Statement; params: Record<string, SqlValue>; columns: [string, SqlValue][]; now: number } {
     // The statement depends only on which fields are set: cache it under that short key rather
     // than hashing the long SQL text on every write (issue 13.3).
     let shape: string = lease;
     const now = Date.now();
     const params: Record<string, SqlValue> = { id, updated_at: now, now, owner: this.owner, lease_until: now + this.leaseMs };
-    if (lease === 'kept') sets.push('lease_until = @lease_until');
-    else if (lease === 'held') sets.push('owner = @owner', 'lease_until = @lease_until');
-    else if (lease === 'released') sets.push('owner = NULL', 'lease_until = NULL');
-    else {
-      sets.push(
-        `owner = CASE WHEN state IN (${HELD_SQL}) THEN @owner ELSE NULL END`,
-        `lease_until = CASE WHEN state IN (${HELD_SQL}) THEN @lease_until ELSE NULL END`,
-      );
-    }
+    if (version !== undefined) params.version = version;
+    const columns: [string, SqlValue][] = [];
     for (const [field, column, encode, nullable] of PATCH_COLUMNS) {
       if (!(field in patch)) continue;
       const value = patch[field];
       // Required columns cannot be cleared; an undefined there means "not changing it".
       if (value === undefined && !nullable) continue;
       shape += `,${column}`;
-      params[column] = encode(value);
+      const stored = encode(value);
+      params[column] = stored;
+      columns.push([column, stored]);
     }
     if (guard && 'exactly' in guard) {
       shape += ',?';
@@ -775,24 +807,29 @@ export class QueueStore {
     }
     let statement = this.writes.get(shape);
     if (!statement) {
-      statement = this.stmt(this.writeSql(patch, sets, guard, lease === 'kept' ? 'owner = @owner' : FREE_FOR_ME));
+      statement = this.stmt(this.writeSql(columns, guard, lease));
       this.writes.set(shape, statement);
     }
-    // all(), not get(): a RETURNING statement left mid-step by get() keeps SQLite from ever
-    // checkpointing, and the write-ahead log grows without bound (hundreds of MB per thousand items).
-    const [row] = statement.all(params);
-    return row;
+    return { statement, params, columns, now };
   }
 
-  private writeSql(patch: ItemPatch, sets: string[], guard: StateGuard, leaseGuard: string): string {
-    for (const [field, column, , nullable] of PATCH_COLUMNS) {
-      if (!(field in patch)) continue;
-      if (patch[field] === undefined && !nullable) continue;
-      sets.push(`${column} = @${column}`);
+  private writeSql(columns: [string, SqlValue][], guard: StateGuard, lease: 'kept' | 'handed-back' | 'held' | 'released' | 'any'): string {
+    const sets: string[] = [];
+    if (lease === 'kept') sets.push('lease_until = @lease_until');
+    else if (lease === 'held') sets.push('owner = @owner', 'lease_until = @lease_until');
+    else if (lease === 'released' || lease === 'handed-back') sets.push('owner = NULL', 'lease_until = NULL');
+    else {
+      sets.push(
+        `owner = CASE WHEN state IN (${HELD_SQL}) THEN @owner ELSE NULL END`,
+        `lease_until = CASE WHEN state IN (${HELD_SQL}) THEN @lease_until ELSE NULL END`,
+      );
     }
-    const sql = `UPDATE items SET ${[...sets, 'updated_at = @updated_at'].join(', ')} WHERE id = @id AND ${leaseGuard}`;
+    for (const [column] of columns) sets.push(`${column} = @${column}`);
+    sets.push('updated_at = @updated_at', 'version = version + 1');
+    const known = lease === 'kept' || lease === 'handed-back';
+    const where = known ? 'owner = @owner AND version = @version' : FREE_FOR_ME;
     const checked = !guard ? '' : 'exactly' in guard ? ' AND state = @expected_state' : ` AND ${sqlFromStates(guard.into)}`;
-    return `${sql}${checked} RETURNING *`;
+    return `UPDATE items SET ${sets.join(', ')} WHERE id = @id AND ${where}${checked}${known ? '' : ' RETURNING *'}`;
   }
 
   /**
@@ -842,9 +879,11 @@ export class QueueStore {
           pos = this.positionFor(id, cur.queue_id, beforeId);
           if (pos === undefined) throw new Error(`Could not find a position for item ${id}`);
         }
-        this.stmt('UPDATE items SET position = ?, updated_at = ? WHERE id = ?').run(pos, Date.now(), id);
+        this.stmt('UPDATE items SET position = ?, updated_at = ?, version = version + 1 WHERE id = ?').run(pos, Date.now(), id);
       })
       .immediate();
+    // The row moved on from what this connection knew of it: its next write reads it back.
+    this.known.delete(id);
   }
 
   /** A position strictly between the new neighbours, or undefined if none is representable. */
@@ -874,15 +913,16 @@ export class QueueStore {
     const ids = this.stmt('SELECT id FROM items WHERE queue_id = ? ORDER BY position, created_at, rowid')
       .pluck()
       .all(queueId) as string[];
-    const set = this.stmt('UPDATE items SET position = ? WHERE id = ?');
+    const set = this.stmt('UPDATE items SET position = ?, version = version + 1 WHERE id = ?');
     ids.forEach((itemId, i) => set.run(i + 1, itemId));
+    this.known.clear();
   }
 
   /** Deletes the items in one statement; unknown ids are ignored. */
   remove(ids: string[]): void {
     if (ids.length === 0) return;
     this.stmt('DELETE FROM items WHERE id IN (SELECT value FROM json_each(?))').run(JSON.stringify(ids));
-    for (const id of ids) this.owned.delete(id);
+    for (const id of ids) this.known.delete(id);
   }
 
   /** What polling learned per kind of job (scenario/duration-model.ts), as the JSON it saved. */
