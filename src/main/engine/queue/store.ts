@@ -839,12 +839,17 @@ export class QueueStore {
    */
   nextRunnable(limit: number, queueIds?: string[], exceptQueueIds?: readonly string[]): QueueItem[] {
     if (limit <= 0) return [];
+    // The limit is written into the statement, not bound: SQLite plans a query by the value of a
+    // bound LIMIT (sqlite3ExprIsInteger), so a statement with `LIMIT ?` was prepared again on every
+    // pick, about 30 µs (sqlite3Reprepare in a perf profile of `kiln convert`; issue 13.3). The runner
+    // asks for a few page sizes only (runner.ts pickNext), so there are a few statements.
+    const page = Number.isFinite(limit) ? String(Math.floor(limit)) : '-1';
     if (queueIds === undefined && exceptQueueIds !== undefined && exceptQueueIds.length > 0) {
       return this.readRows(
         this.stmt(
           `SELECT * FROM items WHERE state = 'queued' AND queue_id NOT IN (SELECT value FROM json_each(?))
-           ORDER BY position, created_at, rowid LIMIT ?`,
-        ).all(JSON.stringify(exceptQueueIds), limit),
+           ORDER BY position, created_at, rowid LIMIT ${page}`,
+        ).all(JSON.stringify(exceptQueueIds)),
       );
     }
     if (queueIds !== undefined) {
@@ -852,13 +857,11 @@ export class QueueStore {
       return this.readRows(
         this.stmt(
           `SELECT * FROM items WHERE state = 'queued' AND queue_id IN (SELECT value FROM json_each(?))
-           ORDER BY position, created_at, rowid LIMIT ?`,
-        ).all(JSON.stringify(queueIds), limit),
+           ORDER BY position, created_at, rowid LIMIT ${page}`,
+        ).all(JSON.stringify(queueIds)),
       );
     }
-    return this.readRows(
-      this.stmt(`SELECT * FROM items WHERE state = 'queued' ORDER BY position, created_at, rowid LIMIT ?`).all(limit),
-    );
+    return this.readRows(this.stmt(`SELECT * FROM items WHERE state = 'queued' ORDER BY position, created_at, rowid LIMIT ${page}`).all());
   }
 
   /**
