@@ -315,6 +315,9 @@ function sqlFromStates(to: ItemState): string {
   return `(${list ? `state IN (${list})` : '0'}${parked})`;
 }
 
+/** How a write treats the row's lease and what it reads back (QueueStore.prepare says each). */
+type LeaseMode = 'kept' | 'handed-back' | 'held' | 'released' | 'any';
+
 /** The lease guard every write carries: nobody else holds a live lease on the row. */
 const FREE_FOR_ME = '(owner IS NULL OR owner = @owner OR lease_until < @now)';
 
@@ -778,7 +781,7 @@ export class QueueStore {
     id: string,
     patch: ItemPatch,
     guard: StateGuard,
-    lease: 'kept' | 'handed-back' | 'held' | 'released' | 'any',
+    lease: LeaseMode,
     version?: number,
   ): { statement: Database.Statement; params: Record<string, SqlValue>; columns: [string, SqlValue][]; now: number } {
     // The statement depends only on which fields are set: cache it under that short key rather
@@ -813,7 +816,7 @@ export class QueueStore {
     return { statement, params, columns, now };
   }
 
-  private writeSql(columns: [string, SqlValue][], guard: StateGuard, lease: 'kept' | 'handed-back' | 'held' | 'released' | 'any'): string {
+  private writeSql(columns: [string, SqlValue][], guard: StateGuard, lease: LeaseMode): string {
     const sets: string[] = [];
     if (lease === 'kept') sets.push('lease_until = @lease_until');
     else if (lease === 'held') sets.push('owner = @owner', 'lease_until = @lease_until');
@@ -841,7 +844,8 @@ export class QueueStore {
     if (limit <= 0) return [];
     // The limit is written into the statement, not bound: SQLite plans a query by the value of a
     // bound LIMIT (sqlite3ExprIsInteger), so a statement with `LIMIT ?` was prepared again on every
-    // pick, about 30 µs (sqlite3Reprepare in a perf profile of `kiln convert`; issue 13.3). The runner
+    // pick (sqlite3Reprepare in a perf profile of `kiln convert`): a pick in a batch took 117 µs, and
+    // takes 39 µs with the limit in its text (issue 13.3). The runner
     // asks for a few page sizes only (runner.ts pickNext), so there are a few statements.
     const page = Number.isFinite(limit) ? String(Math.floor(limit)) : '-1';
     if (queueIds === undefined && exceptQueueIds !== undefined && exceptQueueIds.length > 0) {
