@@ -6,8 +6,8 @@
  * - reserves the result's file in the output folder (created exclusively, as Kiln's reservation);
  * - commits each step to the queue database Kiln's own schema made (WAL, synchronous NORMAL):
  *   added, claimed, generate sent, submitted, downloading, result being moved, done — Kiln's steps
- *   but the progress it records while a job runs, each an UPDATE … RETURNING * of the same row and
- *   indexes;
+ *   but the progress it records while a job runs, each an UPDATE of the same row and indexes on
+ *   condition of the row's version, read back only by the pick;
  * - uploads inline, generates, looks at the job once at its known end then every 50 ms, reads the
  *   result's asset, downloads it, writes and flushes the file, links it into place, flushes the folder;
  * - prints one JSON line per item, as `kiln convert --json` does.
@@ -76,10 +76,11 @@ const next = db.prepare(`SELECT * FROM items WHERE state = 'queued' ORDER BY pos
 
 // One prepared statement per step, setting only what the step changes (as Kiln's store does), so
 // SQLite touches only those columns' indexes: the owner is set when the item is taken and when it
-// is given up, and left alone in between. The item is read back when it is taken; after that each
-// step is written on condition that the row is as the last step left it (its version), and not read
-// back (store.ts `write`, schema 9).
-const taken = (sets: string) => db.prepare(`UPDATE items SET ${sets}, owner = 'floor', lease_until = ?, updated_at = ?, version = version + 1 WHERE id = ? RETURNING *`);
+// is given up, and left alone in between. Each step is written on condition that the row is as the
+// pick read it or the last step left it (its version, schema 9), and nothing is read back (store.ts
+// `write`).
+const taken = (sets: string) =>
+  db.prepare(`UPDATE items SET ${sets}, owner = 'floor', lease_until = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ? AND owner IS NULL`);
 const kept = (sets: string) =>
   db.prepare(`UPDATE items SET ${sets}, lease_until = ?, updated_at = ?, version = version + 1 WHERE id = ? AND owner = 'floor' AND version = ?`);
 const plain = (sets: string) => db.prepare(`UPDATE items SET ${sets}, updated_at = ?, version = version + 1 WHERE id = ? AND owner = 'floor' AND version = ?`);
@@ -92,9 +93,7 @@ const done = plain(`state = 'done', owner = NULL, lease_until = NULL, pending_co
 const lease = () => Date.now() + 30_000;
 /** Commits one step, as Kiln does, unless the database is left out. */
 function commit(step: Database.Statement, ...params: unknown[]): void {
-  if (without.has('database')) return;
-  if (step.reader) step.all(...params);
-  else if (step.run(...params).changes !== 1) throw new Error('the floor lost its item');
+  if (!without.has('database') && step.run(...params).changes !== 1) throw new Error('the floor lost its item');
 }
 function flush(fd: number): void {
   if (!without.has('flushes')) fsyncSync(fd);
@@ -112,8 +111,8 @@ function proveWhole(png: Buffer): void {
   inflateSync(Buffer.concat(data));
 }
 
-async function convert(id: string, input: string): Promise<void> {
-  commit(claim, lease(), Date.now(), id);
+async function convert(id: string, input: string, version: number): Promise<void> {
+  commit(claim, lease(), Date.now(), id, version);
   const bytes = readFileSync(input);
   if (!without.has('check')) proveWhole(bytes);
   const temp = join(outDir, `.${id}.part`);
@@ -155,15 +154,15 @@ const now = Date.now();
 db.transaction(() => inputs.forEach((name, i) => insert.run(`floor-${i}`, i, `floor:${name}`, join(inputDir, name), now, now)))();
 
 // Without the database, the same order from memory.
-const unclaimed = without.has('database') ? inputs.map((name, i) => ({ id: `floor-${i}`, input_path: join(inputDir, name) })) : [];
+const unclaimed = without.has('database') ? inputs.map((name, i) => ({ id: `floor-${i}`, input_path: join(inputDir, name), version: 0 })) : [];
 let running = 0;
 let failed = false;
 function pump(): void {
   while (running < concurrency && !failed) {
-    const row = (without.has('database') ? unclaimed.shift() : next.get()) as { id: string; input_path: string } | undefined;
+    const row = (without.has('database') ? unclaimed.shift() : next.get()) as { id: string; input_path: string; version: number } | undefined;
     if (!row) break;
     running++;
-    convert(row.id, row.input_path)
+    convert(row.id, row.input_path, row.version)
       .catch((error: unknown) => {
         failed = true;
         process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);

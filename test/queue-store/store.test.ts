@@ -609,6 +609,32 @@ describe('an item this connection holds is written without reading it back (sche
     expect(returned[8]).toMatchObject({ state: 'done', outputs: ['/out/a.svg'] });
   });
 
+  it('the item a pick returned is taken without reading it back, as stored', () => {
+    const { mine, other, written } = twoConnections();
+    const [first] = mine.addItems([newItem(), newItem()]);
+    const [picked] = mine.nextRunnable(1);
+    expect(picked?.id).toBe(first!.id);
+    const taken = written(() => mine.transition(first!.id, 'uploading', { progress: 0 }));
+    expect(taken.statements).toEqual(['known']);
+    expect(taken.result).toEqual(other.get(first!.id));
+    expect(written(() => mine.update(first!.id, { assetId: 'asset-1' })).statements).toEqual(['known']);
+    expect(other.heldElsewhere()).toEqual([{ id: first!.id, owner: 'elsewhere/1/mine', leaseUntil: expect.any(Number) }]);
+  });
+
+  it('an item another connection took or moved after the pick is not taken from memory', () => {
+    const { mine, other, written } = twoConnections();
+    const [first, second] = mine.addItems([newItem(), newItem()]);
+    mine.nextRunnable(2);
+    // Taken by another runner between the pick and the take: its lease is what the write finds.
+    other.transition(first!.id, 'uploading');
+    expect(() => mine.transition(first!.id, 'uploading')).toThrow(LeaseHeldError);
+    // Moved meanwhile: taking it reads the row back, with its new position.
+    other.reorder(second!.id, first!.id);
+    const taken = written(() => mine.transition(second!.id, 'uploading'));
+    expect(taken.statements).toEqual(['known', 'read back']);
+    expect(taken.result).toEqual(other.get(second!.id));
+  });
+
   it('a row another connection changed meanwhile is read back, never overwritten from memory', () => {
     const { mine, other, written } = twoConnections();
     const [first, second] = mine.addItems([newItem(), newItem()]);

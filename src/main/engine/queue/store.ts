@@ -120,6 +120,8 @@ const rawRowSchema = z.object({
   warnings_json: z.string(),
   // A kind a newer Kiln wrote that this one does not know: read as none, the words then come from the message.
   failure_kind: z.enum(FAILURE_KINDS).nullable().catch(null),
+  // The row's change count (schema 9): lets a write that follows a read check that nothing changed between.
+  version: z.number().int(),
 });
 
 const jobTimingRowSchema = z.object({ kind: z.string().min(1), json: z.string() });
@@ -167,7 +169,7 @@ function readCheckedJson<T>(id: string, column: string, text: string, schema: z.
 
 type RawRow = z.infer<typeof rawRowSchema>;
 
-/** A row as this connection's last write left it, and the item read from it (QueueStore.write). */
+/** A row as this connection last wrote or read it, and the item read from it (QueueStore.write). */
 interface KnownRow {
   raw: RawRow;
   /** The row's change count (schema 9) when it was left so. */
@@ -184,6 +186,11 @@ interface KnownRow {
  * change keeps the value already opened, rather than parsing it again.
  */
 function rowToItem(raw: unknown, trusted = false, previous?: KnownRow): QueueItem {
+  return readRow(raw, trusted, previous).item;
+}
+
+/** rowToItem, also giving the row as validated (what a later write may build on). */
+function readRow(raw: unknown, trusted = false, previous?: KnownRow): KnownRow {
   const id = typeof raw === 'object' && raw !== null && 'id' in raw ? String(raw.id) : '(unknown id)';
   let r: RawRow;
   if (trusted) r = raw as RawRow;
@@ -239,7 +246,7 @@ function rowToItem(raw: unknown, trusted = false, previous?: KnownRow): QueueIte
     const kept = was && before?.pending_commit_json === r.pending_commit_json ? was.pendingCommit : undefined;
     item.pendingCommit = kept ?? readJson(r.id, 'pendingCommit', r.pending_commit_json, pendingCommitSchema);
   }
-  return item;
+  return { raw: r, version: r.version, item };
 }
 
 type SqlValue = string | number | null;
@@ -315,8 +322,11 @@ function sqlFromStates(to: ItemState): string {
   return `(${list ? `state IN (${list})` : '0'}${parked})`;
 }
 
+/** How many rows of a pick are remembered: the runner takes the first that suits it (runner.ts pickNext). */
+const PICKED_ROWS_KEPT = 32;
+
 /** How a write treats the row's lease and what it reads back (QueueStore.prepare says each). */
-type LeaseMode = 'kept' | 'handed-back' | 'held' | 'released' | 'any';
+type LeaseMode = 'kept' | 'handed-back' | 'taken' | 'held' | 'released' | 'any';
 
 /** The lease guard every write carries: nobody else holds a live lease on the row. */
 const FREE_FOR_ME = '(owner IS NULL OR owner = @owner OR lease_until < @now)';
@@ -363,6 +373,12 @@ export class QueueStore {
    * another runner taking it over) has another version, and the full statement decides (write).
    */
   private readonly known = new Map<string, KnownRow>();
+  /**
+   * The first rows the last pick (nextRunnable) returned, as it read them. The runner takes the item
+   * it picked at once (runner.ts launch, upload), so taking it is written on condition that its
+   * version is still the one read, and not read back either. Replaced by every pick.
+   */
+  private picked = new Map<string, KnownRow>();
   /** The lease holder this connection writes as (queue/lease.ts). */
   readonly owner: string;
   readonly leaseMs: number;
@@ -569,11 +585,15 @@ export class QueueStore {
     return found;
   }
 
-  private readRows(rows: unknown[]): QueueItem[] {
+  /** The rows as items; a pick (`picking`) remembers its first few as read (`picked`). */
+  private readRows(rows: unknown[], picking = false): QueueItem[] {
     const items: QueueItem[] = [];
+    if (picking) this.picked = new Map();
     for (const row of rows) {
       try {
-        items.push(rowToItem(row));
+        const read = readRow(row);
+        items.push(read.item);
+        if (picking && this.picked.size < PICKED_ROWS_KEPT) this.picked.set(read.item.id, read);
       } catch (err) {
         if (!(err instanceof CorruptItemError)) throw err;
         this.onCorrupt?.(err);
@@ -734,9 +754,11 @@ export class QueueStore {
    * (queue/lease.ts): a row another live runner holds is not matched, a working state leaves it held
    * by us, queued or a final state gives it up.
    *
-   * A row this connection holds and last wrote (`known`) is written on condition that its version
-   * is still the one that write left, and is not read back: the item is the known row with this
-   * write's columns. Any other row is written on the lease's condition and read back (RETURNING).
+   * A row this connection holds and last wrote (`known`), or has just picked and now takes
+   * (`picked`), is written on condition that its version is still the one it knows, and is not read
+   * back: the item is the known row with this write's columns. Any other row, or one changed
+   * meanwhile, is written on the lease's condition and read back (RETURNING). So in a batch the
+   * pick is an item's one read of its row.
    */
   private write(id: string, patch: ItemPatch, guard: StateGuard): QueueItem | undefined {
     checkPatch(id, patch);
@@ -745,7 +767,7 @@ export class QueueStore {
     if (known !== undefined) {
       const change = this.prepare(id, patch, guard, keepsHeld ? 'kept' : 'handed-back', known.version);
       if (change.statement.run(change.params).changes === 1) {
-        const raw: RawRow = { ...known.raw, updated_at: change.now };
+        const raw: RawRow = { ...known.raw, updated_at: change.now, version: known.version + 1 };
         for (const [column, value] of change.columns) (raw as Record<string, SqlValue>)[column] = value;
         const item = rowToItem(raw, true, known);
         if (keepsHeld) this.known.set(id, { raw, version: known.version + 1, item });
@@ -753,18 +775,32 @@ export class QueueStore {
         return item;
       }
     }
+    const seen = this.picked.get(id);
+    if (seen !== undefined) {
+      this.picked.delete(id);
+      if (known === undefined && keepsHeld && patch.state !== undefined) {
+        const change = this.prepare(id, patch, guard, 'taken', seen.version);
+        if (change.statement.run(change.params).changes === 1) {
+          const raw: RawRow = { ...seen.raw, updated_at: change.now, version: seen.version + 1 };
+          for (const [column, value] of change.columns) (raw as Record<string, SqlValue>)[column] = value;
+          const item = rowToItem(raw, true, seen);
+          this.known.set(id, { raw, version: seen.version + 1, item });
+          return item;
+        }
+      }
+    }
     const change = this.prepare(id, patch, guard, patch.state === undefined ? 'any' : keepsHeld ? 'held' : 'released');
     // all(), not get(): a RETURNING statement left mid-step by get() keeps SQLite from ever
     // checkpointing, and the write-ahead log grows without bound (hundreds of MB per thousand items).
-    const [row] = change.statement.all(change.params) as (RawRow & { owner: string | null; version: number })[];
+    const [row] = change.statement.all(change.params) as (RawRow & { owner: string | null })[];
     if (row === undefined) {
       this.known.delete(id);
       return undefined;
     }
-    const item = rowToItem(row, true);
-    if (row.owner === this.owner) this.known.set(id, { raw: row, version: row.version, item });
+    const read = readRow(row, true);
+    if (row.owner === this.owner) this.known.set(id, read);
     else this.known.delete(id);
-    return item;
+    return read.item;
   }
 
   /**
@@ -772,6 +808,8 @@ export class QueueStore {
    * - kept / handed-back: the row must be ours and exactly as we last left it (owner = us, the
    *   version we know); it stays ours without setting the owner column, or is given up; nothing is
    *   read back;
+   * - taken: the row must be as the pick read it (the version we know) and free (FREE_FOR_ME); it
+   *   becomes ours; nothing is read back;
    * - held / released: the item enters a working state and is ours, or leaves one and is nobody's;
    * - any: no state named, so the row's own state decides (SET expressions read the old row).
    * The last three take the row only if nobody else holds a live lease on it (FREE_FOR_ME), and
@@ -819,7 +857,7 @@ export class QueueStore {
   private writeSql(columns: [string, SqlValue][], guard: StateGuard, lease: LeaseMode): string {
     const sets: string[] = [];
     if (lease === 'kept') sets.push('lease_until = @lease_until');
-    else if (lease === 'held') sets.push('owner = @owner', 'lease_until = @lease_until');
+    else if (lease === 'held' || lease === 'taken') sets.push('owner = @owner', 'lease_until = @lease_until');
     else if (lease === 'released' || lease === 'handed-back') sets.push('owner = NULL', 'lease_until = NULL');
     else {
       sets.push(
@@ -829,10 +867,10 @@ export class QueueStore {
     }
     for (const [column] of columns) sets.push(`${column} = @${column}`);
     sets.push('updated_at = @updated_at', 'version = version + 1');
-    const known = lease === 'kept' || lease === 'handed-back';
-    const where = known ? 'owner = @owner AND version = @version' : FREE_FOR_ME;
+    const where = lease === 'kept' || lease === 'handed-back' ? 'owner = @owner AND version = @version' : lease === 'taken' ? `version = @version AND ${FREE_FOR_ME}` : FREE_FOR_ME;
     const checked = !guard ? '' : 'exactly' in guard ? ' AND state = @expected_state' : ` AND ${sqlFromStates(guard.into)}`;
-    return `UPDATE items SET ${sets.join(', ')} WHERE id = @id AND ${where}${checked}${known ? '' : ' RETURNING *'}`;
+    const readBack = lease === 'held' || lease === 'released' || lease === 'any';
+    return `UPDATE items SET ${sets.join(', ')} WHERE id = @id AND ${where}${checked}${readBack ? ' RETURNING *' : ''}`;
   }
 
   /**
@@ -854,6 +892,7 @@ export class QueueStore {
           `SELECT * FROM items WHERE state = 'queued' AND queue_id NOT IN (SELECT value FROM json_each(?))
            ORDER BY position, created_at, rowid LIMIT ${page}`,
         ).all(JSON.stringify(exceptQueueIds)),
+        true,
       );
     }
     if (queueIds !== undefined) {
@@ -863,9 +902,10 @@ export class QueueStore {
           `SELECT * FROM items WHERE state = 'queued' AND queue_id IN (SELECT value FROM json_each(?))
            ORDER BY position, created_at, rowid LIMIT ${page}`,
         ).all(JSON.stringify(queueIds)),
+        true,
       );
     }
-    return this.readRows(this.stmt(`SELECT * FROM items WHERE state = 'queued' ORDER BY position, created_at, rowid LIMIT ${page}`).all());
+    return this.readRows(this.stmt(`SELECT * FROM items WHERE state = 'queued' ORDER BY position, created_at, rowid LIMIT ${page}`).all(), true);
   }
 
   /**
