@@ -171,9 +171,8 @@ type RawRow = z.infer<typeof rawRowSchema>;
 
 /** A row as this connection last wrote or read it, and the item read from it (QueueStore.write). */
 interface KnownRow {
+  /** The row, its change count (`version`, schema 9) included. */
   raw: RawRow;
-  /** The row's change count (schema 9) when it was left so. */
-  version: number;
   item: QueueItem;
 }
 
@@ -246,7 +245,7 @@ function readRow(raw: unknown, trusted = false, previous?: KnownRow): KnownRow {
     const kept = was && before?.pending_commit_json === r.pending_commit_json ? was.pendingCommit : undefined;
     item.pendingCommit = kept ?? readJson(r.id, 'pendingCommit', r.pending_commit_json, pendingCommitSchema);
   }
-  return { raw: r, version: r.version, item };
+  return { raw: r, item };
 }
 
 type SqlValue = string | number | null;
@@ -320,6 +319,14 @@ function sqlFromStates(to: ItemState): string {
       : ` OR (state = 'waiting-for-network' AND (resume_state IS NULL OR resume_state = '${to}'))`
     : '';
   return `(${list ? `state IN (${list})` : '0'}${parked})`;
+}
+
+/** A write ready to run: its statement, its parameters, and the columns it sets as stored. */
+interface PreparedWrite {
+  statement: Database.Statement;
+  params: Record<string, SqlValue>;
+  columns: [string, SqlValue][];
+  now: number;
 }
 
 /** How many rows of a pick are remembered: the runner takes the first that suits it (runner.ts pickNext). */
@@ -765,28 +772,15 @@ export class QueueStore {
     const keepsHeld = patch.state === undefined || HELD_STATES.includes(patch.state);
     const known = this.known.get(id);
     if (known !== undefined) {
-      const change = this.prepare(id, patch, guard, keepsHeld ? 'kept' : 'handed-back', known.version);
-      if (change.statement.run(change.params).changes === 1) {
-        const raw: RawRow = { ...known.raw, updated_at: change.now, version: known.version + 1 };
-        for (const [column, value] of change.columns) (raw as Record<string, SqlValue>)[column] = value;
-        const item = rowToItem(raw, true, known);
-        if (keepsHeld) this.known.set(id, { raw, version: known.version + 1, item });
-        else this.known.delete(id);
-        return item;
-      }
+      const change = this.prepare(id, patch, guard, keepsHeld ? 'kept' : 'handed-back', known.raw.version);
+      if (change.statement.run(change.params).changes === 1) return this.written(id, known, change, keepsHeld);
     }
     const seen = this.picked.get(id);
     if (seen !== undefined) {
       this.picked.delete(id);
       if (known === undefined && keepsHeld && patch.state !== undefined) {
-        const change = this.prepare(id, patch, guard, 'taken', seen.version);
-        if (change.statement.run(change.params).changes === 1) {
-          const raw: RawRow = { ...seen.raw, updated_at: change.now, version: seen.version + 1 };
-          for (const [column, value] of change.columns) (raw as Record<string, SqlValue>)[column] = value;
-          const item = rowToItem(raw, true, seen);
-          this.known.set(id, { raw, version: seen.version + 1, item });
-          return item;
-        }
+        const change = this.prepare(id, patch, guard, 'taken', seen.raw.version);
+        if (change.statement.run(change.params).changes === 1) return this.written(id, seen, change, true);
       }
     }
     const change = this.prepare(id, patch, guard, patch.state === undefined ? 'any' : keepsHeld ? 'held' : 'released');
@@ -801,6 +795,19 @@ export class QueueStore {
     if (row.owner === this.owner) this.known.set(id, read);
     else this.known.delete(id);
     return read.item;
+  }
+
+  /**
+   * The item a write that read nothing back leaves: the row it was made on (`from`), with the
+   * write's columns and one more change; remembered while this connection holds it.
+   */
+  private written(id: string, from: KnownRow, change: PreparedWrite, held: boolean): QueueItem {
+    const raw: RawRow = { ...from.raw, updated_at: change.now, version: from.raw.version + 1 };
+    for (const [column, value] of change.columns) (raw as Record<string, SqlValue>)[column] = value;
+    const item = rowToItem(raw, true, from);
+    if (held) this.known.set(id, { raw, item });
+    else this.known.delete(id);
+    return item;
   }
 
   /**
@@ -821,7 +828,7 @@ export class QueueStore {
     guard: StateGuard,
     lease: LeaseMode,
     version?: number,
-  ): { statement: Database.Statement; params: Record<string, SqlValue>; columns: [string, SqlValue][]; now: number } {
+  ): PreparedWrite {
     // The statement depends only on which fields are set: cache it under that short key rather
     // than hashing the long SQL text on every write (issue 13.3).
     let shape: string = lease;
