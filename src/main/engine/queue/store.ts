@@ -182,13 +182,9 @@ interface KnownRow {
  * (QueueStore.write), is not checked again: every value in it was either validated on the way in
  * (checkPatch) or came from a row that was (issue 13.3: this re-validation was the queue's largest
  * CPU cost per item). Given the `previous` row of the same item, a JSON column whose text did not
- * change keeps the value already opened, rather than parsing it again.
+ * change keeps the value already opened, rather than parsing it again. Gives the row as validated
+ * too, which a later write may build on.
  */
-function rowToItem(raw: unknown, trusted = false, previous?: KnownRow): QueueItem {
-  return readRow(raw, trusted, previous).item;
-}
-
-/** rowToItem, also giving the row as validated (what a later write may build on). */
 function readRow(raw: unknown, trusted = false, previous?: KnownRow): KnownRow {
   const id = typeof raw === 'object' && raw !== null && 'id' in raw ? String(raw.id) : '(unknown id)';
   let r: RawRow;
@@ -246,6 +242,11 @@ function readRow(raw: unknown, trusted = false, previous?: KnownRow): KnownRow {
     item.pendingCommit = kept ?? readJson(r.id, 'pendingCommit', r.pending_commit_json, pendingCommitSchema);
   }
   return { raw: r, item };
+}
+
+/** The item a row holds (readRow, without the row). */
+function rowToItem(raw: unknown, trusted = false): QueueItem {
+  return readRow(raw, trusted).item;
 }
 
 type SqlValue = string | number | null;
@@ -804,10 +805,10 @@ export class QueueStore {
   private written(id: string, from: KnownRow, change: PreparedWrite, held: boolean): QueueItem {
     const raw: RawRow = { ...from.raw, updated_at: change.now, version: from.raw.version + 1 };
     for (const [column, value] of change.columns) (raw as Record<string, SqlValue>)[column] = value;
-    const item = rowToItem(raw, true, from);
-    if (held) this.known.set(id, { raw, item });
+    const read = readRow(raw, true, from);
+    if (held) this.known.set(id, read);
     else this.known.delete(id);
-    return item;
+    return read.item;
   }
 
   /**
