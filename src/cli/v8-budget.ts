@@ -11,11 +11,11 @@ import { setFlagsFromString } from 'node:v8';
  * code it gives is hardly faster here, where the time goes in system calls and native code.
  *
  * Measured (`--trace-opt`, and CPU per item in interleaved runs against the fake server, issue 13.3,
- * bench/cli-cpu.ts): TurboFan's compile time for a 300-item batch 866 → 613 ms; CPU per item
- * 8.96 → 8.54 ms at 300 items (10 rounds, lower in 6; a second set of 10: 8.81 → 8.55, lower
- * in 8), 6.73 → 6.20 ms at 1,000 (lower in 5 of 6), 5.03 → 4.83 ms at 3,000 (lower in 4 of 4).
- * 150 measured like 300 at 300 items; 460 kept less than half the gain; no inlining at all
- * (`--no-turbo-inlining`) lost at 1,000 items what it won at 300.
+ * bench/cli-cpu.ts): TurboFan's compile time for a 300-item batch about 870 → 610–680 ms (single
+ * traced runs); CPU per item 8.96 → 8.54 ms at 300 items (10 rounds, lower in 6; a second set of
+ * 10: 8.81 → 8.55, lower in 8), 6.73 → 6.20 ms at 1,000 (lower in 5 of 6), 5.03 → 4.83 ms at
+ * 3,000 (lower in 4 of 4). 150 measured like 300 at 300 items; 460 kept less than half the gain;
+ * no inlining at all (`--no-turbo-inlining`) kept less at 1,000 items (0.17 ms against 0.53).
  *
  * Only the command: the desktop app's engine runs for hours, where the default pays off. A budget
  * the user set (NODE_OPTIONS or a flag to node) is left alone.
