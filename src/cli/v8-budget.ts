@@ -6,9 +6,10 @@ import { setFlagsFromString } from 'node:v8';
  *
  * Why. A `kiln convert` batch is a short-lived process whose hot code is broad (HTTP, the queue
  * store, validation, file calls), not deep: V8 optimises some 150 functions in a 300-item batch, on
- * its own threads, and that compiling was the largest single part of the command's own CPU (about
- * 17 %, README "Profiles that count CPU only"). A compile's cost grows with what it inlines; the
- * code it gives is hardly faster here, where the time goes in system calls and native code.
+ * its own threads. That compiling was 17 % of the command's CPU over 1,000 items (README "Profiles
+ * that count CPU only"), and the largest part that the floor (bench/cli-floor.ts) does not share. A
+ * compile's cost grows with what it inlines; the code it gives is hardly faster here, where the time
+ * goes in system calls and native code.
  *
  * Measured (`--trace-opt`, and CPU per item in interleaved runs against the fake server, issue 13.3,
  * bench/cli-cpu.ts): TurboFan's compile time for a 300-item batch about 870 → 610–680 ms (single
