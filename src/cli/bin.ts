@@ -8,7 +8,7 @@ import { useBuiltWorker } from '../main/engine/local/worker-location';
 import { lowerInliningBudget } from './v8-budget';
 
 // Before any of the command's code runs hot (v8-budget.ts says why).
-lowerInliningBudget(`${process.execArgv.join(' ')} ${process.env['NODE_OPTIONS'] ?? ''}`);
+lowerInliningBudget();
 
 useBuiltWorker(new URL('./local-worker.cjs', import.meta.url));
 // A command has no window to keep answering: its file-system calls cost only the system call

@@ -15,6 +15,7 @@ import { cliApi, cliCredentials } from './credentials';
 import { guardStoreFailures, openCliStore } from './open-state';
 import { defaultStateDir } from './paths';
 import { ConnectivityNotices, Reporter, teamLimitNotices, type FinishedLine } from './report';
+import { sizeTierUpToBatch } from './v8-budget';
 
 export const CLI_QUEUE_ID = 'cli';
 
@@ -215,6 +216,9 @@ async function convertBatch(args: ConvertArgs, env: NodeJS.ProcessEnv): Promise<
     else if (isRetryableState(item.state)) runner.retry(item.id);
   }
   checkComplete();
+  // How eagerly V8 optimises the items' code depends on how many will run (v8-budget.ts says why);
+  // measured for cloud conversions, whose per-item work is the engine's JavaScript.
+  if (args.engine === 'cloud') sizeTierUpToBatch(items.filter((item) => item.state !== 'done').length);
 
   try {
     await runner.start();
