@@ -1,5 +1,5 @@
 /**
- * 7b. CLI CPU per item (issue 13.3): the compiled `kiln convert` (bin/kiln.js → out/cli) converts
+ * 7b. CLI CPU per item (issue 13.3): the compiled `kiln convert` (bin/kiln.cjs → out/cli) converts
  * 300 quick jobs at concurrency 16 against the bench's fake server (a child process, so its CPU is
  * not counted), and reports the CPU the kiln process used — user + system, process start included,
  * read by the process itself as it exits (getrusage through process.resourceUsage()) — per item.
@@ -33,8 +33,8 @@ import { median } from './stats';
 export const CLI_CPU_TARGET_MS = 6;
 
 const root = join(import.meta.dirname, '..');
-/** KILN_BENCH_BIN runs another build of the command (a `bin/kiln.js` of an older checkout), to compare. */
-const KILN = process.env.KILN_BENCH_BIN ?? join(root, 'bin', 'kiln.js');
+/** KILN_BENCH_BIN runs another build of the command (a `bin/kiln.cjs` of an older checkout; `bin/kiln.js` before 2026-12-01 16:30), to compare. */
+const KILN = process.env.KILN_BENCH_BIN ?? join(root, 'bin', 'kiln.cjs');
 const REPORT = `process.on('exit', () => { const u = process.resourceUsage(); process.stderr.write('\\nkiln-bench-cpu=' + (u.userCPUTime + u.systemCPUTime) + ' ' + u.systemCPUTime + '\\n'); })`;
 
 interface CpuRun {

@@ -14,7 +14,7 @@ import { fmtMs, fmtRatio } from './table';
 export const CLI_START_TARGET = 4;
 
 const root = join(import.meta.dirname, '..');
-const KILN = join(root, 'bin', 'kiln.js');
+const KILN = join(root, 'bin', 'kiln.cjs');
 
 function timeOnce(args: string[]): number {
   const start = process.hrtime.bigint();

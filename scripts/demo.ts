@@ -20,7 +20,7 @@ const state = await mkdtemp(join(tmpdir(), 'kiln-demo-state-'));
 
 function kiln(args: string[]): Promise<number> {
   return new Promise((resolveExit, reject) => {
-    const child = spawn(process.execPath, [join(root, 'bin', 'kiln.js'), ...args], {
+    const child = spawn(process.execPath, [join(root, 'bin', 'kiln.cjs'), ...args], {
       stdio: 'inherit',
       env: { ...process.env, SCENARIO_SDK_API_KEY: 'demo-key', SCENARIO_SDK_API_SECRET: 'demo-secret' },
     });

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { trackCli } from './live-clis';
 
-export const KILN_BIN = fileURLToPath(new URL('../../bin/kiln.js', import.meta.url));
+export const KILN_BIN = fileURLToPath(new URL('../../bin/kiln.cjs', import.meta.url));
 
 export interface CliResult {
   code: number | null;
