@@ -9,8 +9,9 @@ import { setFlagsFromString } from 'node:v8';
  * its own threads. That compiling was 17 % of the command's CPU over 1,000 items (README "Profiles
  * that count CPU only"), and the largest part that the floor (bench/cli-floor.ts) does not share.
  *
- * Only the command: the desktop app's engine (and `kiln watch`) runs for hours, where V8's defaults
- * pay off. A budget the user set (NODE_OPTIONS or a flag to node) is left alone.
+ * Only the command's process: the desktop app's engine runs for hours, where V8's defaults pay off.
+ * The tier-up budget is `kiln convert`'s alone (`kiln watch` runs for hours too). A budget the user
+ * set (NODE_OPTIONS or a flag to node) is left alone.
  */
 
 /**
