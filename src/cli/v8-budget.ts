@@ -6,8 +6,8 @@ import { setFlagsFromString } from 'node:v8';
  *
  * Why. A `kiln convert` batch is a short-lived process whose hot code is broad (HTTP, the queue
  * store, validation, file calls), not deep: V8 optimises some 150 functions in a 300-item batch, on
- * its own threads. That compiling was 17 % of the command's CPU over 1,000 items (README "Profiles
- * that count CPU only"), and the largest part that the floor (bench/cli-floor.ts) does not share.
+ * its own threads. That compiling was 17 % of the command's CPU over 1,000 items (docs/performance.md,
+ * "Profiles that count CPU only"), and the largest part that the floor (bench/cli-floor.ts) does not share.
  *
  * Only the command's process: the desktop app's engine runs for hours, where V8's defaults pay off.
  * The tier-up budget is `kiln convert`'s alone (`kiln watch` runs for hours too). A budget the user
@@ -37,8 +37,8 @@ const INLINING_BUDGET = 'max-inlined-bytecode-size-cumulative';
  * longer one keeps V8's default.
  *
  * Measured (interleaved rounds against the fake server, 200 ms jobs, concurrency 16; the budget
- * doubled once the batch is queued, as here, or for the whole process): see the README, "What took
- * `kiln convert`'s CPU per item down". At 3,000 items the doubled budget cost CPU, which is why a
+ * doubled once the batch is queued, as here, or for the whole process): see docs/performance.md,
+ * "What took it down". At 3,000 items the doubled budget cost CPU, which is why a
  * long batch keeps the default.
  *
  * V8 11 (Node 20) is the engine this was measured on; its default budget is 66 KB of bytecode
