@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DurationModels, KindModel, cheapestFirstLook, normalCdf, normalQuantile, type JobLooks } from '../../src/main/engine/scenario/duration-model';
+import { DurationModels, KindModel, cheapestFirstLook, normalCdf, normalQuantile, scoutAim, type JobLooks } from '../../src/main/engine/scenario/duration-model';
+import { SCOUT_FIRST_MS, scoutFactor } from '../../src/main/engine/scenario/next-look';
 import { createRng, durationDrawer } from '../fake-scenario/faults';
 
 // The polling plan of duration-model.ts, run against simulated jobs (no clock, no server): each
@@ -29,7 +30,7 @@ function simulate(models: DurationModels, key: string, draw: () => number, jobs:
     const d = draw();
     const model = models.get(key);
     const timed: JobLooks = { running: [], calibrate: model?.nextCalibrates() ?? false };
-    let scoutAt = 50;
+    let scoutAt = SCOUT_FIRST_MS;
     for (;;) {
       let at: number;
       if (model) {
@@ -38,7 +39,7 @@ function simulate(models: DurationModels, key: string, draw: () => number, jobs:
         at = plan.atMs;
       } else {
         at = scoutAt;
-        scoutAt *= 1.1;
+        scoutAt *= scoutFactor(1); // one job at a time: nobody waits for the scout
       }
       looks++;
       const p = progressAt(at, d);
@@ -105,6 +106,23 @@ describe('a kind of job learned as a distribution', () => {
       timed.running.push({ atMs: plan.atMs, progress: 0.99 });
     }
     expect(looks).toBeLessThan(30);
+  });
+});
+
+describe("a scout's aim (the first job of a kind nothing has timed yet)", () => {
+  it('is just after the end its own progress line points to, once two looks say enough', () => {
+    // A 1,000 ms job: no progress for its first 300 ms, then in step with time.
+    expect(scoutAim([{ atMs: 245, progress: 0 }])).toBeUndefined();
+    expect(scoutAim([{ atMs: 245, progress: 0 }, { atMs: 417, progress: 0.167 }])).toBeUndefined(); // one look with progress
+    const aim = scoutAim([{ atMs: 417, progress: 0.167 }, { atMs: 709, progress: 0.584 }]);
+    expect(aim).toBeGreaterThan(1000);
+    expect(aim).toBeLessThan(1000 * 1.02);
+  });
+
+  it('says nothing on progress that barely moved, near its cap, or once the end it pointed to has passed', () => {
+    expect(scoutAim([{ atMs: 400, progress: 0.2 }, { atMs: 420, progress: 0.22 }])).toBeUndefined();
+    expect(scoutAim([{ atMs: 400, progress: 0.2 }, { atMs: 900, progress: 0.99 }, { atMs: 950, progress: 0.99 }])).toBeUndefined();
+    expect(scoutAim([{ atMs: 400, progress: 0.2 }, { atMs: 600, progress: 0.6 }, { atMs: 1100, progress: 0.99 }])).toBeUndefined();
   });
 });
 

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { durationMemory } from '../../src/main/engine/queue/duration-memory';
 import { QueueStore } from '../../src/main/engine/queue/store';
+import { DISCOVERY_MS, scoutFactor } from '../../src/main/engine/scenario/next-look';
 import type { ScenarioClientOptions } from '../../src/main/engine/scenario/types';
 import { clientFor, harness, writePng, type Harness } from './helpers';
 
@@ -23,11 +24,6 @@ afterEach(async () => {
 const LEARNED_ONLY = { pollInitialMs: 600_000, pollMaxMs: 600_000, pollFactor: 1.5 };
 /** The usual polling settings (first look 1 s, backoff ×1.5 to 10 s). */
 const POLLING = { pollInitialMs: 1000, pollMaxMs: 10_000, pollFactor: 1.5 };
-/**
- * The first job of a new kind is looked at closely for 3 s (DISCOVERY_MS in jobs.ts); its last
- * close look is planned before then and lands up to 10 % later (SCOUT_FACTOR).
- */
-const CLOSE_LOOKS_END_MS = 3000 * 1.1;
 
 /** A fake Scenario whose jobs take `jobDurationMs`, a client for it, and one uploaded image. */
 async function setUp(jobDurationMs: number, overrides: Partial<ScenarioClientOptions> = {}) {
@@ -52,9 +48,9 @@ describe('polling timed by learned job durations', () => {
       polls.push(hh.fake.counts['job-get'] - before);
     }
     // The first job knows nothing: it is looked at 50 ms after it started, then each look about
-    // 10 % later than the one before, so it is noticed at most a step after it is done. How many
-    // looks fit in 200 ms depends on how busy the machine is; that it is looked at more closely
-    // than the jobs after it does not.
+    // 1.7 times later than the one before (it is alone: next-look.ts scoutFactor), so it is noticed
+    // at most a step after it is done. How many looks fit in 200 ms depends on how busy the
+    // machine is; that it is looked at more closely than the jobs after it does not.
     const later = polls.slice(4);
     const laterMean = later.reduce((a, b) => a + b, 0) / later.length;
     expect(polls[0]).toBeGreaterThan(laterMean);
@@ -76,19 +72,29 @@ describe('job durations remembered by the queue store', () => {
         const client = clientFor(hh.fake, { ...LEARNED_ONLY, durationMemory: durationMemory(store) });
         const assetId = await client.upload({ path: await writePng(hh.dir), name: 'art.png', kind: 'png', route: 'image-asset' });
         const polls: number[] = [];
+        // When the server saw the first look at this run's first job, in ms after its submission.
+        let firstLookAfter = 0;
+        let firstSubmittedAt: number | undefined;
+        hh.fake.on('request', (route) => {
+          if (route === 'job-get' && firstSubmittedAt !== undefined && !firstLookAfter) firstLookAfter = Date.now() - firstSubmittedAt;
+        });
         for (let i = 0; i < 6; i++) {
           const { jobId } = await client.generate(VTRACER, { presetName: 'poster', image: assetId });
+          const submittedAt = Date.now();
+          if (i === 0) firstSubmittedAt = submittedAt;
           const before = hh.fake.counts['job-get'];
-          await client.waitForJob(jobId, { durationKey: VTRACER, submittedAt: Date.now() });
+          await client.waitForJob(jobId, { durationKey: VTRACER, submittedAt });
           polls.push(hh.fake.counts['job-get'] - before);
         }
-        return polls;
+        return { polls, firstLookAfter };
       };
       const first = await run();
-      expect(first[0]).toBeGreaterThanOrEqual(8); // timed by the scout
+      expect(first.polls[0]).toBeGreaterThanOrEqual(3); // timed by the scout: 50 ms, then steps 1.7 times longer
       expect(store.jobTimings().get(VTRACER)).toMatchObject({ v: 1, durations: expect.any(Array) });
       const second = await run(); // a new client, as after a restart
-      expect(second[0]).toBeLessThanOrEqual(3);
+      expect(second.polls[0]).toBeLessThanOrEqual(3);
+      // Planned from the remembered durations of ~200 ms jobs, not the scout's look at 50 ms.
+      expect(second.firstLookAfter).toBeGreaterThanOrEqual(100);
     } finally {
       store.close();
     }
@@ -96,7 +102,7 @@ describe('job durations remembered by the queue store', () => {
 });
 
 describe('the first jobs of a kind nobody has timed yet', () => {
-  it('are timed by one of them, looked at ~10 % later each time, and the others wait for its answer', async () => {
+  it('are timed by one of them, whose looks come closer together the more jobs wait for its answer', async () => {
     const { hh, client, assetId } = await setUp(300);
     const jobs = await Promise.all(
       Array.from({ length: 8 }, async () => {
@@ -107,9 +113,24 @@ describe('the first jobs of a kind nobody has timed yet', () => {
     // Every job is noticed through the scout's answer: none has a blind backoff of its own here.
     const done = await Promise.all(jobs.map(({ jobId, submittedAt }) => client.waitForJob(jobId, { durationKey: 'a-new-kind', submittedAt })));
     expect(done.map((j) => j.status)).toEqual(Array(8).fill('success'));
-    // The scout looks at 50 ms, 55 ms, 60.5 ms… (about 19 looks to reach 300 ms); the seven others
-    // look once or twice when it has its answer.
-    expect(hh.fake.counts['job-get']).toBeLessThanOrEqual(19 + 7 * 2 + 4);
+    // With eight jobs waiting, the scout's looks are about 1.23 times apart (next-look.ts
+    // scoutFactor): 50 ms, 62 ms, 76 ms… about 9 looks to reach 300 ms; the seven others look once
+    // or twice when it has its answer.
+    expect(hh.fake.counts['job-get']).toBeLessThanOrEqual(10 + 7 * 2 + 4);
+  });
+
+  it('are seen soon after they end, in few looks, even alone: the scout aims at the end its progress points to', async () => {
+    const { hh, client, assetId } = await setUp(1000);
+    const { jobId } = await client.generate(VTRACER, { presetName: 'poster', image: assetId });
+    const submittedAt = Date.now();
+    await client.waitForJob(jobId, { durationKey: 'a-new-kind', submittedAt });
+    const noticedAfter = Date.now() - submittedAt;
+    // Alone, its looks are about 1.7 times apart: 50, 85, 144, 245, 417, 709 ms… The fake reports
+    // progress from 30 % of the job's time: the looks at 417 and 709 ms point to its end at
+    // 1,000 ms, and the next lands just after it, rather than at the next step (1,205 ms).
+    expect(noticedAfter).toBeGreaterThanOrEqual(1000 - 20);
+    expect(noticedAfter).toBeLessThan(1150);
+    expect(hh.fake.counts['job-get']).toBeLessThanOrEqual(8);
   });
 
   it('hand the timing over to another job when the scout fails', async () => {
@@ -141,18 +162,21 @@ describe('the first jobs of a kind nobody has timed yet', () => {
     hh.fake.on('request', (route, _method, path) => {
       if (route !== 'job-get' || !path.endsWith(jobId)) return;
       looks.push(Date.now() - submittedAt);
-      if (looks.filter((t) => t > CLOSE_LOOKS_END_MS).length === 2) controller.abort();
+      if (looks.filter((t) => t > DISCOVERY_MS).length === 3) controller.abort();
     });
     await expect(client.waitForJob(jobId, { durationKey: 'a-new-kind', submittedAt, signal: controller.signal })).rejects.toThrow();
-    const close = looks.filter((t) => t <= CLOSE_LOOKS_END_MS);
-    // 50 ms × 1.1ⁿ up to 3 s is about 43 looks (a busy machine can only make them fewer).
-    expect(close.length).toBeGreaterThanOrEqual(20);
-    expect(close.length).toBeLessThanOrEqual(46);
-    // Then the usual backoff: a look a second here, because the job's progress changes at every
-    // look, which restarts it at 1 s. (Timers never fire early; the tenth allows for a request
-    // that reached the server a little after it was sent.)
-    const after = looks.slice(close.length - 1);
+    const close = looks.filter((t) => t <= DISCOVERY_MS);
+    // Alone, it is looked at about 1.7 times later each time (next-look.ts scoutFactor): 50, 85,
+    // 144 … 2,049 ms is 8 looks in its first 3 s (a busy machine can only make them fewer).
+    expect(close.length).toBeGreaterThanOrEqual(5);
+    expect(close.length).toBeLessThanOrEqual(9);
+    // The close look planned before 3 s lands at most a step later. Then the usual backoff: a
+    // look a second here, because the job's progress changes at every look, which restarts it at
+    // 1 s. (Timers never fire early; the tenth allows for a request that reached the server a
+    // little after it was sent.)
+    const after = looks.filter((t) => t > DISCOVERY_MS);
     expect(after).toHaveLength(3);
+    expect(after[0]).toBeLessThanOrEqual(DISCOVERY_MS * scoutFactor(1) + 200);
     for (let i = 1; i < after.length; i++) expect((after[i] as number) - (after[i - 1] as number)).toBeGreaterThanOrEqual(POLLING.pollInitialMs * 0.9);
   });
 });

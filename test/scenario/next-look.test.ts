@@ -10,7 +10,7 @@ import {
   DISCOVERY_MS,
   firstLookState,
   nextLookDelay,
-  SCOUT_FACTOR,
+  scoutFactor,
   SCOUT_FIRST_MS,
   type LookContext,
   type LookState,
@@ -25,9 +25,9 @@ function context(now: number, more: Partial<LookContext> = {}): LookContext {
   return { now, submittedAt: SUBMITTED, hasKind: true, plan: undefined, scoutingSince: undefined, ...more };
 }
 
-/** A look sent at `sentAt` that found the job running. */
-function look(state: LookState, sentAt: number, progress: number | undefined, more: { status?: string; scouting?: boolean } = {}): LookState {
-  return afterLook(state, { sentAt, status: more.status ?? 'in-progress', progress, submittedAt: SUBMITTED, scouting: more.scouting ?? false }, LIMITS);
+/** A look sent at `sentAt` that found the job running; `scoutingFor`: the jobs waiting for this scout's answer, itself included (0: not a scout). */
+function look(state: LookState, sentAt: number, progress: number | undefined, more: { status?: string; scoutingFor?: number } = {}): LookState {
+  return afterLook(state, { sentAt, status: more.status ?? 'in-progress', progress, submittedAt: SUBMITTED, scoutingFor: more.scoutingFor ?? 0 }, LIMITS);
 }
 
 /** The waits between looks of a job whose looks all show `progresses`, each look taken when due. */
@@ -118,28 +118,60 @@ describe('looks the duration model plans', () => {
 });
 
 describe('the looks of a scout (the job that times a kind nobody has timed yet)', () => {
-  it(`begin SCOUT_FIRST_MS after the submission, each later one ${SCOUT_FACTOR} times later than the one before`, () => {
+  /** When a scout's looks land (ms after its submission) over `untilMs`, each taken when due, with `jobs` jobs waiting for it. */
+  function scoutLooks(jobs: number, untilMs: number): number[] {
     let state = firstLookState(LIMITS);
     let at = SUBMITTED;
     const lookedAt: number[] = [];
-    for (let i = 0; i < 4; i++) {
+    for (;;) {
       at += nextLookDelay(state, context(at, { scoutingSince: SUBMITTED }), LIMITS);
+      if (at - SUBMITTED > untilMs) return lookedAt;
       lookedAt.push(at - SUBMITTED);
-      state = look(state, at, undefined, { scouting: true });
+      state = look(state, at, undefined, { scoutingFor: jobs });
     }
-    expect(lookedAt[0]).toBe(SCOUT_FIRST_MS);
-    for (let i = 1; i < 4; i++) expect(lookedAt[i]).toBeCloseTo(lookedAt[i - 1]! * SCOUT_FACTOR, 6);
+  }
+
+  it('begin SCOUT_FIRST_MS after the submission, each later one scoutFactor times later than the one before', () => {
+    for (const jobs of [1, 3, 16]) {
+      const lookedAt = scoutLooks(jobs, 1_000);
+      expect(lookedAt[0]).toBe(SCOUT_FIRST_MS);
+      for (let i = 1; i < lookedAt.length; i++) expect(lookedAt[i]).toBeCloseTo(lookedAt[i - 1]! * scoutFactor(jobs), 6);
+    }
   });
 
-  it('keep the bracket around the end tight when a look was sent late: the next is SCOUT_FACTOR after the late one', () => {
-    const state = look(firstLookState(LIMITS), SUBMITTED + 400, 0.1, { scouting: true });
-    expect(nextLookDelay(state, context(SUBMITTED + 400, { scoutingSince: SUBMITTED }), LIMITS)).toBeCloseTo(400 * SCOUT_FACTOR - 400, 6);
+  it('come closer together the more jobs wait for the answer: a look is worth the delay it saves each of them', () => {
+    const factors = [1, 2, 3, 4, 8, 16, 32, 64, 1_000].map(scoutFactor);
+    for (let i = 1; i < factors.length; i++) expect(factors[i]).toBeLessThanOrEqual(factors[i - 1]!);
+    expect(scoutFactor(1)).toBeGreaterThan(1.6);
+    expect(scoutFactor(1)).toBeLessThan(1.8);
+    expect(scoutFactor(16)).toBeGreaterThan(1.12);
+    expect(scoutFactor(16)).toBeLessThan(1.2);
+    expect(scoutFactor(1_000)).toBe(1.05);
+    expect(scoutFactor(0)).toBe(scoutFactor(1));
+    // A job alone is looked at 8 times in its 3 s of scouting, not about 43 times (at 1.1 apart).
+    expect(scoutLooks(1, DISCOVERY_MS)).toHaveLength(8);
+    expect(scoutLooks(16, DISCOVERY_MS).length).toBeGreaterThan(24);
+  });
+
+  it('keep the bracket around the end as close when a look was sent late: the next is scoutFactor after the late one', () => {
+    const state = look(firstLookState(LIMITS), SUBMITTED + 400, 0.1, { scoutingFor: 4 });
+    expect(nextLookDelay(state, context(SUBMITTED + 400, { scoutingSince: SUBMITTED }), LIMITS)).toBeCloseTo(400 * scoutFactor(4) - 400, 6);
+  });
+
+  it("land just after the end the scout's own progress points to, when that comes before the next step", () => {
+    const state = look(firstLookState(LIMITS), SUBMITTED + 700, 0.58, { scoutingFor: 1 });
+    const step = 700 * scoutFactor(1);
+    expect(nextLookDelay(state, context(SUBMITTED + 700, { scoutingSince: SUBMITTED, scoutAimMs: 1_010 }), LIMITS)).toBe(1_010 - 700);
+    expect(nextLookDelay(state, context(SUBMITTED + 700, { scoutingSince: SUBMITTED, scoutAimMs: step + 500 }), LIMITS)).toBeCloseTo(step - 700, 6);
+    // A look aimed early that found the job still running: the next step counts from that look.
+    const after = look(state, SUBMITTED + 1_010, 0.97, { scoutingFor: 1 });
+    expect(nextLookDelay(after, context(SUBMITTED + 1_010, { scoutingSince: SUBMITTED }), LIMITS)).toBeCloseTo(1_010 * scoutFactor(1) - 1_010, 6);
   });
 
   it('end after DISCOVERY_MS of scouting: the job goes on on the back-off', () => {
-    const state = look(firstLookState(LIMITS), SUBMITTED + 2_900, 0.3, { scouting: true });
+    const state = look(firstLookState(LIMITS), SUBMITTED + 2_900, 0.3, { scoutingFor: 16 });
     const since = SUBMITTED;
-    expect(nextLookDelay(state, context(SUBMITTED + 2_950, { scoutingSince: since }), LIMITS)).toBeCloseTo(2_900 * SCOUT_FACTOR - 2_950, 6);
+    expect(nextLookDelay(state, context(SUBMITTED + 2_950, { scoutingSince: since }), LIMITS)).toBeCloseTo(2_900 * scoutFactor(16) - 2_950, 6);
     expect(nextLookDelay(state, context(since + DISCOVERY_MS, { scoutingSince: since }), LIMITS)).toBe(2_900 + LIMITS.pollInitialMs - DISCOVERY_MS);
   });
 });

@@ -32,8 +32,8 @@ const REFIT_EVERY_JOB_BELOW = 16;
  * (most jobs are done by then, and seen little after they ended).
  */
 const FIRST_LOOK_QUANTILES = [0.12, 0.25, 0.4, 0.55, 0.7, 0.8, 0.88, 0.94] as const;
-/** What one more look is worth, as a share of a job's mean duration spent waiting. */
-const LOOK_COST = 0.05;
+/** What one more look is worth, as a share of a job's mean duration spent waiting (next-look.ts prices a scout's looks with it too). */
+export const LOOK_COST = 0.05;
 /** Without progress: each look at this quantile of the remaining time, given the job still runs. */
 const BLIND_HAZARD = 0.45;
 const BLIND_MIN_GROWTH = 0.1;
@@ -314,6 +314,19 @@ export function cheapestFirstLook(mu: number, sigma: number, fit: { a: number } 
     }
   }
   return best;
+}
+
+/**
+ * Where the scout of a kind nothing has timed yet (jobs.ts) should look next by its own progress:
+ * just after the end its progress line points to, as the model aims its looks; undefined while its
+ * progress cannot say, or once that end has passed without the job ending (next-look.ts then
+ * steps on from the last look).
+ */
+export function scoutAim(running: readonly { atMs: number; progress?: number }[]): number | undefined {
+  const end = extrapolate(running);
+  const last = running.at(-1)?.atMs;
+  if (end === undefined || last === undefined || end <= last) return undefined;
+  return Math.max(last + MIN_STEP_MS, end * (1 + END_MARGIN) + END_MARGIN_MS);
 }
 
 /**

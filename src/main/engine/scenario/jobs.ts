@@ -5,7 +5,7 @@ import { Ignored, JobEnvelope, pickReason, type JobSchema } from './schemas';
 import { canceledFrom, sleepUnless, throwIfAborted } from './timing';
 import type { DurationMemory, JobSnapshot, WaitOptions } from './types';
 import type { z } from 'zod';
-import { DurationModels, type JobLooks, type NextLook } from './duration-model';
+import { DurationModels, scoutAim, type JobLooks, type NextLook } from './duration-model';
 import { afterLook, firstLookState, nextLookDelay, type LookLimits } from './next-look';
 
 interface Scout {
@@ -13,6 +13,8 @@ interface Scout {
   /** Settles when the scout's job ends, whatever the outcome. */
   learned: Promise<void>;
   settle: () => void;
+  /** Jobs of its kind waiting for its answer now: the more, the closer its looks (next-look.ts scoutFactor). */
+  waiting: number;
 }
 
 interface InFlight {
@@ -86,12 +88,18 @@ export class Jobs {
           plan = model.next(timed);
           if (plan.predictedMs !== undefined) timed.predictedMs = plan.predictedMs;
         }
-        const context = { now: Date.now(), submittedAt, hasKind: key !== undefined, plan, scoutingSince: scout?.since };
+        const scoutAimMs = scout && timed ? scoutAim(timed.running) : undefined;
+        const context = { now: Date.now(), submittedAt, hasKind: key !== undefined, plan, scoutingSince: scout?.since, scoutAimMs };
         const delay = nextLookDelay(looking, context, this.settings);
         if (delay > 0) {
           // Waiting blind while another job times this kind: wake as soon as it has an answer.
-          const learned = !model && key !== undefined && !scout ? this.scouts.get(key)?.learned : undefined;
-          if (await sleepUnless(delay, learned, signal)) continue;
+          const timer = !model && key !== undefined && !scout ? this.scouts.get(key) : undefined;
+          if (timer) timer.waiting++;
+          try {
+            if (await sleepUnless(delay, timer?.learned, signal)) continue;
+          } finally {
+            if (timer) timer.waiting--;
+          }
         }
 
         const sentAt = Date.now();
@@ -113,7 +121,7 @@ export class Jobs {
           const progress = job.status === 'in-progress' ? job.progress : (job.progress ?? 0);
           timed.running.push({ atMs: sentAt - submittedAt, ...(progress === undefined ? {} : { progress }) });
         }
-        looking = afterLook(looking, { sentAt, status: job.status, progress: job.progress, submittedAt, scouting: scout !== undefined }, this.settings);
+        looking = afterLook(looking, { sentAt, status: job.status, progress: job.progress, submittedAt, scoutingFor: scout ? scout.waiting + 1 : 0 }, this.settings);
       }
     } finally {
       if (scout && key !== undefined) this.releaseScout(key, scout);
@@ -124,7 +132,7 @@ export class Jobs {
   private claimScout(key: string): Scout {
     let settle: () => void = () => {};
     const learned = new Promise<void>((resolve) => (settle = resolve));
-    const scout: Scout = { since: Date.now(), learned, settle };
+    const scout: Scout = { since: Date.now(), learned, settle, waiting: 0 };
     this.scouts.set(key, scout);
     return scout;
   }

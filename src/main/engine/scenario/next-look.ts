@@ -3,19 +3,51 @@
  * saw, the duration model's answer and whether this job times its kind. Jobs.wait (jobs.ts) does
  * the looking, the sleeping and the learning; the timing of each look is decided here.
  */
-import type { NextLook } from './duration-model';
+import { LOOK_COST, type NextLook } from './duration-model';
 import { nextPollWait } from './timing';
 
 /**
  * The first job of a kind nobody has timed yet (the scout) is looked at SCOUT_FIRST_MS after it
- * was submitted, then each look SCOUT_FACTOR times later than the one before, for DISCOVERY_MS at
- * most. So its end is bracketed within 10 %, and each look's progress is known against its
- * duration (duration-model.ts learns from both); the other jobs of that kind wait for its answer
- * instead of polling blind.
+ * was submitted, then each look scoutFactor(…) times later than the one before, for DISCOVERY_MS
+ * at most; once its progress points to its end, a look lands just after that end if that comes
+ * sooner (duration-model.ts scoutAim). So its end is seen soon after it comes, and each look's
+ * progress is known against its duration (duration-model.ts learns from both); the other jobs of
+ * that kind wait for its answer instead of polling blind.
  */
 export const SCOUT_FIRST_MS = 50;
-export const SCOUT_FACTOR = 1.1;
 export const DISCOVERY_MS = 3000;
+
+/** The factors a scout's looks may grow by: from 1.05 (many jobs waiting) to 2 (one job alone). */
+const SCOUT_FACTORS = Array.from({ length: 96 }, (_, i) => 1.05 + i / 100);
+const SCOUT_RANGE = Math.log(DISCOVERY_MS / SCOUT_FIRST_MS);
+const scoutFactors = new Map<number, number>();
+
+/**
+ * How much later each look of a scout lands than the one before, when `jobs` jobs (the scout
+ * included) wait for its answer. A look is priced as the duration model prices one (LOOK_COST, a
+ * share of a job's time spent waiting) against the delay it saves each of those jobs: looks f times
+ * apart see a job's end (f − 1) / ln f − 1 of its time late on average (the end anywhere in the
+ * last step, evenly in log time), and take ln(DISCOVERY_MS / SCOUT_FIRST_MS) / ln f looks to cover
+ * the scouting time. The factor of least total cost: about 1.7 for one job alone, 1.39 for three,
+ * 1.23 for eight, 1.16 for sixteen. A fixed 1.1 had cost the first job of each kind about 40
+ * looks in its first 3 s, even when nobody else waited for it (issue 13).
+ */
+export function scoutFactor(jobs: number): number {
+  const n = Math.max(1, Math.round(jobs));
+  let best = scoutFactors.get(n);
+  if (best !== undefined) return best;
+  let bestCost = Number.POSITIVE_INFINITY;
+  best = SCOUT_FACTORS[0] as number;
+  for (const f of SCOUT_FACTORS) {
+    const cost = n * ((f - 1) / Math.log(f) - 1) + (LOOK_COST * SCOUT_RANGE) / Math.log(f);
+    if (cost < bestCost) {
+      bestCost = cost;
+      best = f;
+    }
+  }
+  scoutFactors.set(n, best);
+  return best;
+}
 
 export interface LookLimits {
   /** The first look at a new job nothing times, and the back-off's first (and reset) wait. */
@@ -53,6 +85,8 @@ export interface LookContext {
   plan: NextLook | undefined;
   /** When this job began scouting its kind, if it does. */
   scoutingSince: number | undefined;
+  /** While scouting: just after the end its own progress points to, in ms after it was submitted (duration-model.ts scoutAim). */
+  scoutAimMs?: number | undefined;
 }
 
 /** Before the first look. */
@@ -65,13 +99,13 @@ export function nextLookDelay(state: LookState, context: LookContext, limits: Lo
   return Math.max(0, nextLookAt(state, context, limits) - context.now);
 }
 
-function nextLookAt(state: LookState, { now, submittedAt, hasKind, plan, scoutingSince }: LookContext, limits: LookLimits): number {
+function nextLookAt(state: LookState, { now, submittedAt, hasKind, plan, scoutingSince, scoutAimMs }: LookContext, limits: LookLimits): number {
   if (plan && submittedAt !== undefined) {
     // Never longer than the usual cap between looks: a slow job is still seen to move.
     return Math.min(submittedAt + plan.atMs, (state.looks === 0 ? now : state.lastLookAt) + limits.pollMaxMs);
   }
   if (scoutingSince !== undefined && submittedAt !== undefined && now - scoutingSince < DISCOVERY_MS) {
-    return submittedAt + state.scoutLookMs;
+    return submittedAt + (scoutAimMs === undefined ? state.scoutLookMs : Math.min(state.scoutLookMs, scoutAimMs));
   }
   if (state.looks === 0) {
     // A job picked up again (start unknown) is looked at now; a new one waits for its kind's scout.
@@ -86,14 +120,14 @@ export interface RunningLook {
   status: string;
   progress: number | undefined;
   submittedAt: number | undefined;
-  /** Whether this job scouts its kind. */
-  scouting: boolean;
+  /** When this job scouts its kind: how many jobs wait for its answer, itself included; 0 when it does not. */
+  scoutingFor: number;
 }
 
 /**
  * The state after a look that found the job still running. The back-off grows while nothing
- * changes and starts again when status or progress does; a scout's next look lands SCOUT_FACTOR
- * later than this one.
+ * changes and starts again when status or progress does; a scout's next look lands scoutFactor
+ * times later than this one (late or aimed early), for the jobs waiting on it as of now.
  */
 export function afterLook(state: LookState, look: RunningLook, limits: LookLimits): LookState {
   const changed = !state.seen || state.seen.status !== look.status || state.seen.progress !== look.progress;
@@ -103,7 +137,10 @@ export function afterLook(state: LookState, look: RunningLook, limits: LookLimit
     lastLookAt: look.sentAt,
     backoffMs: backoff.waitMs,
     nextBackoffMs: backoff.nextMs,
-    scoutLookMs: look.scouting ? Math.max(state.scoutLookMs, look.sentAt - (look.submittedAt ?? look.sentAt)) * SCOUT_FACTOR : state.scoutLookMs,
+    scoutLookMs:
+      look.scoutingFor > 0
+        ? Math.max(SCOUT_FIRST_MS, look.sentAt - (look.submittedAt ?? look.sentAt)) * scoutFactor(look.scoutingFor)
+        : state.scoutLookMs,
     seen: { status: look.status, progress: look.progress },
   };
 }
