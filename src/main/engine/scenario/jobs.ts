@@ -93,12 +93,12 @@ export class Jobs {
         const delay = nextLookDelay(looking, context, this.settings);
         if (delay > 0) {
           // Waiting blind while another job times this kind: wake as soon as it has an answer.
-          const timer = !model && key !== undefined && !scout ? this.scouts.get(key) : undefined;
-          if (timer) timer.waiting++;
+          const awaitedScout = !model && key !== undefined && !scout ? this.scouts.get(key) : undefined;
+          if (awaitedScout) awaitedScout.waiting++;
           try {
-            if (await sleepUnless(delay, timer?.learned, signal)) continue;
+            if (await sleepUnless(delay, awaitedScout?.learned, signal)) continue;
           } finally {
-            if (timer) timer.waiting--;
+            if (awaitedScout) awaitedScout.waiting--;
           }
         }
 
