@@ -87,7 +87,7 @@ class FakeApi implements ScenarioApi {
     const id = `job-${this.nextJob++}`;
     this.generated.push(id);
     this.startJob(id);
-    const answer: GenerateResult = { jobId: id, status: 'queued' };
+    const answer: GenerateResult = { jobId: id, status: 'queued', sentAt: Date.now() };
     if (!this.holdGenerates) return Promise.resolve(answer);
     return new Promise((resolve) => this.heldAnswers.push(() => resolve(answer)));
   }

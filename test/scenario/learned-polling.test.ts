@@ -62,6 +62,21 @@ describe('polling timed by learned job durations', () => {
   });
 });
 
+describe("a job's start, which its duration is timed from", () => {
+  it('is when its generate was sent, not when the answer was read: an answer can wait behind other work', async () => {
+    const { hh, client, assetId } = await setUp(200);
+    let reachedServerAt = 0;
+    hh.fake.on('request', (route) => {
+      if (route === 'generate') reachedServerAt = Date.now();
+    });
+    hh.fake.setFaults({ slowMs: 150 });
+    const { sentAt } = await client.generate(VTRACER, { presetName: 'poster', image: assetId });
+    const answeredAt = Date.now();
+    expect(sentAt).toBeLessThanOrEqual(reachedServerAt);
+    expect(answeredAt - sentAt).toBeGreaterThanOrEqual(150);
+  });
+});
+
 describe('job durations remembered by the queue store', () => {
   it('let the next run look at its first job on time instead of timing the kind again', async () => {
     const hh = await harness({ jobDurationMs: 200 });

@@ -101,7 +101,10 @@ interface Step {
   item: QueueItem;
   /** The input's asset, uploaded but not yet written: stored with "generate sent". */
   assetId?: string;
-  /** When Scenario accepted the job, so its duration can be learned (unknown for a job picked up again). */
+  /**
+   * When the job began at Scenario, as near as the client can tell: when its generate was sent
+   * (GenerateResult.sentAt). Its duration is learned from it; unknown for a job picked up again.
+   */
   submittedAt?: number;
   /** The finished job's results, when this run saw it finish (otherwise asked of Scenario). */
   assetIds?: string[];
@@ -635,7 +638,7 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
    * recorded) is only as wide as this write.
    */
   private async submit(step: Step, work: Work, slot: JobSlot): Promise<Step> {
-    const { item, jobId } = await this.generate(step, work, slot);
+    const { item, jobId, sentAt } = await this.generate(step, work, slot);
     if (work.signal.aborted && work.run.reason === 'cancel') {
       // Canceled while the job was being created: record it and cancel it remotely too.
       this.patch(item.id, { jobId, generateSentAt: undefined });
@@ -646,14 +649,14 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
     }
     const submitted = this.transition(item.id, 'submitted', { jobId, progress: 0, generateSentAt: undefined });
     this.generating.delete(item.id);
-    return { item: submitted, submittedAt: Date.now() };
+    return { item: submitted, submittedAt: sentAt };
   }
 
   /**
    * Sends the generate once a job slot is free. A refusal for the team's ceiling is not a failure:
    * the slot goes back and the item waits its turn again (JobSlots.waitAfterTeamLimit).
    */
-  private async generate({ item: uploading, assetId }: Step, { model, signal }: Work, slot: JobSlot): Promise<{ item: QueueItem; jobId: string }> {
+  private async generate({ item: uploading, assetId }: Step, { model, signal }: Work, slot: JobSlot): Promise<{ item: QueueItem; jobId: string; sentAt: number }> {
     if (!assetId) throw new Error(`item ${uploading.id} is uploading without an assetId`);
     let item = uploading;
     for (let refusals = 0; ; refusals++) {
@@ -664,8 +667,8 @@ export class QueueRunner extends EventEmitter<RunnerEvents> {
       const body = generateBody(model, item.params, assetId);
       item = this.patch(item.id, { assetId, generateSentAt: Date.now() });
       try {
-        const { jobId } = await this.api.generate(model.modelId, body, signal);
-        return { item, jobId };
+        const { jobId, sentAt } = await this.api.generate(model.modelId, body, signal);
+        return { item, jobId, sentAt };
       } catch (error) {
         this.generating.delete(item.id);
         if (!(error instanceof TeamLimitError)) throw error;

@@ -1,7 +1,7 @@
 /** Starts a job (docs/scenario-api.md "Generate"). */
 import { GoneError, ValidationError } from './errors';
 import type { HttpCore } from './http';
-import { GenerateEnvelope } from './schemas';
+import { GenerateEnvelope, parseBody } from './schemas';
 import type { GenerateResult } from './types';
 
 export async function generate(
@@ -10,18 +10,20 @@ export async function generate(
   body: Record<string, unknown>,
   signal?: AbortSignal,
 ): Promise<GenerateResult> {
+  const route = `POST /generate/custom/${modelId}`;
   let res;
+  let sentAt: number;
   try {
-    res = await http.json({
+    ({ res, sentAt } = await http.send({
       method: 'POST',
       target: { path: `/generate/custom/${encodeURIComponent(modelId)}` },
-      route: `POST /generate/custom/${modelId}`,
+      route,
       json: body,
-      schema: GenerateEnvelope,
       signal,
       // Each accepted generate is charged: only failures that cannot have created a job are retried.
       policy: 'create',
-    });
+      handle: async (reply, attempt) => ({ res: await parseBody(reply, GenerateEnvelope, route), sentAt: attempt.sentAt }),
+    }));
   } catch (error) {
     // *Assumed* wording: Scenario names a missing input asset "… not found"; the upload is gone.
     if (error instanceof ValidationError && (error.status === 404 || /\basset\b.*\bnot found\b/i.test(error.message))) {
@@ -29,7 +31,7 @@ export async function generate(
     }
     throw error;
   }
-  const result: GenerateResult = { jobId: res.job.jobId, status: res.job.status };
+  const result: GenerateResult = { jobId: res.job.jobId, status: res.job.status, sentAt };
   if (typeof res.creativeUnitsCost === 'number') result.creativeUnitsCost = res.creativeUnitsCost;
   return result;
 }

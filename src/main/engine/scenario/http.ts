@@ -53,6 +53,8 @@ export type Target = { path: string } | ExternalTarget;
 export interface Attempt {
   /** Aborts on the caller's signal or the deadline; already wired into the fetch. */
   signal: AbortSignal;
+  /** When this attempt's request was sent (epoch ms). */
+  sentAt: number;
   /** For streamed bodies: data arrived, so push the idle deadline out. */
   touch(): void;
 }
@@ -224,9 +226,10 @@ export class HttpCore {
         headers['content-type'] = 'application/octet-stream';
         body = spec.bytes;
       }
+      const sentAt = Date.now();
       const res = await nodeFetch(this.urlOf(spec.target), { method: spec.method, headers, body, signal });
       if (res.ok || spec.passStatuses?.includes(res.status)) {
-        return await spec.handle(res, { signal, touch: () => {} });
+        return await spec.handle(res, { signal, touch: () => {}, sentAt });
       }
       const text = await res.text().catch(() => '');
       throw this.statusError(res.status, (n) => res.headers.get(n), text || res.statusText, spec, attempt);
@@ -235,11 +238,12 @@ export class HttpCore {
 
   private onceStream<T>(spec: StreamSpec<T>, attempt: number): Promise<T> {
     return this.underDeadline(spec, async (signal, deadline) => {
+      const sentAt = Date.now();
       const reply = await nodeGet(spec.target.url, signal);
       const ok = reply.status >= 200 && reply.status < 300;
       if (ok || spec.passStatuses?.includes(reply.status)) {
         // Always idle-timed: a big body legitimately takes longer than one request timeout.
-        return await spec.handle(reply, { signal, touch: () => deadline.touch() });
+        return await spec.handle(reply, { signal, touch: () => deadline.touch(), sentAt });
       }
       const text = await readSome(reply.body);
       throw this.statusError(reply.status, (n) => reply.header(n), text || reply.statusText, spec, attempt);

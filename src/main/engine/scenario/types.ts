@@ -71,6 +71,12 @@ export interface JobSnapshot {
 export interface GenerateResult {
   jobId: string;
   status: JobStatus;
+  /**
+   * When the request that created the job was sent (epoch ms). The job began between then and the
+   * answer, and the answer can wait behind the client's other work (a batch's first uploads, say),
+   * so a job's duration is timed from here (queue/runner.ts, scenario/duration-model.ts).
+   */
+  sentAt: number;
   creativeUnitsCost?: number;
 }
 
