@@ -1,6 +1,6 @@
 /**
  * The compiled CLI's entry point (built by vite.cli.config.ts into out/cli/kiln.cjs, run by bin/kiln.cjs).
- * The local engines' worker is the build's second input, out/cli/local-worker.js, beside this file;
+ * The local engines' worker is the build's second input, out/cli/local-worker.cjs, beside this file;
  * it is registered before main.ts runs, hence main's dynamic import.
  */
 import { useBlockingFileCalls } from '../main/engine/files/calls';
