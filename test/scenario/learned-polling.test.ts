@@ -105,7 +105,7 @@ describe('job durations remembered by the queue store', () => {
       };
       const first = await run();
       expect(first.polls[0]).toBeGreaterThanOrEqual(3); // timed by the scout: 50 ms, then steps 1.7 times longer
-      expect(store.jobTimings().get(VTRACER)).toMatchObject({ v: 1, durations: expect.any(Array) });
+      expect(store.jobTimings().get(VTRACER)).toMatchObject({ v: 2, durations: expect.any(Array) });
       const second = await run(); // a new client, as after a restart
       expect(second.polls[0]).toBeLessThanOrEqual(3);
       // Planned from the remembered durations of ~200 ms jobs, not the scout's look at 50 ms.

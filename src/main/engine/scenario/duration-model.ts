@@ -64,9 +64,23 @@ const PRIOR_FADE = 8;
 const MIN_PAIRS = 6;
 const MAX_FIT_ERROR = 0.06;
 
+/**
+ * What the looks told of one job's duration when they did not time it: it ended after `after` (the
+ * last look that saw it running; 0 when it was done at its first look) and before `before`.
+ */
+const bracketSchema = z.tuple([z.number().nonnegative().finite(), z.number().positive().finite()]).refine(([after, before]) => after < before);
+type Bracket = z.infer<typeof bracketSchema>;
+
+/**
+ * Timed durations and brackets are kept apart, each the most recent KEEP: a kind whose every job is
+ * now seen done at its one look leaves only brackets ("it ended before"), which cannot place a fit
+ * by themselves, so the timed jobs that can stay until newer timed ones replace them. v1 (before
+ * 2026-12) kept numbers only, ended-before jobs among them as guesses: still read, as timed.
+ */
 const savedSchema = z.object({
-  v: z.literal(1),
+  v: z.union([z.literal(1), z.literal(2)]),
   durations: z.array(z.number().positive().finite()).max(1000),
+  brackets: z.array(bracketSchema).max(1000).default([]),
   progress: z.array(z.tuple([z.number().min(0).max(1), z.number().positive().finite()])).max(1000),
   jobs: z.number().int().nonnegative(),
 });
@@ -142,17 +156,19 @@ export class KindModel {
   private firstLookQuantile: number = FIRST_LOOK_QUANTILES[0];
   /** Jobs recorded since the last fit. */
   private sinceFit = 0;
+  /** Whether μ and σ come from a fit yet (the next fit starts from them). */
+  private fitted = false;
 
   constructor(private readonly data: Saved) {
     this.refit();
   }
 
   get samples(): number {
-    return this.data.durations.length;
+    return this.data.durations.length + this.data.brackets.length;
   }
 
   toJSON(): Saved {
-    return this.data;
+    return { ...this.data, v: 2 };
   }
 
   /** The q-quantile of the duration, in ms. */
@@ -213,7 +229,7 @@ export class KindModel {
   /** Learns from a job seen done at `doneMs` after the looks in `looks`. */
   record(looks: JobLooks, doneMs: number): void {
     const lastRunning = looks.running.at(-1)?.atMs;
-    let duration: number;
+    let duration: number | Bracket;
     let known = false;
     const extrapolated = extrapolate(looks.running);
     if (extrapolated !== undefined && extrapolated > (lastRunning ?? 0) && extrapolated <= doneMs) {
@@ -227,17 +243,19 @@ export class KindModel {
     } else if (lastRunning !== undefined && doneMs - lastRunning <= TIGHT_BRACKET * doneMs) {
       duration = (lastRunning + doneMs) / 2;
       known = true;
-    } else if (lastRunning !== undefined) {
-      duration = Math.sqrt(lastRunning * doneMs);
-    } else if (this.samples > 0) {
-      // Done at the first look: somewhere below doneMs; its conditional median under the fit.
-      duration = Math.min(doneMs, this.quantile(this.cdf(doneMs) / 2));
     } else {
-      duration = doneMs * 0.8;
+      // Only bracketed: it ended after the last look that saw it running (if any) and before this
+      // one. Kept as the bracket, for the fit to weigh as such (refit).
+      duration = [lastRunning ?? 0, doneMs];
     }
-    if (!(duration > 0 && Number.isFinite(duration))) return;
-    push(this.data.durations, duration);
-    if (known) {
+    if (typeof duration !== 'number') {
+      if (!(duration[1] > duration[0] && Number.isFinite(duration[1]))) return;
+      push(this.data.brackets, duration);
+    } else {
+      if (!(duration > 0 && Number.isFinite(duration))) return;
+      push(this.data.durations, duration);
+    }
+    if (known && typeof duration === 'number') {
       for (const look of looks.running) {
         if (usable(look.progress)) push(this.data.progress, [look.progress, look.atMs / duration]);
       }
@@ -252,18 +270,118 @@ export class KindModel {
 
   private refit(): void {
     this.sinceFit = 0;
-    const logs = this.data.durations.map(Math.log);
-    const n = logs.length;
-    if (n > 0) {
-      this.mu = logs.reduce((s, x) => s + x, 0) / n;
-      const ss = logs.reduce((s, x) => s + (x - this.mu) ** 2, 0);
-      // The prior fades as samples come: it steadies the first few jobs, not a narrow kind's hundredth.
-      const prior = (PRIOR_WEIGHT * PRIOR_FADE) / (PRIOR_FADE + n);
-      this.sigma = Math.max(0.01, Math.sqrt((ss + prior * PRIOR_SIGMA ** 2) / (n - 1 + prior)));
+    const fitted = fitLogNormal(this.data.durations, this.data.brackets, this.fitted ? { mu: this.mu, sigma: this.sigma } : undefined);
+    if (fitted) {
+      this.mu = fitted.mu;
+      this.sigma = fitted.sigma;
+      this.fitted = true;
     }
     this.fit = fitProgress(this.data.progress);
     this.firstLookQuantile = cheapestFirstLook(this.mu, this.sigma, this.fit);
   }
+}
+
+/** EM steps at most per refit; each refit starts from the last fit, so a slow one goes on next time. */
+const EM_STEPS = 24;
+const EM_TOLERANCE = 1e-4;
+/** A bracket this improbable under the fit is taken as its nearer edge (the tail's own limit). */
+const MIN_BRACKET_PROBABILITY = 1e-6;
+
+/**
+ * The log-normal (μ, σ) of most weight for durations some of which are only bracketed, with the
+ * weak prior on σ. A bracketed job is a censored sample: counting it as a point (before this, a job
+ * done at its first look was recorded at its conditional median under the fit of the moment) puts
+ * spread into the fit that the jobs never had: the first jobs of a batch, done long before the look
+ * their scout's answer allowed, were each recorded about a quarter short, and kept a narrow kind
+ * looking twice at each job for its first ~150 jobs (docs/performance.md, "Where Kiln's own share
+ * goes now"). Expectation–maximisation instead: each bracket stands for the first two moments of the
+ * fit truncated to it, and the fit is made again from those until it settles. A bracket far wider
+ * than the fit (a job done long before it was looked at) then says nearly nothing, and one that
+ * cuts into the fit (a job done before most of its kind would be) pulls the fit toward it.
+ * Undefined when there is nothing to fit.
+ */
+export function fitLogNormal(
+  timed: readonly number[],
+  brackets: readonly Bracket[],
+  start?: { mu: number; sigma: number },
+): { mu: number; sigma: number } | undefined {
+  const known = timed.length;
+  const n = known + brackets.length;
+  if (n === 0) return undefined;
+  let sumKnown = 0;
+  let sumSqKnown = 0;
+  for (const d of timed) {
+    const x = Math.log(d);
+    sumKnown += x;
+    sumSqKnown += x * x;
+  }
+  const boundedBelow = brackets.some(([after]) => after > 0);
+  // The prior fades as samples come: it steadies the first few jobs, not a narrow kind's hundredth.
+  const prior = (PRIOR_WEIGHT * PRIOR_FADE) / (PRIOR_FADE + n);
+  const sigmaOf = (sumSq: number, mean: number) =>
+    Math.max(0.01, Math.sqrt((Math.max(0, sumSq - n * mean * mean) + prior * PRIOR_SIGMA ** 2) / (n - 1 + prior)));
+  if (known === 0 && !boundedBelow) {
+    // Nothing but "ended before": no scale to fit against. Each is taken at 80 % of its bound
+    // until a job is timed (the scout's first look, SCOUT_FIRST_MS, makes this rare).
+    let sum = 0;
+    let sumSq = 0;
+    for (const [, before] of brackets) {
+      const x = Math.log(0.8 * before);
+      sum += x;
+      sumSq += x * x;
+    }
+    const mean = sum / n;
+    return { mu: mean, sigma: sigmaOf(sumSq, mean) };
+  }
+  if (known === n) {
+    const mean = sumKnown / n;
+    return { mu: mean, sigma: sigmaOf(sumSqKnown, mean) };
+  }
+  let mu = start?.mu ?? (known > 0 ? sumKnown / known : Math.log(bracketMiddle(brackets)));
+  let sigma = start?.sigma ?? PRIOR_SIGMA;
+  for (let step = 0; step < EM_STEPS; step++) {
+    let sum = sumKnown;
+    let sumSq = sumSqKnown;
+    for (const [after, before] of brackets) {
+      const [m1, m2] = truncatedMoments(mu, sigma, after > 0 ? Math.log(after) : Number.NEGATIVE_INFINITY, Math.log(before));
+      sum += m1;
+      sumSq += m2;
+    }
+    const nextMu = sum / n;
+    const nextSigma = sigmaOf(sumSq, nextMu);
+    const settled = Math.abs(nextMu - mu) < EM_TOLERANCE && Math.abs(nextSigma - sigma) < EM_TOLERANCE;
+    mu = nextMu;
+    sigma = nextSigma;
+    if (settled) break;
+  }
+  return { mu, sigma };
+}
+
+/** A rough scale from brackets alone: the middle (in log) of the first one bounded on both sides. */
+function bracketMiddle(brackets: readonly Bracket[]): number {
+  for (const [after, before] of brackets) if (after > 0) return Math.sqrt(after * before);
+  return 1000;
+}
+
+/** E[x] and E[x²] of N(μ, σ²) truncated to (lo, hi); lo may be −∞. */
+function truncatedMoments(mu: number, sigma: number, lo: number, hi: number): [number, number] {
+  const alpha = (lo - mu) / sigma;
+  const beta = (hi - mu) / sigma;
+  const mass = normalCdf(beta) - (Number.isFinite(alpha) ? normalCdf(alpha) : 0);
+  if (!(mass > MIN_BRACKET_PROBABILITY)) {
+    const edge = beta <= 0 ? hi : Number.isFinite(lo) ? lo : hi;
+    return [edge, edge * edge];
+  }
+  const pdfAlpha = Number.isFinite(alpha) ? normalPdf(alpha) : 0;
+  const pdfBeta = normalPdf(beta);
+  const shift = (pdfAlpha - pdfBeta) / mass;
+  const mean = mu + sigma * shift;
+  const variance = sigma * sigma * Math.max(0, 1 + ((Number.isFinite(alpha) ? alpha * pdfAlpha : 0) - beta * pdfBeta) / mass - shift * shift);
+  return [mean, variance + mean * mean];
+}
+
+function normalPdf(x: number): number {
+  return Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
 }
 
 /**
@@ -394,7 +512,7 @@ export class DurationModels {
     }
     for (const [key, value] of remembered) {
       const parsed = savedSchema.safeParse(value);
-      if (parsed.success && parsed.data.durations.length > 0) this.models.set(key, new KindModel(parsed.data));
+      if (parsed.success && parsed.data.durations.length + parsed.data.brackets.length > 0) this.models.set(key, new KindModel(parsed.data));
     }
   }
 
@@ -407,7 +525,7 @@ export class DurationModels {
     if (!(doneMs > 0 && Number.isFinite(doneMs))) return;
     let model = this.models.get(key);
     if (!model) {
-      model = new KindModel({ v: 1, durations: [], progress: [], jobs: 0 });
+      model = new KindModel({ v: 2, durations: [], brackets: [], progress: [], jobs: 0 });
       this.models.set(key, model);
     }
     model.record(looks, doneMs);
