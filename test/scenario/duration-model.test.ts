@@ -67,7 +67,7 @@ describe('the normal distribution helpers', () => {
 describe('a kind of job learned as a distribution', () => {
   it('fits a log-normal to the durations it saw (median and spread)', () => {
     const draw = durationDrawer({ kind: 'log-normal', medianMs: 800, sigma: 0.6 }, createRng(11));
-    const model = new KindModel({ v: 1, durations: Array.from({ length: 96 }, draw), brackets: [], progress: [], jobs: 0 });
+    const model = new KindModel({ v: 1, durations: Array.from({ length: 96 }, draw), endedBefore: [], progress: [], jobs: 0 });
     expect(model.quantile(0.5)).toBeGreaterThan(800 * 0.85);
     expect(model.quantile(0.5)).toBeLessThan(800 * 1.15);
     const spread = Math.log(model.quantile(0.8413) / model.quantile(0.5));
@@ -81,7 +81,7 @@ describe('a kind of job learned as a distribution', () => {
   it('predicts a job\'s end from one look at its progress, once progress has been seen to track time', () => {
     // Three jobs whose ends were bracketed tightly, each with looks along share = 0.3 + 0.7·p.
     const looks = (d: number): JobLooks => ({ running: [0.4, 0.6, 0.8, 0.99].map((s) => ({ atMs: s * d, progress: (s - 0.3) / 0.7 })), calibrate: false });
-    const model = new KindModel({ v: 1, durations: [], brackets: [], progress: [], jobs: 0 });
+    const model = new KindModel({ v: 1, durations: [], endedBefore: [], progress: [], jobs: 0 });
     expect(model.predictEnd(500, 0.5)).toBeUndefined();
     for (const d of [500, 900, 1400]) model.record(looks(d), d * 1.005);
     expect(model.predictEnd(650, 0.5)).toBeGreaterThan(1000 * 0.98);
@@ -95,7 +95,7 @@ describe('a kind of job learned as a distribution', () => {
   });
 
   it('follows a job stuck past its predicted end with growing steps: a few looks, not one every few ms', () => {
-    const model = new KindModel({ v: 1, durations: [1000, 1100, 900], brackets: [], progress: [0.1, 0.3, 0.5, 0.7, 0.9, 0.95].map((p) => [p, 0.3 + 0.7 * p] as [number, number]), jobs: 0 });
+    const model = new KindModel({ v: 1, durations: [1000, 1100, 900], endedBefore: [], progress: [0.1, 0.3, 0.5, 0.7, 0.9, 0.95].map((p) => [p, 0.3 + 0.7 * p] as [number, number]), jobs: 0 });
     const timed: JobLooks = { running: [{ atMs: 300, progress: 0.01 }], calibrate: false };
     let looks = 0;
     for (;;) {
@@ -109,39 +109,34 @@ describe('a kind of job learned as a distribution', () => {
   });
 });
 
-describe('jobs the looks only bracketed', () => {
-  const timed = (n: number, ms: number, spread: number) => Array.from({ length: n }, (_, i) => ms * (1 + spread * ((i % 5) - 2) / 2));
+describe('jobs already done at their first look (they ended before it, no more is known)', () => {
+  const timed = (n: number, ms: number, spread: number) => Array.from({ length: n }, (_, i) => ms * (1 + (spread * ((i % 5) - 2)) / 2));
 
-  it('say nearly nothing when they ended long before the look that saw them done', () => {
+  it('say nearly nothing when they ended long before that look', () => {
     // The first wave of a batch: one scout timed at 200 ms, the jobs that waited for its answer
     // all done by their first look, 260–300 ms after they were sent, then the next jobs timed.
-    const late: [number, number][] = Array.from({ length: 15 }, (_, i) => [0, 260 + 3 * i]);
-    const withBrackets = fitLogNormal(timed(17, 200, 0.01), late);
+    const late = Array.from({ length: 15 }, (_, i) => 260 + 3 * i);
+    const withBounds = fitLogNormal(timed(17, 200, 0.01), late);
     const alone = fitLogNormal(timed(17, 200, 0.01), []);
-    expect(Math.exp(withBrackets!.mu)).toBeCloseTo(Math.exp(alone!.mu), 0);
-    expect(withBrackets!.sigma).toBeLessThan(alone!.sigma * 1.5);
-    expect(withBrackets!.sigma).toBeLessThan(0.1);
+    expect(Math.exp(withBounds!.mu)).toBeCloseTo(Math.exp(alone!.mu), 0);
+    expect(withBounds!.sigma).toBeLessThan(alone!.sigma * 1.5);
+    expect(withBounds!.sigma).toBeLessThan(0.1);
   });
 
   it('pull the fit toward them when they end sooner than most of the kind would', () => {
     // A kind whose first job was slow (a model warming up at Scenario), then jobs all done at a
     // first look aimed where the slow one would still be running.
-    const soon: [number, number][] = Array.from({ length: 20 }, () => [0, 400]);
-    const fitted = fitLogNormal([1000], soon);
+    const fitted = fitLogNormal([1000], Array.from({ length: 20 }, () => 400));
     expect(Math.exp(fitted!.mu)).toBeLessThan(500);
   });
 
-  it('weigh a wide bracket as the range it is, and fall back to a guess when nothing is timed', () => {
-    const bracketed = fitLogNormal([], [[300, 600], [320, 640], [280, 560]]);
-    expect(Math.exp(bracketed!.mu)).toBeGreaterThan(300);
-    expect(Math.exp(bracketed!.mu)).toBeLessThan(600);
-    // Only "ended before 100 ms": taken at 80 % of it until a job is timed.
-    expect(Math.exp(fitLogNormal([], [[0, 100]])!.mu)).toBeCloseTo(80, 5);
+  it('are taken at 80 % of their bound while no job of the kind is timed', () => {
+    expect(Math.exp(fitLogNormal([], [100])!.mu)).toBeCloseTo(80, 5);
     expect(fitLogNormal([], [])).toBeUndefined();
   });
 
   it('stop a narrow kind looking twice at each job once the first wave is past', () => {
-    const model = new KindModel({ v: 2, durations: [], brackets: [], progress: [], jobs: 0 });
+    const model = new KindModel({ v: 2, durations: [], endedBefore: [], progress: [], jobs: 0 });
     // The scout, timed by its progress.
     model.record({ running: [{ atMs: 100, progress: 0.2 }, { atMs: 160, progress: 0.6 }], calibrate: false }, 215);
     // Fifteen jobs done at their first look, well after their end.

@@ -65,22 +65,16 @@ const MIN_PAIRS = 6;
 const MAX_FIT_ERROR = 0.06;
 
 /**
- * What the looks told of one job's duration when they did not time it: it ended after `after` (the
- * last look that saw it running; 0 when it was done at its first look) and before `before`.
- */
-const bracketSchema = z.tuple([z.number().nonnegative().finite(), z.number().positive().finite()]).refine(([after, before]) => after < before);
-type Bracket = z.infer<typeof bracketSchema>;
-
-/**
- * Timed durations and brackets are kept apart, each the most recent KEEP: a kind whose every job is
- * now seen done at its one look leaves only brackets ("it ended before"), which cannot place a fit
- * by themselves, so the timed jobs that can stay until newer timed ones replace them. v1 (before
- * 2026-12) kept numbers only, ended-before jobs among them as guesses: still read, as timed.
+ * Timed durations and "ended before" bounds (a job already done at its first look) are kept apart,
+ * each the most recent KEEP: a kind whose every job is now seen done at its one look leaves only
+ * bounds, which cannot place a fit by themselves, so the timed jobs that can stay until newer timed
+ * ones replace them. v1 (before 2026-12) kept numbers only, those jobs among them as guesses: still
+ * read, as timed.
  */
 const savedSchema = z.object({
   v: z.union([z.literal(1), z.literal(2)]),
   durations: z.array(z.number().positive().finite()).max(1000),
-  brackets: z.array(bracketSchema).max(1000).default([]),
+  endedBefore: z.array(z.number().positive().finite()).max(1000).default([]),
   progress: z.array(z.tuple([z.number().min(0).max(1), z.number().positive().finite()])).max(1000),
   jobs: z.number().int().nonnegative(),
 });
@@ -164,7 +158,7 @@ export class KindModel {
   }
 
   get samples(): number {
-    return this.data.durations.length + this.data.brackets.length;
+    return this.data.durations.length + this.data.endedBefore.length;
   }
 
   toJSON(): Saved {
@@ -229,9 +223,9 @@ export class KindModel {
   /** Learns from a job seen done at `doneMs` after the looks in `looks`. */
   record(looks: JobLooks, doneMs: number): void {
     const lastRunning = looks.running.at(-1)?.atMs;
-    let duration: number | Bracket;
     let known = false;
     const extrapolated = extrapolate(looks.running);
+    let duration: number;
     if (extrapolated !== undefined && extrapolated > (lastRunning ?? 0) && extrapolated <= doneMs) {
       // Its own progress, carried on in a straight line to 1: where in the bracket it ended.
       duration = extrapolated;
@@ -243,23 +237,32 @@ export class KindModel {
     } else if (lastRunning !== undefined && doneMs - lastRunning <= TIGHT_BRACKET * doneMs) {
       duration = (lastRunning + doneMs) / 2;
       known = true;
+    } else if (lastRunning !== undefined) {
+      // Seen running, then done much later: the middle of the bracket (in log time). Fitted as a
+      // bracket instead, such jobs could never narrow the spread of a kind whose progress is not
+      // trusted yet (its second looks are blind, so these brackets are all it gets), and that kind
+      // kept looking twice at each job.
+      duration = Math.sqrt(lastRunning * doneMs);
     } else {
-      // Only bracketed: it ended after the last look that saw it running (if any) and before this
-      // one. Kept as the bracket, for the fit to weigh as such (refit).
-      duration = [lastRunning ?? 0, doneMs];
+      // Done at its first look: it ended before doneMs, and nothing more is known. Kept as that
+      // bound, for the fit to weigh as one (fitLogNormal).
+      if (!(Number.isFinite(doneMs) && doneMs > 0)) return;
+      push(this.data.endedBefore, doneMs);
+      this.learned(looks);
+      return;
     }
-    if (typeof duration !== 'number') {
-      if (!(duration[1] > duration[0] && Number.isFinite(duration[1]))) return;
-      push(this.data.brackets, duration);
-    } else {
-      if (!(duration > 0 && Number.isFinite(duration))) return;
-      push(this.data.durations, duration);
-    }
-    if (known && typeof duration === 'number') {
+    if (!(duration > 0 && Number.isFinite(duration))) return;
+    push(this.data.durations, duration);
+    if (known) {
       for (const look of looks.running) {
         if (usable(look.progress)) push(this.data.progress, [look.progress, look.atMs / duration]);
       }
     }
+    this.learned(looks);
+  }
+
+  /** Counts a recorded job, and fits again when enough is new. */
+  private learned(looks: JobLooks): void {
     if (looks.predictedMs !== undefined) this.data.jobs++;
     // Each of the first jobs moves the fit; past them, one more job among dozens barely does, so
     // the fit is made again once a tenth of the kept samples are new (issue 13.3: refitting after
@@ -270,7 +273,7 @@ export class KindModel {
 
   private refit(): void {
     this.sinceFit = 0;
-    const fitted = fitLogNormal(this.data.durations, this.data.brackets, this.fitted ? { mu: this.mu, sigma: this.sigma } : undefined);
+    const fitted = fitLogNormal(this.data.durations, this.data.endedBefore, this.fitted ? { mu: this.mu, sigma: this.sigma } : undefined);
     if (fitted) {
       this.mu = fitted.mu;
       this.sigma = fitted.sigma;
@@ -284,66 +287,54 @@ export class KindModel {
 /** EM steps at most per refit; each refit starts from the last fit, so a slow one goes on next time. */
 const EM_STEPS = 24;
 const EM_TOLERANCE = 1e-4;
-/** A bracket this improbable under the fit is taken as its nearer edge (the tail's own limit). */
-const MIN_BRACKET_PROBABILITY = 1e-6;
+/** A bound this improbable under the fit is taken as the duration itself (the tail's own limit). */
+const MIN_BOUND_PROBABILITY = 1e-6;
 
 /**
- * The log-normal (μ, σ) of most weight for durations some of which are only bracketed, with the
- * weak prior on σ. A bracketed job is a censored sample: counting it as a point (before this, a job
- * done at its first look was recorded at its conditional median under the fit of the moment) puts
- * spread into the fit that the jobs never had: the first jobs of a batch, done long before the look
- * their scout's answer allowed, were each recorded about a quarter short, and kept a narrow kind
- * looking twice at each job for its first ~150 jobs (docs/performance.md, "Where Kiln's own share
- * goes now"). Expectation–maximisation instead: each bracket stands for the first two moments of the
- * fit truncated to it, and the fit is made again from those until it settles. A bracket far wider
- * than the fit (a job done long before it was looked at) then says nearly nothing, and one that
- * cuts into the fit (a job done before most of its kind would be) pulls the fit toward it.
- * Undefined when there is nothing to fit.
+ * The log-normal (μ, σ) of most weight for timed durations and "ended before" bounds, with the weak
+ * prior on σ. A bound is a censored sample. Counted as a point (before this, at its conditional median
+ * under the fit of the moment) it put spread into the fit that the jobs never had: the first jobs of
+ * a batch, done long before the look their scout's answer allowed, were each recorded about a
+ * quarter short, and kept a narrow kind looking twice at each job for its first ~150 jobs
+ * (docs/performance.md, "Where Kiln's own share goes now"). Expectation–maximisation instead: each
+ * bound stands for the first two moments of the fit truncated below it, and the fit is made again
+ * from those until it settles. A bound far above the fit (a job done long before it was looked at)
+ * then says almost nothing, and one that cuts into the fit (a job done sooner than most of its kind)
+ * pulls the fit toward it. Undefined when there is nothing to fit.
  */
 export function fitLogNormal(
   timed: readonly number[],
-  brackets: readonly Bracket[],
+  endedBefore: readonly number[],
   start?: { mu: number; sigma: number },
 ): { mu: number; sigma: number } | undefined {
   const known = timed.length;
-  const n = known + brackets.length;
+  const n = known + endedBefore.length;
   if (n === 0) return undefined;
+  // With nothing timed there is no scale to fit bounds against: each is taken at 80 % of itself
+  // until a job is timed (the scout's first look, 50 ms after its start, makes this rare).
+  const points = known > 0 ? timed : endedBefore.map((before) => 0.8 * before);
   let sumKnown = 0;
   let sumSqKnown = 0;
-  for (const d of timed) {
+  for (const d of points) {
     const x = Math.log(d);
     sumKnown += x;
     sumSqKnown += x * x;
   }
-  const boundedBelow = brackets.some(([after]) => after > 0);
   // The prior fades as samples come: it steadies the first few jobs, not a narrow kind's hundredth.
   const prior = (PRIOR_WEIGHT * PRIOR_FADE) / (PRIOR_FADE + n);
   const sigmaOf = (sumSq: number, mean: number) =>
     Math.max(0.01, Math.sqrt((Math.max(0, sumSq - n * mean * mean) + prior * PRIOR_SIGMA ** 2) / (n - 1 + prior)));
-  if (known === 0 && !boundedBelow) {
-    // Nothing but "ended before": no scale to fit against. Each is taken at 80 % of its bound
-    // until a job is timed (the scout's first look, SCOUT_FIRST_MS, makes this rare).
-    let sum = 0;
-    let sumSq = 0;
-    for (const [, before] of brackets) {
-      const x = Math.log(0.8 * before);
-      sum += x;
-      sumSq += x * x;
-    }
-    const mean = sum / n;
-    return { mu: mean, sigma: sigmaOf(sumSq, mean) };
-  }
-  if (known === n) {
+  if (known === 0 || known === n) {
     const mean = sumKnown / n;
     return { mu: mean, sigma: sigmaOf(sumSqKnown, mean) };
   }
-  let mu = start?.mu ?? (known > 0 ? sumKnown / known : Math.log(bracketMiddle(brackets)));
+  let mu = start?.mu ?? sumKnown / known;
   let sigma = start?.sigma ?? PRIOR_SIGMA;
   for (let step = 0; step < EM_STEPS; step++) {
     let sum = sumKnown;
     let sumSq = sumSqKnown;
-    for (const [after, before] of brackets) {
-      const [m1, m2] = truncatedMoments(mu, sigma, after > 0 ? Math.log(after) : Number.NEGATIVE_INFINITY, Math.log(before));
+    for (const before of endedBefore) {
+      const [m1, m2] = momentsBelow(mu, sigma, Math.log(before));
       sum += m1;
       sumSq += m2;
     }
@@ -357,26 +348,14 @@ export function fitLogNormal(
   return { mu, sigma };
 }
 
-/** A rough scale from brackets alone: the middle (in log) of the first one bounded on both sides. */
-function bracketMiddle(brackets: readonly Bracket[]): number {
-  for (const [after, before] of brackets) if (after > 0) return Math.sqrt(after * before);
-  return 1000;
-}
-
-/** E[x] and E[x²] of N(μ, σ²) truncated to (lo, hi); lo may be −∞. */
-function truncatedMoments(mu: number, sigma: number, lo: number, hi: number): [number, number] {
-  const alpha = (lo - mu) / sigma;
+/** E[x] and E[x²] of N(μ, σ²) truncated to x < hi. */
+function momentsBelow(mu: number, sigma: number, hi: number): [number, number] {
   const beta = (hi - mu) / sigma;
-  const mass = normalCdf(beta) - (Number.isFinite(alpha) ? normalCdf(alpha) : 0);
-  if (!(mass > MIN_BRACKET_PROBABILITY)) {
-    const edge = beta <= 0 ? hi : Number.isFinite(lo) ? lo : hi;
-    return [edge, edge * edge];
-  }
-  const pdfAlpha = Number.isFinite(alpha) ? normalPdf(alpha) : 0;
-  const pdfBeta = normalPdf(beta);
-  const shift = (pdfAlpha - pdfBeta) / mass;
-  const mean = mu + sigma * shift;
-  const variance = sigma * sigma * Math.max(0, 1 + ((Number.isFinite(alpha) ? alpha * pdfAlpha : 0) - beta * pdfBeta) / mass - shift * shift);
+  const mass = normalCdf(beta);
+  if (!(mass > MIN_BOUND_PROBABILITY)) return [hi, hi * hi];
+  const lambda = normalPdf(beta) / mass;
+  const mean = mu - sigma * lambda;
+  const variance = sigma * sigma * Math.max(0, 1 - beta * lambda - lambda * lambda);
   return [mean, variance + mean * mean];
 }
 
@@ -512,7 +491,7 @@ export class DurationModels {
     }
     for (const [key, value] of remembered) {
       const parsed = savedSchema.safeParse(value);
-      if (parsed.success && parsed.data.durations.length + parsed.data.brackets.length > 0) this.models.set(key, new KindModel(parsed.data));
+      if (parsed.success && parsed.data.durations.length + parsed.data.endedBefore.length > 0) this.models.set(key, new KindModel(parsed.data));
     }
   }
 
@@ -525,7 +504,7 @@ export class DurationModels {
     if (!(doneMs > 0 && Number.isFinite(doneMs))) return;
     let model = this.models.get(key);
     if (!model) {
-      model = new KindModel({ v: 2, durations: [], brackets: [], progress: [], jobs: 0 });
+      model = new KindModel({ v: 2, durations: [], endedBefore: [], progress: [], jobs: 0 });
       this.models.set(key, model);
     }
     model.record(looks, doneMs);
