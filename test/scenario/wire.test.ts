@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { vtracer } from '../../src/main/engine/models/vtracer';
-import { DownloadError, JobFailedError, ScenarioClient, TeamLimitError } from '../../src/main/engine/scenario/index';
+import { DownloadError, JobFailedError, NetworkError, ScenarioClient, TeamLimitError } from '../../src/main/engine/scenario/index';
 import { parseRetryAfter } from '../../src/main/engine/scenario/failures';
 import { nodeFetch, nodeGet, readAll } from '../../src/main/engine/scenario/node-get';
 import { FAST } from './helpers';
@@ -17,6 +17,8 @@ type Route = (req: { method: string; path: string; query: URLSearchParams; heade
   status?: number;
   headers?: Record<string, string>;
   body?: string | Buffer;
+  /** Send the headers and this much of the body, then nothing more (the connection stays open). */
+  stallAfter?: string;
 };
 
 let server: Server;
@@ -38,7 +40,8 @@ beforeEach(async () => {
       const out = route({ ...info, body: Buffer.concat(chunks) });
       const body = out.body ?? '';
       res.writeHead(out.status ?? 200, { 'content-type': 'application/json', ...out.headers });
-      res.end(body);
+      if (out.stallAfter !== undefined) res.write(out.stallAfter);
+      else res.end(body);
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -134,7 +137,7 @@ describe('on the wire', () => {
     const api = client();
     for (let i = 0; i < 30; i++) await api.getJob('job_1', run.signal);
     // The request layer itself, given one signal for many calls (src/main/engine/scenario/node-get.ts).
-    for (let i = 0; i < 10; i++) await (await nodeFetch(`${base}/v1/jobs/job_1`, { method: 'GET', headers: {}, signal: run.signal })).text();
+    for (let i = 0; i < 10; i++) await (await nodeFetch(`${base}/v1/jobs/job_1`, { method: 'GET', headers: {}, signal: run.signal, deadline: { ms: 5000, error: () => new Error('late') } })).text();
     for (let i = 0; i < 10; i++) await readAll((await nodeGet(`${base}/cdn/a.svg`, run.signal)).body);
     expect(seen).toHaveLength(50);
     // The app's run lives for hours: a listener left per call would grow without end.
@@ -143,6 +146,21 @@ describe('on the wire', () => {
     await expect(api.getJob('job_1', run.signal)).rejects.toThrow();
     await expect(nodeGet(`${base}/cdn/a.svg`, run.signal)).rejects.toMatchObject({ name: 'AbortError' });
     expect(seen).toHaveLength(50);
+  });
+
+  it('ends an API call whose answer stops half-way at its deadline, as a timeout, and retries a read', async () => {
+    route = () => ({ stallAfter: '{"job": {"jobId": "job_1", ' });
+    const run = new AbortController();
+    const started = Date.now();
+    const err = await client({ requestTimeoutMs: 200, retries: 3, networkRetries: 1 })
+      .getJob('job_1', run.signal)
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NetworkError);
+    expect((err as Error).message).toMatch(/no answer within 200 ms \(timed out\)/);
+    // A read is safe to repeat: one retry (networkRetries), each attempt cut at its own deadline.
+    expect(seen).toHaveLength(2);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+    expect(getEventListeners(run.signal, 'abort')).toHaveLength(0);
   });
 
   it('honours an HTTP-date Retry-After', () => {

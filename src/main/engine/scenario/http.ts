@@ -50,12 +50,17 @@ export type RetryPolicy = 'safe' | 'create';
 export type ExternalTarget = { url: string; host: string };
 export type Target = { path: string } | ExternalTarget;
 
-export interface Attempt {
-  /** Aborts on the caller's signal or the deadline; already wired into the fetch. */
-  signal: AbortSignal;
+/** What an API call's handler knows of its attempt: the answer has been read whole by then. */
+export interface ApiAttempt {
   /** When this attempt's request was sent (epoch ms). */
   sentAt: number;
-  /** For streamed bodies: data arrived, so push the idle deadline out. */
+}
+
+/** What a streamed body's handler gets: it reads the body itself, under the attempt's deadline. */
+export interface Attempt extends ApiAttempt {
+  /** Aborts on the caller's signal or the deadline; already wired into the request. */
+  signal: AbortSignal;
+  /** Data arrived, so push the idle deadline out. */
   touch(): void;
 }
 
@@ -83,7 +88,7 @@ export interface SendSpec<T> extends RetryMeta {
   /** Non-2xx statuses the handler deals with itself (e.g. an expired download URL). */
   passStatuses?: readonly number[];
   /** Reads the answer; runs inside the attempt, so its failures are retried like the request's. */
-  handle(res: ApiReply, attempt: Attempt): Promise<T>;
+  handle(res: ApiReply, attempt: ApiAttempt): Promise<T>;
 }
 
 /**
@@ -214,26 +219,33 @@ export class HttpCore {
     }
   }
 
-  private once<T>(spec: SendSpec<T>, attempt: number): Promise<T> {
-    return this.underDeadline(spec, async (signal) => {
-      const headers: Record<string, string> = { accept: 'application/json' };
-      if ('path' in spec.target) headers['authorization'] = this.authorization;
-      let body: string | Uint8Array | undefined;
-      if (spec.json !== undefined) {
-        headers['content-type'] = 'application/json';
-        body = JSON.stringify(spec.json);
-      } else if (spec.bytes) {
-        headers['content-type'] = 'application/octet-stream';
-        body = spec.bytes;
-      }
-      const sentAt = Date.now();
-      const res = await nodeFetch(this.urlOf(spec.target), { method: spec.method, headers, body, signal });
-      if (res.ok || spec.passStatuses?.includes(res.status)) {
-        return await spec.handle(res, { signal, touch: () => {}, sentAt });
-      }
-      const text = await res.text().catch(() => '');
-      throw this.statusError(res.status, (n) => res.headers.get(n), text || res.statusText, spec, attempt);
+  /**
+   * One attempt at an API call. Its deadline is the call's own timer (node-get.ts, nodeFetch): the
+   * answer is read whole before the handler runs, so the handler needs no signal.
+   */
+  private async once<T>(spec: SendSpec<T>, attempt: number): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if ('path' in spec.target) headers['authorization'] = this.authorization;
+    let body: string | Uint8Array | undefined;
+    if (spec.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(spec.json);
+    } else if (spec.bytes) {
+      headers['content-type'] = 'application/octet-stream';
+      body = spec.bytes;
+    }
+    const ms = this.settings.requestTimeoutMs;
+    const sentAt = Date.now();
+    const res = await nodeFetch(this.urlOf(spec.target), {
+      method: spec.method,
+      headers,
+      body,
+      signal: spec.signal,
+      deadline: { ms, error: () => new DeadlineExceeded(ms) },
     });
+    if (res.ok || spec.passStatuses?.includes(res.status)) return await spec.handle(res, { sentAt });
+    const text = await res.text().catch(() => '');
+    throw this.statusError(res.status, (n) => res.headers.get(n), text || res.statusText, spec, attempt);
   }
 
   private onceStream<T>(spec: StreamSpec<T>, attempt: number): Promise<T> {
@@ -324,7 +336,7 @@ export class HttpCore {
 
 /** Our own deadline fired (as opposed to the caller aborting). */
 class DeadlineExceeded extends Error {
-  constructor(ms: number, cause: unknown) {
+  constructor(ms: number, cause?: unknown) {
     super(`no answer within ${ms >= 1000 ? `${Math.round(ms / 100) / 10} s` : `${ms} ms`} (timed out)`, { cause });
   }
 }

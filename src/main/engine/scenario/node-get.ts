@@ -139,56 +139,82 @@ export interface ApiReply {
   arrayBuffer(): Promise<ArrayBuffer>;
 }
 
+/** An API call's deadline: how long the whole call (redirects and the answer's body included) may take. */
+export interface CallDeadline {
+  ms: number;
+  /** The error the call ends with when the deadline passes. */
+  error(): Error;
+}
+
 /**
  * An API call (small JSON both ways) through node:http(s), its answer read whole. fetch (undici)
  * cost about 0.7 ms of CPU per call against the fake server, the largest share of `kiln convert`'s
  * CPU per item (issue 13.3, bench/cli-cpu.ts); and even building a Response loads all of undici
  * (about 90 ms at start), so the answer is a plain ApiReply. Redirects are followed like fetch's
  * `redirect: 'follow'`.
+ *
+ * The deadline is one timer that ends the request itself, and the caller's signal one listener on
+ * it: an AbortController per attempt, combining the two, cost another signal, listener and event
+ * per call, several calls per item (issue 13.3).
  */
 export async function nodeFetch(
   url: string,
-  init: { method: string; headers: Record<string, string>; body?: string | Uint8Array; signal: AbortSignal },
+  init: { method: string; headers: Record<string, string>; body?: string | Uint8Array; signal?: AbortSignal; deadline: CallDeadline },
 ): Promise<ApiReply> {
   let current = url;
   let method = init.method;
   let body = init.body;
   const headers: Record<string, string | number> = { ...init.headers };
-  for (let hop = 0; ; hop++) {
-    const target = new URL(current);
-    const request = target.protocol === 'https:' ? https.request : http.request;
-    if (body !== undefined) headers['content-length'] = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
-    const res = await new Promise<IncomingMessage>((resolve, reject) => {
-      const req = request(target, { method, headers }, resolve);
-      req.once('error', reject);
-      abortOn(req, init.signal).end(body);
-    });
-    const status = res.statusCode ?? 0;
-    const location = res.headers.location;
-    if (REDIRECTS.includes(status) && location && hop < MAX_REDIRECTS) {
-      res.resume();
-      current = new URL(location, current).href;
-      if (status === 303 || ((status === 301 || status === 302) && method === 'POST')) {
-        method = 'GET';
-        body = undefined;
-        delete headers['content-type'];
-        delete headers['content-length'];
+  let active: ClientRequest | undefined;
+  let expired: Error | undefined;
+  const timer = setTimeout(() => {
+    expired = init.deadline.error();
+    active?.destroy(expired);
+  }, init.deadline.ms);
+  try {
+    for (let hop = 0; ; hop++) {
+      if (expired) throw expired;
+      const target = new URL(current);
+      const request = target.protocol === 'https:' ? https.request : http.request;
+      if (body !== undefined) headers['content-length'] = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+      const res = await new Promise<IncomingMessage>((resolve, reject) => {
+        const req = request(target, { method, headers }, resolve);
+        req.once('error', reject);
+        active = init.signal ? abortOn(req, init.signal) : req;
+        req.end(body);
+      });
+      const status = res.statusCode ?? 0;
+      const location = res.headers.location;
+      if (REDIRECTS.includes(status) && location && hop < MAX_REDIRECTS) {
+        res.resume();
+        current = new URL(location, current).href;
+        if (status === 303 || ((status === 301 || status === 302) && method === 'POST')) {
+          method = 'GET';
+          body = undefined;
+          delete headers['content-type'];
+          delete headers['content-length'];
+        }
+        continue;
       }
-      continue;
-    }
-    const bytes = await readAll(res);
-    return {
-      status,
-      statusText: res.statusMessage ?? '',
-      ok: status >= 200 && status < 300,
-      headers: {
-        get(name) {
-          const v = res.headers[name.toLowerCase()];
-          return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
+      const bytes = await readAll(res);
+      return {
+        status,
+        statusText: res.statusMessage ?? '',
+        ok: status >= 200 && status < 300,
+        headers: {
+          get(name) {
+            const v = res.headers[name.toLowerCase()];
+            return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
+          },
         },
-      },
-      text: () => Promise.resolve(bytes.toString('utf8')),
-      arrayBuffer: () => Promise.resolve(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer),
-    };
+        text: () => Promise.resolve(bytes.toString('utf8')),
+        arrayBuffer: () => Promise.resolve(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer),
+      };
+    }
+  } catch (error) {
+    // Ended by the deadline mid-answer, the body reports only that it was cut short.
+    throw expired ?? error;
+  } finally {
+    clearTimeout(timer);
   }
 }
