@@ -165,6 +165,34 @@ describe('on the wire', () => {
     expect(getEventListeners(run.signal, 'abort')).toHaveLength(0);
   });
 
+  it('reads an answer whole, and refuses one cut off half-way, destroyed while read or before', async () => {
+    route = ({ path }) => (path === '/cut' ? { stallAfter: '<svg' } : { headers: { 'content-type': 'image/svg+xml' }, body: SVG });
+    const signal = new AbortController().signal;
+    expect((await readAll((await nodeGet(`${base}/whole`, signal)).body)).toString()).toBe(SVG);
+    const cut = readAll((await nodeGet(`${base}/cut`, signal)).body);
+    await new Promise((r) => setTimeout(r, 50));
+    server.closeAllConnections();
+    await expect(cut).rejects.toMatchObject({ code: 'ECONNRESET' });
+    const whileRead = await nodeGet(`${base}/cut`, signal);
+    const reading = readAll(whileRead.body);
+    whileRead.body.destroy();
+    await expect(reading).rejects.toMatchObject({ code: 'ERR_STREAM_PREMATURE_CLOSE' });
+    const before = await nodeGet(`${base}/cut`, signal);
+    before.body.destroy();
+    await new Promise((r) => setImmediate(r)); // its 'close' has been and gone
+    await expect(readAll(before.body)).rejects.toMatchObject({ code: 'ERR_STREAM_PREMATURE_CLOSE' });
+  });
+
+  it('calls an API at the root of its host as under a path', async () => {
+    route = () => ({ body: json({ job: { jobId: 'job_1', status: 'success', progress: 1, metadata: { assetIds: ['asset_1'] } } }) });
+    await client({ baseUrl: base }).getJob('job 1');
+    await client({ baseUrl: `${base}/v1`, projectId: 'p/1' }).getJob('job_1');
+    expect(seen.map((r) => [r.path, r.query.toString()])).toEqual([
+      ['/jobs/job%201', ''],
+      ['/v1/jobs/job_1', 'projectId=p%2F1'],
+    ]);
+  });
+
   it('honours an HTTP-date Retry-After', () => {
     const now = Date.parse('2030-01-01T00:00:00Z');
     expect(parseRetryAfter('Tue, 01 Jan 2030 00:00:03 GMT', now)).toBe(3000);

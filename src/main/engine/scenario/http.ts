@@ -18,7 +18,7 @@ import {
 } from './errors';
 import { describeNetworkError, parseRetryAfter, serverMessage, snippet, type NetworkFailure } from './failures';
 import { RateLimitGate } from './gate';
-import { nodeFetch, nodeGet, nodePut, readSome, type ApiReply, type Reply } from './node-get';
+import { apiAddresses, nodeFetch, nodeGet, nodePut, readSome, type ApiReply, type Reply, type RequestAddress } from './node-get';
 import { NotJsonError, parseBody, teamLimit } from './schemas';
 import { canceledFrom, fullJitter, sleep, throwIfAborted } from './timing';
 
@@ -146,10 +146,12 @@ export class HttpCore {
   readonly gate = new RateLimitGate();
   private readonly authorization: string;
   private readonly apiHost: string;
+  private readonly apiAddress: (pathAndQuery: string) => RequestAddress;
 
   constructor(private readonly settings: HttpSettings) {
     this.authorization = `Basic ${Buffer.from(`${settings.apiKey}:${settings.apiSecret}`).toString('base64')}`;
     this.apiHost = new URL(settings.baseUrl).host;
+    this.apiAddress = apiAddresses(settings.baseUrl);
   }
 
   get baseUrl(): string {
@@ -262,11 +264,11 @@ export class HttpCore {
     });
   }
 
-  private urlOf(target: Target): string {
+  private urlOf(target: Target): string | RequestAddress {
     if (!('path' in target)) return target.url;
-    const url = `${this.settings.baseUrl}${target.path}`;
     const project = this.settings.projectId;
-    return project ? `${url}${url.includes('?') ? '&' : '?'}projectId=${encodeURIComponent(project)}` : url;
+    const path = project ? `${target.path}${target.path.includes('?') ? '&' : '?'}projectId=${encodeURIComponent(project)}` : target.path;
+    return this.apiAddress(path);
   }
 
   /** A non-2xx answer as a typed error; a 429 also closes the gate for the whole client. */
