@@ -311,28 +311,28 @@ export function fitLogNormal(
   const n = known + endedBefore.length;
   if (n === 0) return undefined;
   // With nothing timed there is no scale to fit bounds against: each is taken at 80 % of itself
-  // until a job is timed (the scout's first look, 50 ms after its start, makes this rare).
+  // until a job is timed (the scout's first look, next-look.ts SCOUT_FIRST_MS, makes this rare).
   const points = known > 0 ? timed : endedBefore.map((before) => 0.8 * before);
-  let sumKnown = 0;
-  let sumSqKnown = 0;
+  let sumPoints = 0;
+  let sumSqPoints = 0;
   for (const d of points) {
     const x = Math.log(d);
-    sumKnown += x;
-    sumSqKnown += x * x;
+    sumPoints += x;
+    sumSqPoints += x * x;
   }
   // The prior fades as samples come: it steadies the first few jobs, not a narrow kind's hundredth.
   const prior = (PRIOR_WEIGHT * PRIOR_FADE) / (PRIOR_FADE + n);
   const sigmaOf = (sumSq: number, mean: number) =>
     Math.max(0.01, Math.sqrt((Math.max(0, sumSq - n * mean * mean) + prior * PRIOR_SIGMA ** 2) / (n - 1 + prior)));
   if (known === 0 || known === n) {
-    const mean = sumKnown / n;
-    return { mu: mean, sigma: sigmaOf(sumSqKnown, mean) };
+    const mean = sumPoints / n;
+    return { mu: mean, sigma: sigmaOf(sumSqPoints, mean) };
   }
-  let mu = start?.mu ?? sumKnown / known;
+  let mu = start?.mu ?? sumPoints / known;
   let sigma = start?.sigma ?? PRIOR_SIGMA;
   for (let step = 0; step < EM_STEPS; step++) {
-    let sum = sumKnown;
-    let sumSq = sumSqKnown;
+    let sum = sumPoints;
+    let sumSq = sumSqPoints;
     for (const before of endedBefore) {
       const [m1, m2] = momentsBelow(mu, sigma, Math.log(before));
       sum += m1;
